@@ -1,0 +1,11 @@
+//! Fuwu's domain. Pure: no async runtime, no database, no clock reads — every
+//! rule that needs "now" takes it as a [`Timestamp`] parameter.
+
+pub mod level;
+pub mod lifecycle;
+pub mod text;
+pub mod types;
+
+pub use level::{FaultLevel, Impact, Urgency};
+pub use text::{Email, NonEmpty, PhoneNumber, TextError, Title};
+pub use types::*;
