@@ -1,1 +1,255 @@
-//! stub
+//! The only crate that speaks SQL. One SQL text per query runs on SQLite and
+//! on PostgreSQL: a [`Conn`] is either engine's connection, and [`on_conn!`]
+//! expands the same body for both.
+//!
+//! Writes go through [`Db::write`]: on PostgreSQL one transaction per call
+//! (the server groups concurrent commits in its WAL flush); on SQLite a single
+//! writer task groups the calls that queue up while a commit is being made
+//! into one durable transaction, each call in its own savepoint, and answers
+//! them only after the commit reached the disk.
+
+mod batch;
+pub mod directory;
+mod error;
+mod migrate;
+pub mod requests;
+mod ser;
+pub mod tokens;
+
+pub use error::StoreError;
+pub use migrate::{MIGRATION_NAMES, postgres_migrations, sqlite_migrations};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, SqliteConnection, SqlitePool};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A boxed future borrowing a connection for `'c`.
+pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
+
+/// A connection of either engine, lent to a read or a write.
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Pg(&'c mut PgConnection),
+}
+
+/// Run the same body on either engine's connection: `on_conn!(conn, c => query.execute(c).await)`.
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite(inner) => {
+                let $c: &mut ::sqlx::SqliteConnection = &mut **inner;
+                $body
+            }
+            $crate::Conn::Pg(inner) => {
+                let $c: &mut ::sqlx::PgConnection = &mut **inner;
+                $body
+            }
+        }
+    };
+}
+
+impl Conn<'_> {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Conn::Sqlite(_) => Engine::Sqlite,
+            Conn::Pg(_) => Engine::Postgres,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// An SQLite database file `fuwu.db` inside this folder (created if missing).
+    SqliteFolder(PathBuf),
+    /// A `postgres://` URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// A `postgres://` or `postgresql://` URL selects PostgreSQL; anything else is refused
+    /// so that a typo never silently creates an empty SQLite database.
+    pub fn from_url_or_folder(url: Option<&str>, data_dir: &Path) -> Result<Self, StoreError> {
+        match url {
+            None => Ok(Location::SqliteFolder(data_dir.to_path_buf())),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Ok(Location::Postgres(u.to_owned()))
+            }
+            Some(u) if u.starts_with("sqlite:") => {
+                let path = u
+                    .trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:");
+                Ok(Location::SqliteFolder(PathBuf::from(path)))
+            }
+            Some(other) => Err(StoreError::Config(format!(
+                "unsupported database URL `{other}`: use postgres://… or leave it out for SQLite in the data folder"
+            ))),
+        }
+    }
+}
+
+/// The database, on either engine.
+#[derive(Clone)]
+pub struct Db {
+    inner: Inner,
+}
+
+#[derive(Clone)]
+enum Inner {
+    Sqlite {
+        readers: SqlitePool,
+        writer: batch::Writer,
+    },
+    Pg(PgPool),
+}
+
+impl Db {
+    /// Connect, run pending migrations, and start the SQLite writer. `now_ms` stamps the migration log.
+    pub async fn open(location: &Location, now_ms: i64) -> Result<Db, StoreError> {
+        match location {
+            Location::SqliteFolder(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Config(format!("cannot create data folder {}: {e}", dir.display()))
+                })?;
+                let file = dir.join("fuwu.db");
+                let base = SqliteConnectOptions::new()
+                    .filename(&file)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: in WAL mode NORMAL may lose the last commits on power loss, and an
+                    // acknowledged write must survive it. Group commit pays for the fsync.
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("temp_store", "memory")
+                    .pragma("cache_size", "-65536")
+                    .pragma("mmap_size", "268435456");
+                let mut writer_conn = sqlx::ConnectOptions::connect(&base).await?;
+                migrate::run_sqlite(&mut writer_conn, now_ms).await?;
+                let readers = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .min_connections(1)
+                    .connect_with(base.clone().pragma("query_only", "true"))
+                    .await?;
+                Ok(Db {
+                    inner: Inner::Sqlite {
+                        readers,
+                        writer: batch::Writer::start(writer_conn),
+                    },
+                })
+            }
+            Location::Postgres(url) => {
+                let opts = PgConnectOptions::from_str(url)
+                    .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?;
+                let mut conn = pool.acquire().await?;
+                migrate::run_postgres(&mut conn, now_ms).await?;
+                drop(conn);
+                Ok(Db {
+                    inner: Inner::Pg(pool),
+                })
+            }
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match &self.inner {
+            Inner::Sqlite { .. } => Engine::Sqlite,
+            Inner::Pg(_) => Engine::Postgres,
+        }
+    }
+
+    /// Run `f` in a write transaction; its result is returned only once the
+    /// transaction is durably committed. An `Err` from `f` rolls back its work alone.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match &self.inner {
+            Inner::Sqlite { writer, .. } => writer.run(f).await,
+            Inner::Pg(pool) => {
+                let mut tx = pool.begin().await.map_err(StoreError::from)?;
+                let out = f(Conn::Pg(&mut tx)).await;
+                match out {
+                    Ok(v) => {
+                        tx.commit().await.map_err(StoreError::from)?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        // Rolling back can only fail if the connection broke; the
+                        // caller's error says more than that.
+                        let _ = tx.rollback().await;
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Run `f` on a reading connection (it sees committed data only).
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, E>>,
+        E: From<StoreError>,
+    {
+        match &self.inner {
+            Inner::Sqlite { readers, .. } => {
+                let mut c = readers.acquire().await.map_err(StoreError::from)?;
+                f(Conn::Sqlite(&mut c)).await
+            }
+            Inner::Pg(pool) => {
+                let mut c = pool.acquire().await.map_err(StoreError::from)?;
+                f(Conn::Pg(&mut c)).await
+            }
+        }
+    }
+
+    /// Refresh the query planner's statistics (after bulk loads).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        self.write(|mut c| {
+            Box::pin(async move {
+                on_conn!(&mut c, c => sqlx::raw_sql("analyze").execute(c).await.map(|_| ()))?;
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+    }
+
+    /// Close connections, waiting for queued writes to finish.
+    pub async fn close(self) {
+        match self.inner {
+            Inner::Sqlite { readers, writer } => {
+                writer.shutdown().await;
+                readers.close().await;
+            }
+            Inner::Pg(pool) => pool.close().await,
+        }
+    }
+}

@@ -1,0 +1,646 @@
+//! Organizations (with their customer archive), contacts, teams, users,
+//! systems, contracts and SLA policy references.
+
+use crate::{Conn, StoreError, on_conn};
+use serde::Serialize;
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+/// After an update matched no row: tell a missing record from a stale version.
+pub(crate) async fn missing_or_stale(
+    c: &mut Conn<'_>,
+    table: &'static str,
+    id: i64,
+    expected: i64,
+) -> StoreError {
+    let sql = format!("select version from {table} where id = $1");
+    let found: Result<Option<(i64,)>, sqlx::Error> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(c).await);
+    match found {
+        Ok(Some(_)) => StoreError::StaleVersion { expected },
+        Ok(None) => StoreError::NotFound,
+        Err(e) => e.into(),
+    }
+}
+
+/// A page of rows with the cursor for the next one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+macro_rules! get_by_id {
+    ($fn:ident, $row:ty, $table:literal) => {
+        pub async fn $fn(c: &mut Conn<'_>, id: i64) -> Result<$row, StoreError> {
+            let row: Option<$row> = on_conn!(c, c => sqlx::query_as(concat!("select * from ", $table, " where id = $1"))
+                .bind(id).fetch_optional(c).await)?;
+            row.ok_or(StoreError::NotFound)
+        }
+    };
+}
+
+// ---------------------------------------------------------------- organizations
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub industry: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    /// Customer archive (客户档案): who they are, their environment.
+    pub profile: String,
+    /// Their particular support needs.
+    pub support_needs: String,
+    pub notes: String,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrganizationFields {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub industry: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub profile: String,
+    pub support_needs: String,
+    pub notes: String,
+}
+
+impl From<&Organization> for OrganizationFields {
+    fn from(o: &Organization) -> Self {
+        OrganizationFields {
+            name: o.name.clone(),
+            short_name: o.short_name.clone(),
+            industry: o.industry.clone(),
+            address: o.address.clone(),
+            phone: o.phone.clone(),
+            profile: o.profile.clone(),
+            support_needs: o.support_needs.clone(),
+            notes: o.notes.clone(),
+        }
+    }
+}
+
+pub async fn insert_organization(
+    c: &mut Conn<'_>,
+    f: &OrganizationFields,
+    now: i64,
+) -> Result<Organization, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into organizations (name, short_name, industry, address, phone, profile, support_needs, notes, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning *")
+        .bind(&f.name).bind(&f.short_name).bind(&f.industry).bind(&f.address).bind(&f.phone)
+        .bind(&f.profile).bind(&f.support_needs).bind(&f.notes).bind(now)
+        .fetch_one(c).await)?)
+}
+
+pub async fn update_organization(
+    c: &mut Conn<'_>,
+    id: i64,
+    version: i64,
+    f: &OrganizationFields,
+    now: i64,
+) -> Result<Organization, StoreError> {
+    let row: Option<Organization> = on_conn!(c, c => sqlx::query_as(
+        "update organizations set name = $3, short_name = $4, industry = $5, address = $6, phone = $7, profile = $8,
+         support_needs = $9, notes = $10, updated_at = $11, version = version + 1
+         where id = $1 and version = $2 returning *")
+        .bind(id).bind(version).bind(&f.name).bind(&f.short_name).bind(&f.industry).bind(&f.address).bind(&f.phone)
+        .bind(&f.profile).bind(&f.support_needs).bind(&f.notes).bind(now)
+        .fetch_optional(c).await)?;
+    match row {
+        Some(r) => Ok(r),
+        None => Err(missing_or_stale(c, "organizations", id, version).await),
+    }
+}
+
+get_by_id!(get_organization, Organization, "organizations");
+
+pub async fn list_organizations(
+    c: &mut Conn<'_>,
+    after_id: i64,
+    limit: i64,
+    name_like: Option<&str>,
+) -> Result<Vec<Organization>, StoreError> {
+    let pattern = name_like.map(|n| format!("%{}%", n.replace('%', "\\%").replace('_', "\\_")));
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "select * from organizations where id > $1 and ($2 is null or name like $2 escape '\\' or short_name like $2 escape '\\')
+         order by id limit $3")
+        .bind(after_id).bind(&pattern).bind(limit).fetch_all(c).await)?)
+}
+
+// ---------------------------------------------------------------- contacts
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct Contact {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub job_title: Option<String>,
+    pub notes: String,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactFields {
+    pub organization_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub job_title: Option<String>,
+    pub notes: String,
+}
+
+impl From<&Contact> for ContactFields {
+    fn from(o: &Contact) -> Self {
+        ContactFields {
+            organization_id: o.organization_id,
+            name: o.name.clone(),
+            email: o.email.clone(),
+            phone: o.phone.clone(),
+            job_title: o.job_title.clone(),
+            notes: o.notes.clone(),
+        }
+    }
+}
+
+pub async fn insert_contact(
+    c: &mut Conn<'_>,
+    f: &ContactFields,
+    now: i64,
+) -> Result<Contact, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into contacts (organization_id, name, email, phone, job_title, notes, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $7) returning *")
+        .bind(f.organization_id).bind(&f.name).bind(&f.email).bind(&f.phone).bind(&f.job_title).bind(&f.notes).bind(now)
+        .fetch_one(c).await)?)
+}
+
+pub async fn update_contact(
+    c: &mut Conn<'_>,
+    id: i64,
+    version: i64,
+    f: &ContactFields,
+    now: i64,
+) -> Result<Contact, StoreError> {
+    let row: Option<Contact> = on_conn!(c, c => sqlx::query_as(
+        "update contacts set organization_id = $3, name = $4, email = $5, phone = $6, job_title = $7, notes = $8,
+         updated_at = $9, version = version + 1 where id = $1 and version = $2 returning *")
+        .bind(id).bind(version).bind(f.organization_id).bind(&f.name).bind(&f.email).bind(&f.phone)
+        .bind(&f.job_title).bind(&f.notes).bind(now)
+        .fetch_optional(c).await)?;
+    match row {
+        Some(r) => Ok(r),
+        None => Err(missing_or_stale(c, "contacts", id, version).await),
+    }
+}
+
+get_by_id!(get_contact, Contact, "contacts");
+
+pub async fn list_contacts(
+    c: &mut Conn<'_>,
+    after_id: i64,
+    limit: i64,
+    organization_id: Option<i64>,
+    phone: Option<&str>,
+) -> Result<Vec<Contact>, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "select * from contacts where id > $1 and ($2 is null or organization_id = $2) and ($3 is null or phone = $3)
+         order by id limit $4")
+        .bind(after_id).bind(organization_id).bind(phone).bind(limit).fetch_all(c).await)?)
+}
+
+// ---------------------------------------------------------------- teams
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub lead_id: Option<i64>,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct TeamFields {
+    pub name: String,
+    pub description: String,
+    pub lead_id: Option<i64>,
+}
+
+impl From<&Team> for TeamFields {
+    fn from(t: &Team) -> Self {
+        TeamFields {
+            name: t.name.clone(),
+            description: t.description.clone(),
+            lead_id: t.lead_id,
+        }
+    }
+}
+
+pub async fn insert_team(c: &mut Conn<'_>, f: &TeamFields, now: i64) -> Result<Team, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into teams (name, description, lead_id, created_at, updated_at) values ($1, $2, $3, $4, $4) returning *")
+        .bind(&f.name).bind(&f.description).bind(f.lead_id).bind(now).fetch_one(c).await)?)
+}
+
+pub async fn update_team(
+    c: &mut Conn<'_>,
+    id: i64,
+    version: i64,
+    f: &TeamFields,
+    now: i64,
+) -> Result<Team, StoreError> {
+    let row: Option<Team> = on_conn!(c, c => sqlx::query_as(
+        "update teams set name = $3, description = $4, lead_id = $5, updated_at = $6, version = version + 1
+         where id = $1 and version = $2 returning *")
+        .bind(id).bind(version).bind(&f.name).bind(&f.description).bind(f.lead_id).bind(now)
+        .fetch_optional(c).await)?;
+    match row {
+        Some(r) => Ok(r),
+        None => Err(missing_or_stale(c, "teams", id, version).await),
+    }
+}
+
+get_by_id!(get_team, Team, "teams");
+
+pub async fn list_teams(
+    c: &mut Conn<'_>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Team>, StoreError> {
+    Ok(
+        on_conn!(c, c => sqlx::query_as("select * from teams where id > $1 order by id limit $2")
+        .bind(after_id).bind(limit).fetch_all(c).await)?,
+    )
+}
+
+// ---------------------------------------------------------------- users
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[schema(example = "agent")]
+    pub role: String,
+    pub organization_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub active: bool,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserFields {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub role: String,
+    pub organization_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub active: bool,
+}
+
+impl From<&User> for UserFields {
+    fn from(u: &User) -> Self {
+        UserFields {
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            role: u.role.clone(),
+            organization_id: u.organization_id,
+            contact_id: u.contact_id,
+            team_id: u.team_id,
+            active: u.active,
+        }
+    }
+}
+
+pub async fn insert_user(c: &mut Conn<'_>, f: &UserFields, now: i64) -> Result<User, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into users (username, display_name, email, phone, role, organization_id, contact_id, team_id, active, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning *")
+        .bind(&f.username).bind(&f.display_name).bind(&f.email).bind(&f.phone).bind(&f.role)
+        .bind(f.organization_id).bind(f.contact_id).bind(f.team_id).bind(f.active).bind(now)
+        .fetch_one(c).await)?)
+}
+
+pub async fn update_user(
+    c: &mut Conn<'_>,
+    id: i64,
+    version: i64,
+    f: &UserFields,
+    now: i64,
+) -> Result<User, StoreError> {
+    let row: Option<User> = on_conn!(c, c => sqlx::query_as(
+        "update users set username = $3, display_name = $4, email = $5, phone = $6, role = $7, organization_id = $8,
+         contact_id = $9, team_id = $10, active = $11, updated_at = $12, version = version + 1
+         where id = $1 and version = $2 returning *")
+        .bind(id).bind(version).bind(&f.username).bind(&f.display_name).bind(&f.email).bind(&f.phone).bind(&f.role)
+        .bind(f.organization_id).bind(f.contact_id).bind(f.team_id).bind(f.active).bind(now)
+        .fetch_optional(c).await)?;
+    match row {
+        Some(r) => Ok(r),
+        None => Err(missing_or_stale(c, "users", id, version).await),
+    }
+}
+
+get_by_id!(get_user, User, "users");
+
+pub async fn get_user_by_username(c: &mut Conn<'_>, username: &str) -> Result<User, StoreError> {
+    let row: Option<User> = on_conn!(c, c => sqlx::query_as("select * from users where username = $1")
+        .bind(username).fetch_optional(c).await)?;
+    row.ok_or(StoreError::NotFound)
+}
+
+pub async fn list_users(
+    c: &mut Conn<'_>,
+    after_id: i64,
+    limit: i64,
+    role: Option<&str>,
+    team_id: Option<i64>,
+    organization_id: Option<i64>,
+) -> Result<Vec<User>, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "select * from users where id > $1 and ($2 is null or role = $2) and ($3 is null or team_id = $3)
+         and ($4 is null or organization_id = $4) order by id limit $5")
+        .bind(after_id).bind(role).bind(team_id).bind(organization_id).bind(limit).fetch_all(c).await)?)
+}
+
+// ---------------------------------------------------------------- systems
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct System {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    /// software, server, device, network, cloud or other.
+    #[schema(example = "software")]
+    pub kind: String,
+    pub description: String,
+    pub location: Option<String>,
+    pub serial_number: Option<String>,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SystemFields {
+    pub organization_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub description: String,
+    pub location: Option<String>,
+    pub serial_number: Option<String>,
+}
+
+impl From<&System> for SystemFields {
+    fn from(s: &System) -> Self {
+        SystemFields {
+            organization_id: s.organization_id,
+            name: s.name.clone(),
+            kind: s.kind.clone(),
+            description: s.description.clone(),
+            location: s.location.clone(),
+            serial_number: s.serial_number.clone(),
+        }
+    }
+}
+
+pub async fn insert_system(
+    c: &mut Conn<'_>,
+    f: &SystemFields,
+    now: i64,
+) -> Result<System, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into systems (organization_id, name, kind, description, location, serial_number, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $7) returning *")
+        .bind(f.organization_id).bind(&f.name).bind(&f.kind).bind(&f.description).bind(&f.location).bind(&f.serial_number).bind(now)
+        .fetch_one(c).await)?)
+}
+
+pub async fn update_system(
+    c: &mut Conn<'_>,
+    id: i64,
+    version: i64,
+    f: &SystemFields,
+    now: i64,
+) -> Result<System, StoreError> {
+    let row: Option<System> = on_conn!(c, c => sqlx::query_as(
+        "update systems set organization_id = $3, name = $4, kind = $5, description = $6, location = $7, serial_number = $8,
+         updated_at = $9, version = version + 1 where id = $1 and version = $2 returning *")
+        .bind(id).bind(version).bind(f.organization_id).bind(&f.name).bind(&f.kind).bind(&f.description)
+        .bind(&f.location).bind(&f.serial_number).bind(now)
+        .fetch_optional(c).await)?;
+    match row {
+        Some(r) => Ok(r),
+        None => Err(missing_or_stale(c, "systems", id, version).await),
+    }
+}
+
+get_by_id!(get_system, System, "systems");
+
+pub async fn list_systems(
+    c: &mut Conn<'_>,
+    after_id: i64,
+    limit: i64,
+    organization_id: Option<i64>,
+) -> Result<Vec<System>, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "select * from systems where id > $1 and ($2 is null or organization_id = $2) order by id limit $3")
+        .bind(after_id).bind(organization_id).bind(limit).fetch_all(c).await)?)
+}
+
+// ---------------------------------------------------------------- SLA policies (filled by the SLA engine)
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct SlaPolicy {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    /// A resolved request without feedback closes automatically after this many milliseconds.
+    pub auto_close_after_ms: i64,
+    #[serde(skip)]
+    pub definition: String,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+pub async fn insert_sla_policy(
+    c: &mut Conn<'_>,
+    name: &str,
+    description: &str,
+    auto_close_after_ms: i64,
+    now: i64,
+) -> Result<SlaPolicy, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into sla_policies (name, description, auto_close_after_ms, created_at, updated_at) values ($1, $2, $3, $4, $4) returning *")
+        .bind(name).bind(description).bind(auto_close_after_ms).bind(now).fetch_one(c).await)?)
+}
+
+get_by_id!(get_sla_policy, SlaPolicy, "sla_policies");
+
+pub async fn list_sla_policies(c: &mut Conn<'_>) -> Result<Vec<SlaPolicy>, StoreError> {
+    Ok(
+        on_conn!(c, c => sqlx::query_as("select * from sla_policies order by id").fetch_all(c).await)?,
+    )
+}
+
+// ---------------------------------------------------------------- contracts
+
+#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+pub struct Contract {
+    pub id: i64,
+    pub organization_id: i64,
+    pub code: String,
+    pub name: String,
+    /// Acceptance date (项目验收之日), `YYYY-MM-DD`: the free service period starts here.
+    #[schema(format = Date, example = "2025-03-18")]
+    pub accepted_on: String,
+    /// Length of the free operation and maintenance period in months (default 24).
+    pub free_service_months: i64,
+    pub vip: bool,
+    pub sla_policy_id: Option<i64>,
+    pub project_leader_id: Option<i64>,
+    pub notes: String,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContractFields {
+    pub organization_id: i64,
+    pub code: String,
+    pub name: String,
+    pub accepted_on: String,
+    pub free_service_months: i64,
+    pub vip: bool,
+    pub sla_policy_id: Option<i64>,
+    pub project_leader_id: Option<i64>,
+    pub notes: String,
+}
+
+impl From<&Contract> for ContractFields {
+    fn from(k: &Contract) -> Self {
+        ContractFields {
+            organization_id: k.organization_id,
+            code: k.code.clone(),
+            name: k.name.clone(),
+            accepted_on: k.accepted_on.clone(),
+            free_service_months: k.free_service_months,
+            vip: k.vip,
+            sla_policy_id: k.sla_policy_id,
+            project_leader_id: k.project_leader_id,
+            notes: k.notes.clone(),
+        }
+    }
+}
+
+pub async fn insert_contract(
+    c: &mut Conn<'_>,
+    f: &ContractFields,
+    now: i64,
+) -> Result<Contract, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into contracts (organization_id, code, name, accepted_on, free_service_months, vip, sla_policy_id, project_leader_id, notes, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning *")
+        .bind(f.organization_id).bind(&f.code).bind(&f.name).bind(&f.accepted_on).bind(f.free_service_months).bind(f.vip)
+        .bind(f.sla_policy_id).bind(f.project_leader_id).bind(&f.notes).bind(now)
+        .fetch_one(c).await)?)
+}
+
+pub async fn update_contract(
+    c: &mut Conn<'_>,
+    id: i64,
+    version: i64,
+    f: &ContractFields,
+    now: i64,
+) -> Result<Contract, StoreError> {
+    let row: Option<Contract> = on_conn!(c, c => sqlx::query_as(
+        "update contracts set organization_id = $3, code = $4, name = $5, accepted_on = $6, free_service_months = $7, vip = $8,
+         sla_policy_id = $9, project_leader_id = $10, notes = $11, updated_at = $12, version = version + 1
+         where id = $1 and version = $2 returning *")
+        .bind(id).bind(version).bind(f.organization_id).bind(&f.code).bind(&f.name).bind(&f.accepted_on)
+        .bind(f.free_service_months).bind(f.vip).bind(f.sla_policy_id).bind(f.project_leader_id).bind(&f.notes).bind(now)
+        .fetch_optional(c).await)?;
+    match row {
+        Some(r) => Ok(r),
+        None => Err(missing_or_stale(c, "contracts", id, version).await),
+    }
+}
+
+get_by_id!(get_contract, Contract, "contracts");
+
+pub async fn list_contracts(
+    c: &mut Conn<'_>,
+    after_id: i64,
+    limit: i64,
+    organization_id: Option<i64>,
+) -> Result<Vec<Contract>, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "select * from contracts where id > $1 and ($2 is null or organization_id = $2) order by id limit $3")
+        .bind(after_id).bind(organization_id).bind(limit).fetch_all(c).await)?)
+}
+
+/// The contract a new request of this organization runs under: the latest accepted one.
+pub async fn current_contract(
+    c: &mut Conn<'_>,
+    organization_id: i64,
+) -> Result<Option<Contract>, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "select * from contracts where organization_id = $1 order by accepted_on desc, id desc limit 1")
+        .bind(organization_id).fetch_optional(c).await)?)
+}

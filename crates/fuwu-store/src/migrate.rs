@@ -1,0 +1,100 @@
+//! Migrations, embedded in the binary: `migrations/sqlite/` and
+//! `migrations/postgres/` hold files of identical names. Each runs once, in a
+//! transaction, recorded in `schema_migrations`. On PostgreSQL an advisory
+//! lock lets several nodes start at once.
+
+use crate::StoreError;
+use sqlx::{PgConnection, SqliteConnection};
+
+macro_rules! migrations {
+    ($($name:literal),+ $(,)?) => {
+        /// Names of all migrations, in order.
+        pub const MIGRATION_NAMES: &[&str] = &[$($name),+];
+        /// (name, SQL) for SQLite.
+        pub fn sqlite_migrations() -> &'static [(&'static str, &'static str)] {
+            &[$(($name, include_str!(concat!("../../../migrations/sqlite/", $name, ".sql")))),+]
+        }
+        /// (name, SQL) for PostgreSQL.
+        pub fn postgres_migrations() -> &'static [(&'static str, &'static str)] {
+            &[$(($name, include_str!(concat!("../../../migrations/postgres/", $name, ".sql")))),+]
+        }
+    };
+}
+
+migrations!("0001_core");
+
+const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";
+
+/// An arbitrary constant naming Fuwu's migration lock on PostgreSQL.
+const PG_LOCK_KEY: i64 = 0x6675_7775_6d69_67;
+
+pub(crate) async fn run_sqlite(conn: &mut SqliteConnection, now_ms: i64) -> Result<(), StoreError> {
+    sqlx::raw_sql(LOG_TABLE).execute(&mut *conn).await?;
+    for (name, sql) in sqlite_migrations() {
+        sqlx::raw_sql("begin immediate").execute(&mut *conn).await?;
+        let applied: Option<(String,)> =
+            sqlx::query_as("select name from schema_migrations where name = $1")
+                .bind(*name)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if applied.is_some() {
+            sqlx::raw_sql("commit").execute(&mut *conn).await?;
+            continue;
+        }
+        let result = async {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("insert into schema_migrations (name, applied_at) values ($1, $2)")
+                .bind(*name)
+                .bind(now_ms)
+                .execute(&mut *conn)
+                .await?;
+            Ok::<_, sqlx::Error>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                sqlx::raw_sql("commit").execute(&mut *conn).await?;
+                tracing::info!(migration = name, "applied");
+            }
+            Err(e) => {
+                let _ = sqlx::raw_sql("rollback").execute(&mut *conn).await;
+                return Err(StoreError::Config(format!("migration {name} failed: {e}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn run_postgres(conn: &mut PgConnection, now_ms: i64) -> Result<(), StoreError> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(PG_LOCK_KEY)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::raw_sql(LOG_TABLE).execute(&mut *tx).await?;
+    for (name, sql) in postgres_migrations() {
+        let applied: Option<(String,)> =
+            sqlx::query_as("select name from schema_migrations where name = $1")
+                .bind(*name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if applied.is_some() {
+            continue;
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Config(format!("migration {name} failed: {e}")))?;
+        sqlx::query("insert into schema_migrations (name, applied_at) values ($1, $2)")
+            .bind(*name)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        tracing::info!(migration = name, "applied");
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,656 @@
+//! Service requests and everything hanging off them: history, messages,
+//! attachments, work log, on-site visits, idempotency keys.
+
+use crate::directory::missing_or_stale;
+use crate::{Conn, StoreError, on_conn};
+use serde::Serialize;
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+/// A service request as stored. Enum-valued columns hold the core's spellings.
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+pub struct Request {
+    pub id: i64,
+    #[schema(example = "phone")]
+    pub channel: String,
+    #[schema(example = "fault")]
+    pub category: String,
+    #[schema(example = "partial")]
+    pub impact: String,
+    #[schema(example = "medium")]
+    pub urgency: String,
+    /// Fault level 0–5 (5 most severe); levels ≥ 3 are severe faults.
+    pub level: i64,
+    /// Present when an agent overrode the level derived from impact × urgency.
+    pub level_override_reason: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub organization_id: i64,
+    pub requester_contact_id: Option<i64>,
+    pub requester_user_id: Option<i64>,
+    pub system_id: Option<i64>,
+    pub contract_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+    #[schema(example = "l1")]
+    pub tier: String,
+    #[schema(example = "in_progress")]
+    pub status: String,
+    pub stage: Option<String>,
+    pub waiting_for: Option<String>,
+    pub response_mode: Option<String>,
+    pub response_plan: Option<String>,
+    pub resolution: Option<String>,
+    /// The third party's own case number, when a third party handles it.
+    pub third_party_ref: Option<String>,
+    /// Outside the contract's free service period: work and materials are charged at cost.
+    pub billable: bool,
+    pub feedback_solved: Option<bool>,
+    pub feedback_rating: Option<i64>,
+    pub feedback_comment: Option<String>,
+    pub close_basis: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_by: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub acknowledged_at: Option<i64>,
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub responded_at: Option<i64>,
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub resolved_at: Option<i64>,
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closed_at: Option<i64>,
+    /// Send it back with an update; a stale version is refused with 409.
+    pub version: i64,
+}
+
+const INSERT_COLUMNS: &str = "channel, category, impact, urgency, level, level_override_reason, title, description,
+    organization_id, requester_contact_id, requester_user_id, system_id, contract_id, assignee_id, team_id, tier, status,
+    stage, waiting_for, response_mode, response_plan, resolution, third_party_ref, billable, feedback_solved,
+    feedback_rating, feedback_comment, close_basis, cancel_reason, created_by, created_at, updated_at,
+    acknowledged_at, responded_at, resolved_at, closed_at";
+
+macro_rules! bind_request {
+    ($q:expr, $r:expr) => {
+        $q.bind(&$r.channel)
+            .bind(&$r.category)
+            .bind(&$r.impact)
+            .bind(&$r.urgency)
+            .bind($r.level)
+            .bind(&$r.level_override_reason)
+            .bind(&$r.title)
+            .bind(&$r.description)
+            .bind($r.organization_id)
+            .bind($r.requester_contact_id)
+            .bind($r.requester_user_id)
+            .bind($r.system_id)
+            .bind($r.contract_id)
+            .bind($r.assignee_id)
+            .bind($r.team_id)
+            .bind(&$r.tier)
+            .bind(&$r.status)
+            .bind(&$r.stage)
+            .bind(&$r.waiting_for)
+            .bind(&$r.response_mode)
+            .bind(&$r.response_plan)
+            .bind(&$r.resolution)
+            .bind(&$r.third_party_ref)
+            .bind($r.billable)
+            .bind($r.feedback_solved)
+            .bind($r.feedback_rating)
+            .bind(&$r.feedback_comment)
+            .bind(&$r.close_basis)
+            .bind(&$r.cancel_reason)
+            .bind($r.created_by)
+            .bind($r.created_at)
+            .bind($r.updated_at)
+            .bind($r.acknowledged_at)
+            .bind($r.responded_at)
+            .bind($r.resolved_at)
+            .bind($r.closed_at)
+    };
+}
+
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Insert a request (its `id` and `version` are ignored and assigned).
+pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, StoreError> {
+    let sql = format!(
+        "insert into requests ({INSERT_COLUMNS}) values ({}) returning *",
+        placeholders(1, 36)
+    );
+    Ok(
+        on_conn!(c, c => bind_request!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), r).fetch_one(c).await)?,
+    )
+}
+
+/// Write every mutable column of `r` if the stored version is still `expected_version`.
+pub async fn update_request(
+    c: &mut Conn<'_>,
+    r: &Request,
+    expected_version: i64,
+) -> Result<Request, StoreError> {
+    let sets = INSERT_COLUMNS
+        .split(',')
+        .map(str::trim)
+        .enumerate()
+        .map(|(i, col)| format!("{col} = ${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "update requests set {sets}, version = version + 1 where id = $37 and version = $38 returning *"
+    );
+    let row: Option<Request> = on_conn!(c, c => bind_request!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), r).bind(r.id).bind(expected_version).fetch_optional(c).await)?;
+    match row {
+        Some(r) => Ok(r),
+        None => Err(missing_or_stale(c, "requests", r.id, expected_version).await),
+    }
+}
+
+pub async fn get_request(c: &mut Conn<'_>, id: i64) -> Result<Request, StoreError> {
+    let row: Option<Request> = on_conn!(c, c => sqlx::query_as("select * from requests where id = $1").bind(id).fetch_optional(c).await)?;
+    row.ok_or(StoreError::NotFound)
+}
+
+// ---------------------------------------------------------------- listing
+
+/// Columns a request list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    CreatedAt,
+    UpdatedAt,
+    Level,
+    Id,
+}
+
+impl SortKey {
+    fn column(self) -> &'static str {
+        match self {
+            SortKey::CreatedAt => "created_at",
+            SortKey::UpdatedAt => "updated_at",
+            SortKey::Level => "level",
+            SortKey::Id => "id",
+        }
+    }
+    fn value(self, r: &Request) -> i64 {
+        match self {
+            SortKey::CreatedAt => r.created_at,
+            SortKey::UpdatedAt => r.updated_at,
+            SortKey::Level => r.level,
+            SortKey::Id => r.id,
+        }
+    }
+}
+
+/// Filters of a request list; every present filter must hold.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub statuses: Vec<String>,
+    pub levels: Vec<i64>,
+    pub categories: Vec<String>,
+    pub organization_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    /// Only requests nobody is assigned to.
+    pub unassigned: bool,
+    pub team_id: Option<i64>,
+    pub system_id: Option<i64>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    pub updated_from: Option<i64>,
+    pub updated_to: Option<i64>,
+}
+
+/// Where a page starts: after the row with this sort value and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub value: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(self) -> String {
+        format!("{}_{}", self.value, self.id)
+    }
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let (v, id) = s.split_once('_')?;
+        Some(Cursor {
+            value: v.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+enum Arg {
+    I(i64),
+    S(String),
+}
+
+/// A page of requests in keyset order (`sort`, then id), and the cursor after its last row.
+pub async fn list_requests(
+    c: &mut Conn<'_>,
+    filter: &RequestFilter,
+    sort: SortKey,
+    descending: bool,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<Request>, Option<Cursor>), StoreError> {
+    let mut sql = String::from("select * from requests where 1 = 1");
+    let mut args: Vec<Arg> = Vec::new();
+    let push = |sql: &mut String, args: &mut Vec<Arg>, fragment: &str, arg: Arg| {
+        args.push(arg);
+        sql.push_str(&fragment.replace('?', &format!("${}", args.len())));
+    };
+    fn list(sql: &mut String, args: &mut Vec<Arg>, column: &str, values: Vec<Arg>) {
+        if values.is_empty() {
+            return;
+        }
+        let start = args.len() + 1;
+        let n = values.len();
+        args.extend(values);
+        sql.push_str(&format!(" and {column} in ({})", placeholders(start, n)));
+    }
+    list(
+        &mut sql,
+        &mut args,
+        "status",
+        filter.statuses.iter().cloned().map(Arg::S).collect(),
+    );
+    list(
+        &mut sql,
+        &mut args,
+        "level",
+        filter.levels.iter().copied().map(Arg::I).collect(),
+    );
+    list(
+        &mut sql,
+        &mut args,
+        "category",
+        filter.categories.iter().cloned().map(Arg::S).collect(),
+    );
+    if let Some(v) = filter.organization_id {
+        push(&mut sql, &mut args, " and organization_id = ?", Arg::I(v));
+    }
+    if let Some(v) = filter.assignee_id {
+        push(&mut sql, &mut args, " and assignee_id = ?", Arg::I(v));
+    }
+    if filter.unassigned {
+        sql.push_str(" and assignee_id is null");
+    }
+    if let Some(v) = filter.team_id {
+        push(&mut sql, &mut args, " and team_id = ?", Arg::I(v));
+    }
+    if let Some(v) = filter.system_id {
+        push(&mut sql, &mut args, " and system_id = ?", Arg::I(v));
+    }
+    if let Some(v) = filter.created_from {
+        push(&mut sql, &mut args, " and created_at >= ?", Arg::I(v));
+    }
+    if let Some(v) = filter.created_to {
+        push(&mut sql, &mut args, " and created_at < ?", Arg::I(v));
+    }
+    if let Some(v) = filter.updated_from {
+        push(&mut sql, &mut args, " and updated_at >= ?", Arg::I(v));
+    }
+    if let Some(v) = filter.updated_to {
+        push(&mut sql, &mut args, " and updated_at < ?", Arg::I(v));
+    }
+    let col = sort.column();
+    let (cmp, dir) = if descending {
+        ("<", "desc")
+    } else {
+        (">", "asc")
+    };
+    if let Some(cur) = after {
+        if sort == SortKey::Id {
+            push(
+                &mut sql,
+                &mut args,
+                &format!(" and id {cmp} ?"),
+                Arg::I(cur.id),
+            );
+        } else {
+            args.push(Arg::I(cur.value));
+            let v = args.len();
+            args.push(Arg::I(cur.id));
+            let i = args.len();
+            sql.push_str(&format!(
+                " and ({col} {cmp} ${v} or ({col} = ${v} and id {cmp} ${i}))"
+            ));
+        }
+    }
+    if sort == SortKey::Id {
+        sql.push_str(&format!(" order by id {dir}"));
+    } else {
+        sql.push_str(&format!(" order by {col} {dir}, id {dir}"));
+    }
+    args.push(Arg::I(limit + 1));
+    sql.push_str(&format!(" limit ${}", args.len()));
+
+    let mut rows: Vec<Request> = on_conn!(c, c => {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for a in &args {
+            q = match a {
+                Arg::I(v) => q.bind(*v),
+                Arg::S(v) => q.bind(v.as_str()),
+            };
+        }
+        q.fetch_all(c).await
+    })?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| Cursor {
+            value: sort.value(r),
+            id: r.id,
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+// ---------------------------------------------------------------- history
+
+/// One entry of a request's history: a lifecycle event or a field change.
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    pub request_id: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: i64,
+    pub actor_id: i64,
+    /// `created`, `changed` (a field), or a lifecycle event such as `acknowledged`, `responded`, `escalated`.
+    pub kind: String,
+    pub field: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    /// JSON with the event's own data (plan, reason, mode …).
+    pub details: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent {
+    pub kind: String,
+    pub field: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub details: Option<String>,
+}
+
+pub async fn insert_events(
+    c: &mut Conn<'_>,
+    request_id: i64,
+    actor_id: i64,
+    at: i64,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
+    for e in events {
+        on_conn!(c, c => sqlx::query(
+            "insert into request_events (request_id, at, actor_id, kind, field, before, after, details) values ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(request_id).bind(at).bind(actor_id).bind(&e.kind).bind(&e.field).bind(&e.before).bind(&e.after).bind(&e.details)
+            .execute(c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+pub async fn list_events(c: &mut Conn<'_>, request_id: i64) -> Result<Vec<Event>, StoreError> {
+    Ok(
+        on_conn!(c, c => sqlx::query_as("select * from request_events where request_id = $1 order by id")
+        .bind(request_id).fetch_all(c).await)?,
+    )
+}
+
+// ---------------------------------------------------------------- messages
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+pub struct Message {
+    pub id: i64,
+    pub request_id: i64,
+    pub author_id: i64,
+    /// `public` (a reply the customer sees) or `internal` (a note for staff).
+    #[schema(example = "public")]
+    pub visibility: String,
+    pub body: String,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+}
+
+pub async fn insert_message(
+    c: &mut Conn<'_>,
+    request_id: i64,
+    author_id: i64,
+    visibility: &str,
+    body: &str,
+    now: i64,
+) -> Result<Message, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into request_messages (request_id, author_id, visibility, body, created_at) values ($1, $2, $3, $4, $5) returning *")
+        .bind(request_id).bind(author_id).bind(visibility).bind(body).bind(now).fetch_one(c).await)?)
+}
+
+pub async fn list_messages(
+    c: &mut Conn<'_>,
+    request_id: i64,
+    include_internal: bool,
+) -> Result<Vec<Message>, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "select * from request_messages where request_id = $1 and ($2 or visibility = 'public') order by id")
+        .bind(request_id).bind(include_internal).fetch_all(c).await)?)
+}
+
+// ---------------------------------------------------------------- attachments
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub request_id: i64,
+    pub message_id: Option<i64>,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+}
+
+pub struct NewAttachment<'a> {
+    pub request_id: i64,
+    pub message_id: Option<i64>,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub sha256: &'a str,
+    pub data: &'a [u8],
+    pub uploaded_by: i64,
+}
+
+/// Store the bytes once per content (by SHA-256) and the attachment record.
+pub async fn insert_attachment(
+    c: &mut Conn<'_>,
+    a: &NewAttachment<'_>,
+    now: i64,
+) -> Result<Attachment, StoreError> {
+    let size = a.data.len() as i64;
+    on_conn!(c, c => sqlx::query("insert into attachment_blobs (sha256, size, data) values ($1, $2, $3) on conflict (sha256) do nothing")
+        .bind(a.sha256).bind(size).bind(a.data).execute(c).await.map(|_| ()))?;
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into attachments (request_id, message_id, filename, content_type, size, sha256, uploaded_by, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) returning *")
+        .bind(a.request_id).bind(a.message_id).bind(a.filename).bind(a.content_type).bind(size).bind(a.sha256)
+        .bind(a.uploaded_by).bind(now).fetch_one(c).await)?)
+}
+
+pub async fn get_attachment(c: &mut Conn<'_>, id: i64) -> Result<Attachment, StoreError> {
+    let row: Option<Attachment> = on_conn!(c, c => sqlx::query_as("select * from attachments where id = $1").bind(id).fetch_optional(c).await)?;
+    row.ok_or(StoreError::NotFound)
+}
+
+pub async fn attachment_data(c: &mut Conn<'_>, sha256: &str) -> Result<Vec<u8>, StoreError> {
+    let row: Option<(Vec<u8>,)> = on_conn!(c, c => sqlx::query_as("select data from attachment_blobs where sha256 = $1")
+        .bind(sha256).fetch_optional(c).await)?;
+    row.map(|r| r.0).ok_or(StoreError::NotFound)
+}
+
+pub async fn list_attachments(
+    c: &mut Conn<'_>,
+    request_id: i64,
+) -> Result<Vec<Attachment>, StoreError> {
+    Ok(
+        on_conn!(c, c => sqlx::query_as("select * from attachments where request_id = $1 order by id")
+        .bind(request_id).fetch_all(c).await)?,
+    )
+}
+
+// ---------------------------------------------------------------- work log
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+pub struct WorkLog {
+    pub id: i64,
+    pub request_id: i64,
+    pub user_id: i64,
+    pub minutes: i64,
+    pub billable: bool,
+    pub note: String,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub worked_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+}
+
+pub async fn insert_work_log(
+    c: &mut Conn<'_>,
+    request_id: i64,
+    user_id: i64,
+    minutes: i64,
+    billable: bool,
+    note: &str,
+    worked_at: i64,
+    now: i64,
+) -> Result<WorkLog, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into work_logs (request_id, user_id, minutes, billable, note, worked_at, created_at) values ($1, $2, $3, $4, $5, $6, $7) returning *")
+        .bind(request_id).bind(user_id).bind(minutes).bind(billable).bind(note).bind(worked_at).bind(now).fetch_one(c).await)?)
+}
+
+pub async fn list_work_logs(c: &mut Conn<'_>, request_id: i64) -> Result<Vec<WorkLog>, StoreError> {
+    Ok(
+        on_conn!(c, c => sqlx::query_as("select * from work_logs where request_id = $1 order by id")
+        .bind(request_id).fetch_all(c).await)?,
+    )
+}
+
+// ---------------------------------------------------------------- on-site visits
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+pub struct Visit {
+    pub id: i64,
+    pub request_id: i64,
+    pub engineer_id: Option<i64>,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub requested_at: i64,
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub departed_at: Option<i64>,
+    /// Arrival stops the on-site clock.
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub arrived_at: Option<i64>,
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub left_at: Option<i64>,
+    pub work_done: Option<String>,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+pub async fn insert_visit(
+    c: &mut Conn<'_>,
+    request_id: i64,
+    engineer_id: Option<i64>,
+    requested_at: i64,
+    now: i64,
+) -> Result<Visit, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "insert into onsite_visits (request_id, engineer_id, requested_at, created_at, updated_at) values ($1, $2, $3, $4, $4) returning *")
+        .bind(request_id).bind(engineer_id).bind(requested_at).bind(now).fetch_one(c).await)?)
+}
+
+pub async fn update_visit(
+    c: &mut Conn<'_>,
+    v: &Visit,
+    expected_version: i64,
+    now: i64,
+) -> Result<Visit, StoreError> {
+    let row: Option<Visit> = on_conn!(c, c => sqlx::query_as(
+        "update onsite_visits set engineer_id = $3, departed_at = $4, arrived_at = $5, left_at = $6, work_done = $7,
+         updated_at = $8, version = version + 1 where id = $1 and version = $2 returning *")
+        .bind(v.id).bind(expected_version).bind(v.engineer_id).bind(v.departed_at).bind(v.arrived_at).bind(v.left_at)
+        .bind(&v.work_done).bind(now).fetch_optional(c).await)?;
+    match row {
+        Some(r) => Ok(r),
+        None => Err(missing_or_stale(c, "onsite_visits", v.id, expected_version).await),
+    }
+}
+
+pub async fn get_visit(c: &mut Conn<'_>, id: i64) -> Result<Visit, StoreError> {
+    let row: Option<Visit> = on_conn!(c, c => sqlx::query_as("select * from onsite_visits where id = $1").bind(id).fetch_optional(c).await)?;
+    row.ok_or(StoreError::NotFound)
+}
+
+pub async fn list_visits(c: &mut Conn<'_>, request_id: i64) -> Result<Vec<Visit>, StoreError> {
+    Ok(
+        on_conn!(c, c => sqlx::query_as("select * from onsite_visits where request_id = $1 order by id")
+        .bind(request_id).fetch_all(c).await)?,
+    )
+}
+
+// ---------------------------------------------------------------- idempotency
+
+/// The request an earlier call with this key created, and the fingerprint of that call's body.
+pub async fn find_idempotency_key(
+    c: &mut Conn<'_>,
+    user_id: i64,
+    key: &str,
+) -> Result<Option<(String, i64)>, StoreError> {
+    Ok(
+        on_conn!(c, c => sqlx::query_as("select fingerprint, request_id from idempotency_keys where user_id = $1 and key = $2")
+        .bind(user_id).bind(key).fetch_optional(c).await)?,
+    )
+}
+
+pub async fn insert_idempotency_key(
+    c: &mut Conn<'_>,
+    user_id: i64,
+    key: &str,
+    fingerprint: &str,
+    request_id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    on_conn!(c, c => sqlx::query("insert into idempotency_keys (user_id, key, fingerprint, request_id, created_at) values ($1, $2, $3, $4, $5)")
+        .bind(user_id).bind(key).bind(fingerprint).bind(request_id).bind(now).execute(c).await.map(|_| ()))?;
+    Ok(())
+}

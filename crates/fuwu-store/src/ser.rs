@@ -1,0 +1,21 @@
+//! Instants are stored as Unix milliseconds and shown as RFC 3339 in UTC.
+
+use serde::Serializer;
+
+pub fn rfc3339(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => t.to_string(),
+        Err(_) => ms.to_string(),
+    }
+}
+
+pub fn ms<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*v))
+}
+
+pub fn opt_ms<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_str(&rfc3339(*v)),
+        None => s.serialize_none(),
+    }
+}
