@@ -318,14 +318,7 @@ pub fn apply(
     if !roles_allowed(kind).contains(&role) {
         return Err(LifecycleError::RoleNotAllowed { action: kind, role });
     }
-    if !allowed_from(kind).contains(&snapshot.status) {
-        return Err(LifecycleError::InvalidTransition {
-            action: kind,
-            from: snapshot.status,
-        });
-    }
-    // The automatic rule is the scheduler's: a person closing must rely on a confirmation
-    // or on the same due rule, and the scheduler may only use the rule.
+    // The scheduler acts only on recorded rules: it may auto-close when due and resume.
     if role == Role::System
         && !matches!(
             action,
@@ -335,6 +328,12 @@ pub fn apply(
         )
     {
         return Err(LifecycleError::RoleNotAllowed { action: kind, role });
+    }
+    if !allowed_from(kind).contains(&snapshot.status) {
+        return Err(LifecycleError::InvalidTransition {
+            action: kind,
+            from: snapshot.status,
+        });
     }
     let mut next = snapshot.clone();
     let event = match action {
