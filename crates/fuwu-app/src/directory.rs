@@ -1,0 +1,893 @@
+//! Use cases of the directory: organizations with their customer archive,
+//! contacts, teams, users, systems, contracts, SLA policies.
+//!
+//! Staff keep organizations, contacts and systems current (the hotline adds
+//! a caller it does not know); teams, users and contracts are the admin's.
+//! Customers read their own organization's records.
+
+use crate::identity::validate_user;
+use crate::{Actor, App, AppError, Page, page_limit};
+use fuwu_core::{Email, PhoneNumber, Role};
+use fuwu_store::directory::{self as store, *};
+use fuwu_store::{BoxFut, Conn, StoreError};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+fn required(field: &'static str, v: &str, max: usize) -> Result<String, AppError> {
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(AppError::invalid(field, "must not be empty"));
+    }
+    if t.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+fn optional(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn email(v: Option<String>) -> Result<Option<String>, AppError> {
+    optional(v)
+        .map(|e| Email::parse(&e).map(|e| e.as_str().to_owned()))
+        .transpose()
+        .map_err(|e| AppError::invalid("email", e.to_string()))
+}
+
+fn phone(v: Option<String>) -> Result<Option<String>, AppError> {
+    optional(v)
+        .map(|p| PhoneNumber::parse(&p).map(|p| p.as_str().to_owned()))
+        .transpose()
+        .map_err(|e| AppError::invalid("phone", e.to_string()))
+}
+
+fn cursor(after: Option<String>) -> Result<i64, AppError> {
+    match after {
+        None => Ok(0),
+        Some(s) => s
+            .parse()
+            .map_err(|_| AppError::invalid("cursor", "not a cursor this API gave out")),
+    }
+}
+
+fn page<T>(mut items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
+    let next = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|t| id(t).to_string())
+    } else {
+        None
+    };
+    Page {
+        items,
+        next_cursor: next,
+    }
+}
+
+macro_rules! merge {
+    ($fields:ident, $patch:ident, $($f:ident),+) => {
+        $(if let Some(v) = $patch.$f { $fields.$f = v; })+
+    };
+}
+
+// ------------------------------------------------------------------ inputs
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationInput {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub industry: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub profile: String,
+    #[serde(default)]
+    pub support_needs: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    pub version: i64,
+    pub name: Option<String>,
+    pub short_name: Option<Option<String>>,
+    pub industry: Option<Option<String>>,
+    pub address: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub profile: Option<String>,
+    pub support_needs: Option<String>,
+    pub notes: Option<String>,
+}
+
+fn check_organization(f: OrganizationFields) -> Result<OrganizationFields, AppError> {
+    Ok(OrganizationFields {
+        name: required("name", &f.name, 200)?,
+        short_name: optional(f.short_name),
+        industry: optional(f.industry),
+        address: optional(f.address),
+        phone: phone(f.phone)?,
+        profile: f.profile,
+        support_needs: f.support_needs,
+        notes: f.notes,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    pub organization_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub job_title: Option<String>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
+    pub version: i64,
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub job_title: Option<Option<String>>,
+    pub notes: Option<String>,
+}
+
+fn check_contact(f: ContactFields) -> Result<ContactFields, AppError> {
+    Ok(ContactFields {
+        organization_id: f.organization_id,
+        name: required("name", &f.name, 100)?,
+        email: email(f.email)?,
+        phone: phone(f.phone)?,
+        job_title: optional(f.job_title),
+        notes: f.notes,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub lead_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPatch {
+    pub version: i64,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub lead_id: Option<Option<i64>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// customer_user, customer_admin, agent, engineer, third_party, project_leader or admin.
+    pub role: String,
+    pub organization_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub team_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub version: i64,
+    pub display_name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub role: Option<String>,
+    pub organization_id: Option<Option<i64>>,
+    pub contact_id: Option<Option<i64>>,
+    pub team_id: Option<Option<i64>>,
+    pub active: Option<bool>,
+}
+
+fn check_user(f: UserFields) -> Result<UserFields, AppError> {
+    let f = UserFields {
+        email: email(f.email)?,
+        phone: phone(f.phone)?,
+        display_name: f.display_name.trim().to_owned(),
+        ..f
+    };
+    validate_user(&f)?;
+    Ok(f)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SystemInput {
+    pub organization_id: i64,
+    pub name: String,
+    /// software, server, device, network, cloud or other.
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+    pub location: Option<String>,
+    pub serial_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SystemPatch {
+    pub version: i64,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub description: Option<String>,
+    pub location: Option<Option<String>>,
+    pub serial_number: Option<Option<String>>,
+}
+
+const SYSTEM_KINDS: &[&str] = &["software", "server", "device", "network", "cloud", "other"];
+
+fn check_system(f: SystemFields) -> Result<SystemFields, AppError> {
+    if !SYSTEM_KINDS.contains(&f.kind.as_str()) {
+        return Err(AppError::invalid(
+            "kind",
+            format!("one of {}", SYSTEM_KINDS.join(", ")),
+        ));
+    }
+    Ok(SystemFields {
+        name: required("name", &f.name, 200)?,
+        location: optional(f.location),
+        serial_number: optional(f.serial_number),
+        ..f
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractInput {
+    pub organization_id: i64,
+    pub code: String,
+    pub name: String,
+    /// Acceptance date, `YYYY-MM-DD`.
+    #[schema(format = Date, example = "2025-03-18")]
+    pub accepted_on: String,
+    /// Free service period in months; 24 (two years) when absent.
+    pub free_service_months: Option<i64>,
+    #[serde(default)]
+    pub vip: bool,
+    pub sla_policy_id: Option<i64>,
+    pub project_leader_id: Option<i64>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractPatch {
+    pub version: i64,
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub accepted_on: Option<String>,
+    pub free_service_months: Option<i64>,
+    pub vip: Option<bool>,
+    pub sla_policy_id: Option<Option<i64>>,
+    pub project_leader_id: Option<Option<i64>>,
+    pub notes: Option<String>,
+}
+
+fn check_contract(f: ContractFields) -> Result<ContractFields, AppError> {
+    if f.accepted_on.parse::<jiff::civil::Date>().is_err() {
+        return Err(AppError::invalid("accepted_on", "a date as YYYY-MM-DD"));
+    }
+    if !(0..=600).contains(&f.free_service_months) {
+        return Err(AppError::invalid(
+            "free_service_months",
+            "between 0 and 600",
+        ));
+    }
+    Ok(ContractFields {
+        code: required("code", &f.code, 64)?,
+        name: required("name", &f.name, 200)?,
+        ..f
+    })
+}
+
+// ------------------------------------------------------------------ use cases
+
+type Writer<T> = Box<dyn for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, StoreError>> + Send>;
+
+impl App {
+    async fn admin_write<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        f: Writer<T>,
+    ) -> Result<T, AppError> {
+        self.db
+            .write(f)
+            .await
+            .map_err(|e| AppError::from_store(what, e))
+    }
+
+    pub async fn create_organization(
+        &self,
+        actor: &Actor,
+        input: OrganizationInput,
+    ) -> Result<Organization, AppError> {
+        actor.require_write()?;
+        actor.require_staff("create organizations")?;
+        let f = check_organization(OrganizationFields {
+            name: input.name,
+            short_name: input.short_name,
+            industry: input.industry,
+            address: input.address,
+            phone: input.phone,
+            profile: input.profile,
+            support_needs: input.support_needs,
+            notes: input.notes,
+        })?;
+        let now = self.now();
+        self.admin_write(
+            "organization",
+            Box::new(move |mut c| {
+                Box::pin(async move { store::insert_organization(&mut c, &f, now).await })
+            }),
+        )
+        .await
+    }
+
+    pub async fn update_organization(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: OrganizationPatch,
+    ) -> Result<Organization, AppError> {
+        actor.require_write()?;
+        actor.require_staff("edit organizations")?;
+        let now = self.now();
+        self.admin_write(
+            "organization",
+            Box::new(move |mut c| {
+                Box::pin(async move {
+                    let mut f =
+                        OrganizationFields::from(&store::get_organization(&mut c, id).await?);
+                    merge!(
+                        f,
+                        p,
+                        name,
+                        short_name,
+                        industry,
+                        address,
+                        phone,
+                        profile,
+                        support_needs,
+                        notes
+                    );
+                    let f = check_organization(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                    store::update_organization(&mut c, id, p.version, &f, now).await
+                })
+            }),
+        )
+        .await
+        .map_err(invalid_from_config)
+    }
+
+    pub async fn get_organization(&self, actor: &Actor, id: i64) -> Result<Organization, AppError> {
+        if !actor.can_see_organization(id) {
+            return Err(AppError::NotFound {
+                what: "organization",
+            });
+        }
+        self.db
+            .read(move |mut c| Box::pin(async move { store::get_organization(&mut c, id).await }))
+            .await
+            .map_err(|e| AppError::from_store("organization", e))
+    }
+
+    pub async fn list_organizations(
+        &self,
+        actor: &Actor,
+        after: Option<String>,
+        limit: Option<i64>,
+        q: Option<String>,
+    ) -> Result<Page<Organization>, AppError> {
+        if actor.role.is_customer() {
+            let own = actor
+                .organization_id
+                .ok_or(AppError::Forbidden("list organizations"))?;
+            let o = self.get_organization(actor, own).await?;
+            return Ok(Page {
+                items: vec![o],
+                next_cursor: None,
+            });
+        }
+        actor.require_staff("list organizations")?;
+        let (after, limit) = (cursor(after)?, page_limit(limit));
+        let rows = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    store::list_organizations(&mut c, after, limit + 1, q.as_deref()).await
+                })
+            })
+            .await?;
+        Ok(page(rows, limit, |o| o.id))
+    }
+
+    pub async fn create_contact(
+        &self,
+        actor: &Actor,
+        input: ContactInput,
+    ) -> Result<Contact, AppError> {
+        actor.require_write()?;
+        actor.require_staff("create contacts")?;
+        let f = check_contact(ContactFields {
+            organization_id: input.organization_id,
+            name: input.name,
+            email: input.email,
+            phone: input.phone,
+            job_title: input.job_title,
+            notes: input.notes,
+        })?;
+        let now = self.now();
+        self.admin_write(
+            "contact",
+            Box::new(move |mut c| {
+                Box::pin(async move { store::insert_contact(&mut c, &f, now).await })
+            }),
+        )
+        .await
+    }
+
+    pub async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: ContactPatch,
+    ) -> Result<Contact, AppError> {
+        actor.require_write()?;
+        actor.require_staff("edit contacts")?;
+        let now = self.now();
+        self.admin_write(
+            "contact",
+            Box::new(move |mut c| {
+                Box::pin(async move {
+                    let mut f = ContactFields::from(&store::get_contact(&mut c, id).await?);
+                    merge!(f, p, name, email, phone, job_title, notes);
+                    let f = check_contact(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                    store::update_contact(&mut c, id, p.version, &f, now).await
+                })
+            }),
+        )
+        .await
+        .map_err(invalid_from_config)
+    }
+
+    pub async fn get_contact(&self, actor: &Actor, id: i64) -> Result<Contact, AppError> {
+        let k = self
+            .db
+            .read(move |mut c| Box::pin(async move { store::get_contact(&mut c, id).await }))
+            .await
+            .map_err(|e| AppError::from_store("contact", e))?;
+        if actor.can_see_organization(k.organization_id) {
+            Ok(k)
+        } else {
+            Err(AppError::NotFound { what: "contact" })
+        }
+    }
+
+    pub async fn list_contacts(
+        &self,
+        actor: &Actor,
+        after: Option<String>,
+        limit: Option<i64>,
+        organization_id: Option<i64>,
+        phone_number: Option<String>,
+    ) -> Result<Page<Contact>, AppError> {
+        let org = scoped_org(actor, organization_id)?;
+        let phone_number = phone_number
+            .map(|p| PhoneNumber::parse(&p).map(|p| p.as_str().to_owned()))
+            .transpose()
+            .map_err(|e| AppError::invalid("phone", e.to_string()))?;
+        let (after, limit) = (cursor(after)?, page_limit(limit));
+        let rows = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    store::list_contacts(&mut c, after, limit + 1, org, phone_number.as_deref())
+                        .await
+                })
+            })
+            .await?;
+        Ok(page(rows, limit, |o| o.id))
+    }
+
+    pub async fn create_team(&self, actor: &Actor, input: TeamInput) -> Result<Team, AppError> {
+        actor.require_write()?;
+        actor.require_admin("create teams")?;
+        let f = TeamFields {
+            name: required("name", &input.name, 100)?,
+            description: input.description,
+            lead_id: input.lead_id,
+        };
+        let now = self.now();
+        self.admin_write(
+            "team",
+            Box::new(move |mut c| {
+                Box::pin(async move { store::insert_team(&mut c, &f, now).await })
+            }),
+        )
+        .await
+    }
+
+    pub async fn update_team(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: TeamPatch,
+    ) -> Result<Team, AppError> {
+        actor.require_write()?;
+        actor.require_admin("edit teams")?;
+        let now = self.now();
+        self.admin_write(
+            "team",
+            Box::new(move |mut c| {
+                Box::pin(async move {
+                    let mut f = TeamFields::from(&store::get_team(&mut c, id).await?);
+                    merge!(f, p, name, description, lead_id);
+                    store::update_team(&mut c, id, p.version, &f, now).await
+                })
+            }),
+        )
+        .await
+    }
+
+    pub async fn get_team(&self, actor: &Actor, id: i64) -> Result<Team, AppError> {
+        actor.require_staff("see teams")?;
+        self.db
+            .read(move |mut c| Box::pin(async move { store::get_team(&mut c, id).await }))
+            .await
+            .map_err(|e| AppError::from_store("team", e))
+    }
+
+    pub async fn list_teams(
+        &self,
+        actor: &Actor,
+        after: Option<String>,
+        limit: Option<i64>,
+    ) -> Result<Page<Team>, AppError> {
+        actor.require_staff("list teams")?;
+        let (after, limit) = (cursor(after)?, page_limit(limit));
+        let rows = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move { store::list_teams(&mut c, after, limit + 1).await })
+            })
+            .await?;
+        Ok(page(rows, limit, |o| o.id))
+    }
+
+    pub async fn create_user(&self, actor: &Actor, input: UserInput) -> Result<User, AppError> {
+        actor.require_write()?;
+        actor.require_admin("create users")?;
+        let f = check_user(UserFields {
+            username: input.username.trim().to_owned(),
+            display_name: input.display_name,
+            email: input.email,
+            phone: input.phone,
+            role: input.role,
+            organization_id: input.organization_id,
+            contact_id: input.contact_id,
+            team_id: input.team_id,
+            active: true,
+        })?;
+        let now = self.now();
+        self.admin_write(
+            "user",
+            Box::new(move |mut c| {
+                Box::pin(async move { store::insert_user(&mut c, &f, now).await })
+            }),
+        )
+        .await
+    }
+
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: UserPatch,
+    ) -> Result<User, AppError> {
+        actor.require_write()?;
+        actor.require_admin("edit users")?;
+        let now = self.now();
+        self.admin_write(
+            "user",
+            Box::new(move |mut c| {
+                Box::pin(async move {
+                    let mut f = UserFields::from(&store::get_user(&mut c, id).await?);
+                    merge!(
+                        f,
+                        p,
+                        display_name,
+                        email,
+                        phone,
+                        role,
+                        organization_id,
+                        contact_id,
+                        team_id,
+                        active
+                    );
+                    let f = check_user(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                    store::update_user(&mut c, id, p.version, &f, now).await
+                })
+            }),
+        )
+        .await
+        .map_err(invalid_from_config)
+    }
+
+    pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<User, AppError> {
+        if actor.user_id != id {
+            actor.require_staff("see users")?;
+        }
+        self.db
+            .read(move |mut c| Box::pin(async move { store::get_user(&mut c, id).await }))
+            .await
+            .map_err(|e| AppError::from_store("user", e))
+    }
+
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        after: Option<String>,
+        limit: Option<i64>,
+        role: Option<String>,
+        team_id: Option<i64>,
+        organization_id: Option<i64>,
+    ) -> Result<Page<User>, AppError> {
+        actor.require_staff("list users")?;
+        if let Some(r) = &role {
+            r.parse::<Role>()
+                .map_err(|e| AppError::invalid("role", e.to_string()))?;
+        }
+        let (after, limit) = (cursor(after)?, page_limit(limit));
+        let rows = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    store::list_users(
+                        &mut c,
+                        after,
+                        limit + 1,
+                        role.as_deref(),
+                        team_id,
+                        organization_id,
+                    )
+                    .await
+                })
+            })
+            .await?;
+        Ok(page(rows, limit, |o| o.id))
+    }
+
+    pub async fn create_system(
+        &self,
+        actor: &Actor,
+        input: SystemInput,
+    ) -> Result<System, AppError> {
+        actor.require_write()?;
+        actor.require_staff("register systems")?;
+        let f = check_system(SystemFields {
+            organization_id: input.organization_id,
+            name: input.name,
+            kind: input.kind,
+            description: input.description,
+            location: input.location,
+            serial_number: input.serial_number,
+        })?;
+        let now = self.now();
+        self.admin_write(
+            "system",
+            Box::new(move |mut c| {
+                Box::pin(async move { store::insert_system(&mut c, &f, now).await })
+            }),
+        )
+        .await
+    }
+
+    pub async fn update_system(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: SystemPatch,
+    ) -> Result<System, AppError> {
+        actor.require_write()?;
+        actor.require_staff("edit systems")?;
+        let now = self.now();
+        self.admin_write(
+            "system",
+            Box::new(move |mut c| {
+                Box::pin(async move {
+                    let mut f = SystemFields::from(&store::get_system(&mut c, id).await?);
+                    merge!(f, p, name, kind, description, location, serial_number);
+                    let f = check_system(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                    store::update_system(&mut c, id, p.version, &f, now).await
+                })
+            }),
+        )
+        .await
+        .map_err(invalid_from_config)
+    }
+
+    pub async fn get_system(&self, actor: &Actor, id: i64) -> Result<System, AppError> {
+        let s = self
+            .db
+            .read(move |mut c| Box::pin(async move { store::get_system(&mut c, id).await }))
+            .await
+            .map_err(|e| AppError::from_store("system", e))?;
+        if actor.can_see_organization(s.organization_id) {
+            Ok(s)
+        } else {
+            Err(AppError::NotFound { what: "system" })
+        }
+    }
+
+    pub async fn list_systems(
+        &self,
+        actor: &Actor,
+        after: Option<String>,
+        limit: Option<i64>,
+        organization_id: Option<i64>,
+    ) -> Result<Page<System>, AppError> {
+        let org = scoped_org(actor, organization_id)?;
+        let (after, limit) = (cursor(after)?, page_limit(limit));
+        let rows = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move { store::list_systems(&mut c, after, limit + 1, org).await })
+            })
+            .await?;
+        Ok(page(rows, limit, |o| o.id))
+    }
+
+    pub async fn create_contract(
+        &self,
+        actor: &Actor,
+        input: ContractInput,
+    ) -> Result<Contract, AppError> {
+        actor.require_write()?;
+        actor.require_admin("create contracts")?;
+        let f = check_contract(ContractFields {
+            organization_id: input.organization_id,
+            code: input.code,
+            name: input.name,
+            accepted_on: input.accepted_on,
+            free_service_months: input.free_service_months.unwrap_or(24),
+            vip: input.vip,
+            sla_policy_id: input.sla_policy_id,
+            project_leader_id: input.project_leader_id,
+            notes: input.notes,
+        })?;
+        let now = self.now();
+        self.admin_write(
+            "contract",
+            Box::new(move |mut c| {
+                Box::pin(async move { store::insert_contract(&mut c, &f, now).await })
+            }),
+        )
+        .await
+    }
+
+    pub async fn update_contract(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: ContractPatch,
+    ) -> Result<Contract, AppError> {
+        actor.require_write()?;
+        actor.require_admin("edit contracts")?;
+        let now = self.now();
+        self.admin_write(
+            "contract",
+            Box::new(move |mut c| {
+                Box::pin(async move {
+                    let mut f = ContractFields::from(&store::get_contract(&mut c, id).await?);
+                    merge!(
+                        f,
+                        p,
+                        code,
+                        name,
+                        accepted_on,
+                        free_service_months,
+                        vip,
+                        sla_policy_id,
+                        project_leader_id,
+                        notes
+                    );
+                    let f = check_contract(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                    store::update_contract(&mut c, id, p.version, &f, now).await
+                })
+            }),
+        )
+        .await
+        .map_err(invalid_from_config)
+    }
+
+    pub async fn get_contract(&self, actor: &Actor, id: i64) -> Result<Contract, AppError> {
+        let k = self
+            .db
+            .read(move |mut c| Box::pin(async move { store::get_contract(&mut c, id).await }))
+            .await
+            .map_err(|e| AppError::from_store("contract", e))?;
+        if actor.role == Role::CustomerUser || !actor.can_see_organization(k.organization_id) {
+            return Err(AppError::NotFound { what: "contract" });
+        }
+        Ok(k)
+    }
+
+    pub async fn list_contracts(
+        &self,
+        actor: &Actor,
+        after: Option<String>,
+        limit: Option<i64>,
+        organization_id: Option<i64>,
+    ) -> Result<Page<Contract>, AppError> {
+        if actor.role == Role::CustomerUser {
+            return Err(AppError::Forbidden("list contracts"));
+        }
+        let org = scoped_org(actor, organization_id)?;
+        let (after, limit) = (cursor(after)?, page_limit(limit));
+        let rows = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move { store::list_contracts(&mut c, after, limit + 1, org).await })
+            })
+            .await?;
+        Ok(page(rows, limit, |o| o.id))
+    }
+
+    pub async fn list_sla_policies(&self, actor: &Actor) -> Result<Vec<SlaPolicy>, AppError> {
+        actor.require_staff("list SLA policies")?;
+        Ok(self
+            .db
+            .read(|mut c| Box::pin(async move { store::list_sla_policies(&mut c).await }))
+            .await?)
+    }
+}
+
+/// Customers are held to their own organization; third parties see no directory.
+fn scoped_org(actor: &Actor, requested: Option<i64>) -> Result<Option<i64>, AppError> {
+    if actor.role.is_customer() {
+        let own = actor
+            .organization_id
+            .ok_or(AppError::Forbidden("read the directory"))?;
+        if requested.is_some_and(|r| r != own) {
+            return Err(AppError::NotFound {
+                what: "organization",
+            });
+        }
+        return Ok(Some(own));
+    }
+    if actor.role == Role::ThirdParty {
+        return Err(AppError::Forbidden("read the directory"));
+    }
+    Ok(requested)
+}
+
+/// Validation inside a write closure travels as `StoreError::Config`; turn it back into a 422.
+fn invalid_from_config(e: AppError) -> AppError {
+    match e {
+        AppError::Internal(StoreError::Config(m)) => AppError::Invalid {
+            field: "body",
+            message: m,
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,72 @@
+use fuwu_core::lifecycle::LifecycleError;
+use fuwu_store::StoreError;
+
+/// Why a use case refused or failed. The web layer maps each to a status and a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("you may not {0}")]
+    Forbidden(&'static str),
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
+    #[error(
+        "the {what} was changed by someone else; reload it and try again (you sent version {expected})"
+    )]
+    StaleVersion { what: &'static str, expected: i64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("this Idempotency-Key was already used with a different request body")]
+    IdempotencyKeyReused,
+    #[error("the upload is larger than the limit of {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] StoreError),
+}
+
+impl AppError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// Map a store error where the missing or conflicting thing is known.
+    pub fn from_store(what: &'static str, e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound { what },
+            StoreError::StaleVersion { expected } => AppError::StaleVersion { what, expected },
+            StoreError::Conflict { constraint } => AppError::Conflict(format!(
+                "a {what} with the same unique value already exists ({constraint})"
+            )),
+            StoreError::MissingReference { constraint } => AppError::invalid(
+                "reference",
+                format!("the {what} refers to a record that does not exist ({constraint})"),
+            ),
+            StoreError::Invalid { constraint } => AppError::invalid(
+                "value",
+                format!("a value of the {what} breaks a data rule ({constraint})"),
+            ),
+            e @ (StoreError::Unavailable(_) | StoreError::WriterGone) => AppError::Unavailable(e),
+            e => AppError::Internal(e),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::from_store("record", e)
+    }
+}

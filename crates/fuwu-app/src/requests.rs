@@ -1,0 +1,972 @@
+//! Use cases of service requests: intake, reading, listing, editing, the
+//! lifecycle actions, messages, work log and on-site visits.
+
+use crate::history::{diff, lifecycle_details};
+use crate::{Actor, App, AppError, Page, page_limit};
+use fuwu_core::level::LevelDecision;
+use fuwu_core::lifecycle::{self, Action, Feedback, Rating, Rules, Snapshot};
+use fuwu_core::{
+    Category, Channel, FaultLevel, Impact, NonEmpty, Role, Stage, Status, Tier, Title, Urgency,
+    Visibility, WaitingFor,
+};
+use fuwu_store::requests::{
+    self as store, Cursor, Message, NewEvent, Request, RequestFilter, SortKey, Visit, WorkLog,
+};
+use fuwu_store::{Conn, StoreError, directory};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+/// A new service request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRequest {
+    /// phone, web, email, onsite, api or monitoring.
+    #[schema(value_type = String, example = "phone")]
+    pub channel: Channel,
+    /// consultation, fault, change_request, training, inspection, health_check, backup or other.
+    #[schema(value_type = String, example = "fault")]
+    pub category: Category,
+    /// none, minor, partial, unusable, crashed or data_damaged.
+    #[schema(value_type = String, example = "partial")]
+    pub impact: Impact,
+    /// low, medium or high.
+    #[schema(value_type = String, example = "high")]
+    pub urgency: Urgency,
+    /// Override the level derived from impact × urgency (staff only; needs `level_reason`).
+    #[schema(value_type = Option<u8>, minimum = 0, maximum = 5)]
+    pub level: Option<FaultLevel>,
+    pub level_reason: Option<String>,
+    #[schema(example = "统一身份认证平台登录缓慢")]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Required for staff; a customer's own organization is implied.
+    pub organization_id: Option<i64>,
+    pub requester_contact_id: Option<i64>,
+    pub system_id: Option<i64>,
+}
+
+/// Changes to a request's details; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestPatch {
+    /// The version you read; a stale one is refused with 409.
+    pub version: i64,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub category: Option<Category>,
+    #[schema(value_type = Option<String>)]
+    pub impact: Option<Impact>,
+    #[schema(value_type = Option<String>)]
+    pub urgency: Option<Urgency>,
+    #[schema(value_type = Option<u8>, minimum = 0, maximum = 5)]
+    pub level: Option<FaultLevel>,
+    pub level_reason: Option<String>,
+    pub system_id: Option<i64>,
+    pub requester_contact_id: Option<i64>,
+    pub third_party_ref: Option<String>,
+}
+
+/// Extra data some actions carry beyond the core's [`Action`].
+#[derive(Debug, Clone, Default)]
+pub struct ActionExtras {
+    /// Escalation: who takes it over (optional; the team's queue otherwise).
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub third_party_ref: Option<String>,
+}
+
+/// How to list requests.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub filter: RequestFilter,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// A request with everything around it, as this actor may see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequestDetail {
+    pub request: Request,
+    pub messages: Vec<Message>,
+    pub history: Vec<store::Event>,
+    pub attachments: Vec<store::Attachment>,
+    /// Staff only; empty for customers.
+    pub work_logs: Vec<WorkLog>,
+    pub visits: Vec<Visit>,
+    /// Lifecycle actions this actor could take now.
+    #[schema(value_type = Vec<String>)]
+    pub available_actions: Vec<String>,
+}
+
+fn nonempty(field: &'static str, raw: &str) -> Result<NonEmpty, AppError> {
+    NonEmpty::parse(raw).map_err(|e| AppError::invalid(field, e.to_string()))
+}
+
+fn parse<T: std::str::FromStr<Err = fuwu_core::UnknownValue>>(
+    field: &'static str,
+    s: &str,
+) -> Result<T, AppError> {
+    s.parse()
+        .map_err(|e: fuwu_core::UnknownValue| AppError::invalid(field, e.to_string()))
+}
+
+/// The lifecycle's view of a stored request.
+pub fn snapshot_of(r: &Request) -> Result<Snapshot, AppError> {
+    let status: Status = parse("status", &r.status)?;
+    let feedback = match (status, r.feedback_solved) {
+        (Status::Resolved, Some(solved)) => Some(Feedback {
+            solved,
+            rating: r.feedback_rating.and_then(|v| Rating::new(v).ok()),
+            comment: r.feedback_comment.clone(),
+        }),
+        _ => None,
+    };
+    Ok(Snapshot {
+        status,
+        tier: parse("tier", &r.tier)?,
+        stage: r
+            .stage
+            .as_deref()
+            .map(|s| parse::<Stage>("stage", s))
+            .transpose()?,
+        waiting_for: r
+            .waiting_for
+            .as_deref()
+            .map(|s| parse::<WaitingFor>("waiting_for", s))
+            .transpose()?,
+        resolved_at: r.resolved_at.map(fuwu_core::Timestamp::from_millis),
+        feedback,
+    })
+}
+
+/// Whether the contract's free service period (from its acceptance date) has ended on `now`.
+pub fn outside_free_period(accepted_on: &str, free_months: i64, now_ms: i64) -> bool {
+    let Ok(accepted) = accepted_on.parse::<jiff::civil::Date>() else {
+        return false;
+    };
+    let Ok(end) = accepted.checked_add(jiff::Span::new().months(free_months)) else {
+        return false;
+    };
+    // China has one offset all year; the free period ends at local midnight.
+    let today = jiff::Timestamp::from_millisecond(now_ms)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+                .date()
+        })
+        .unwrap_or(accepted);
+    today >= end
+}
+
+async fn check_belongs(
+    c: &mut Conn<'_>,
+    organization_id: i64,
+    contact: Option<i64>,
+    system: Option<i64>,
+) -> Result<(), AppError> {
+    if let Some(id) = contact {
+        let k = directory::get_contact(c, id)
+            .await
+            .map_err(|e| AppError::from_store("contact", e))?;
+        if k.organization_id != organization_id {
+            return Err(AppError::invalid(
+                "requester_contact_id",
+                "the contact belongs to another organization",
+            ));
+        }
+    }
+    if let Some(id) = system {
+        let s = directory::get_system(c, id)
+            .await
+            .map_err(|e| AppError::from_store("system", e))?;
+        if s.organization_id != organization_id {
+            return Err(AppError::invalid(
+                "system_id",
+                "the system belongs to another organization",
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn check_handler(
+    c: &mut Conn<'_>,
+    tier: Tier,
+    assignee: Option<i64>,
+    team: Option<i64>,
+) -> Result<(), AppError> {
+    if let Some(id) = assignee {
+        let u = directory::get_user(c, id)
+            .await
+            .map_err(|e| AppError::from_store("assignee", e))?;
+        let role: Role = parse("role", &u.role)?;
+        let fits = match tier {
+            Tier::ThirdParty => role == Role::ThirdParty || role.is_staff(),
+            _ => role.is_staff(),
+        };
+        if !u.active || !fits {
+            return Err(AppError::invalid(
+                "assignee_id",
+                format!("user {id} cannot handle a request at tier {tier}"),
+            ));
+        }
+    }
+    if let Some(id) = team {
+        directory::get_team(c, id)
+            .await
+            .map_err(|e| AppError::from_store("team", e))?;
+    }
+    Ok(())
+}
+
+async fn rules_for(c: &mut Conn<'_>, r: &Request) -> Result<Rules, AppError> {
+    let Some(contract_id) = r.contract_id else {
+        return Ok(Rules::default());
+    };
+    let contract = directory::get_contract(c, contract_id).await?;
+    match contract.sla_policy_id {
+        Some(p) => Ok(Rules {
+            auto_close_after_ms: directory::get_sla_policy(c, p).await?.auto_close_after_ms,
+        }),
+        None => Ok(Rules::default()),
+    }
+}
+
+/// Load a request the actor may see; one it may not see is "not found".
+async fn load_visible(c: &mut Conn<'_>, actor: &Actor, id: i64) -> Result<Request, AppError> {
+    let r = store::get_request(c, id)
+        .await
+        .map_err(|e| AppError::from_store("request", e))?;
+    if actor.can_see_request(&r) {
+        Ok(r)
+    } else {
+        Err(AppError::NotFound { what: "request" })
+    }
+}
+
+fn fingerprint(input: &NewRequest) -> String {
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(input).unwrap_or_default(),
+    ))
+}
+
+impl App {
+    /// Take in a new request. With an idempotency key, a retry returns the
+    /// request the first call created (`false` = not newly created).
+    pub async fn create_request(
+        &self,
+        actor: &Actor,
+        input: NewRequest,
+        idempotency_key: Option<String>,
+    ) -> Result<(Request, bool), AppError> {
+        actor.require_write()?;
+        if matches!(actor.role, Role::ThirdParty | Role::System) {
+            return Err(AppError::Forbidden("create requests"));
+        }
+        let title =
+            Title::parse(&input.title).map_err(|e| AppError::invalid("title", e.to_string()))?;
+        if input.description.chars().count() > 100_000 {
+            return Err(AppError::invalid(
+                "description",
+                "at most 100,000 characters",
+            ));
+        }
+        if actor.role.is_customer() && input.level.is_some() {
+            return Err(AppError::Forbidden(
+                "set the fault level; it follows from impact and urgency",
+            ));
+        }
+        let decision = LevelDecision::decide(
+            input.impact,
+            input.urgency,
+            input.level,
+            input.level_reason.as_deref(),
+        )
+        .map_err(|e| AppError::invalid("level_reason", e.to_string()))?;
+        let organization_id = if actor.role.is_customer() {
+            let own = actor.organization_id.ok_or(AppError::Forbidden(
+                "create requests without an organization",
+            ))?;
+            if input.organization_id.is_some_and(|o| o != own) {
+                return Err(AppError::Forbidden(
+                    "create requests for another organization",
+                ));
+            }
+            own
+        } else {
+            input
+                .organization_id
+                .ok_or_else(|| AppError::invalid("organization_id", "required"))?
+        };
+        if let Some(key) = &idempotency_key {
+            if key.is_empty() || key.len() > 200 {
+                return Err(AppError::invalid("Idempotency-Key", "1–200 characters"));
+            }
+        }
+        let print = fingerprint(&input);
+        let now = self.now();
+        let actor_c = actor.clone();
+        let key = idempotency_key.clone();
+        let result = self
+            .db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    if let Some(key) = &key {
+                        if let Some((seen, id)) = store::find_idempotency_key(&mut c, actor_c.user_id, key).await? {
+                            if seen != print {
+                                return Err(AppError::IdempotencyKeyReused);
+                            }
+                            return Ok((store::get_request(&mut c, id).await?, false));
+                        }
+                    }
+                    directory::get_organization(&mut c, organization_id)
+                        .await
+                        .map_err(|e| AppError::from_store("organization", e))?;
+                    check_belongs(&mut c, organization_id, input.requester_contact_id, input.system_id).await?;
+                    let contract = directory::current_contract(&mut c, organization_id).await?;
+                    let billable = contract
+                        .as_ref()
+                        .is_some_and(|k| outside_free_period(&k.accepted_on, k.free_service_months, now));
+                    let row = Request {
+                        id: 0,
+                        channel: input.channel.as_str().into(),
+                        category: input.category.as_str().into(),
+                        impact: input.impact.as_str().into(),
+                        urgency: input.urgency.as_str().into(),
+                        level: decision.level.get() as i64,
+                        level_override_reason: decision.override_reason.clone(),
+                        title: title.into_inner(),
+                        description: input.description.trim().to_owned(),
+                        organization_id,
+                        requester_contact_id: input.requester_contact_id,
+                        requester_user_id: actor_c.role.is_customer().then_some(actor_c.user_id),
+                        system_id: input.system_id,
+                        contract_id: contract.as_ref().map(|k| k.id),
+                        assignee_id: None,
+                        team_id: None,
+                        tier: Tier::L1.as_str().into(),
+                        status: Status::New.as_str().into(),
+                        stage: None,
+                        waiting_for: None,
+                        response_mode: None,
+                        response_plan: None,
+                        resolution: None,
+                        third_party_ref: None,
+                        billable,
+                        feedback_solved: None,
+                        feedback_rating: None,
+                        feedback_comment: None,
+                        close_basis: None,
+                        cancel_reason: None,
+                        created_by: actor_c.user_id,
+                        created_at: now,
+                        updated_at: now,
+                        acknowledged_at: None,
+                        responded_at: None,
+                        resolved_at: None,
+                        closed_at: None,
+                        version: 1,
+                    };
+                    let created = store::insert_request(&mut c, &row).await?;
+                    let details = json!({
+                        "channel": created.channel, "category": created.category, "level": created.level,
+                        "level_override_reason": created.level_override_reason, "billable": created.billable,
+                        "contract_id": created.contract_id,
+                    });
+                    let ev = NewEvent { kind: "created".into(), details: Some(details.to_string()), ..Default::default() };
+                    store::insert_events(&mut c, created.id, actor_c.user_id, now, &[ev]).await?;
+                    if let Some(key) = &key {
+                        match store::insert_idempotency_key(&mut c, actor_c.user_id, key, &print, created.id, now).await {
+                            Err(StoreError::Conflict { .. }) => return Err(AppError::Conflict("idempotency race".into())),
+                            other => other?,
+                        }
+                    }
+                    Ok((created, true))
+                })
+            })
+            .await;
+        match (result, idempotency_key) {
+            // Another node committed the same key first: answer with its request.
+            (Err(AppError::Conflict(m)), Some(key)) if m == "idempotency race" => {
+                let user = actor.user_id;
+                let found = self
+                    .db
+                    .read(move |mut c| {
+                        Box::pin(
+                            async move { store::find_idempotency_key(&mut c, user, &key).await },
+                        )
+                    })
+                    .await?;
+                let (_, id) = found.ok_or(AppError::Conflict("idempotency key in use".into()))?;
+                Ok((self.get_request(actor, id).await?, false))
+            }
+            (other, _) => other,
+        }
+    }
+
+    pub async fn get_request(&self, actor: &Actor, id: i64) -> Result<Request, AppError> {
+        let actor = actor.clone();
+        self.db
+            .read(move |mut c| Box::pin(async move { load_visible(&mut c, &actor, id).await }))
+            .await
+    }
+
+    /// The request with its whole time line, filtered to what the actor may see.
+    pub async fn request_detail(&self, actor: &Actor, id: i64) -> Result<RequestDetail, AppError> {
+        let actor = actor.clone();
+        self.db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    let request = load_visible(&mut c, &actor, id).await?;
+                    let internal = actor.sees_internal();
+                    let messages = store::list_messages(&mut c, id, internal).await?;
+                    let mut history = store::list_events(&mut c, id).await?;
+                    if !internal {
+                        history
+                            .retain(|e| e.field.is_none() || e.field.as_deref() == Some("status"));
+                        for e in &mut history {
+                            e.details = None;
+                        }
+                    }
+                    let message_ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+                    let mut attachments = store::list_attachments(&mut c, id).await?;
+                    attachments.retain(|a| a.message_id.is_none_or(|m| message_ids.contains(&m)));
+                    let work_logs = if internal {
+                        store::list_work_logs(&mut c, id).await?
+                    } else {
+                        Vec::new()
+                    };
+                    let visits = store::list_visits(&mut c, id).await?;
+                    let available_actions =
+                        lifecycle::available_actions(&snapshot_of(&request)?, actor.role)
+                            .into_iter()
+                            .map(|a| a.as_str().to_owned())
+                            .collect();
+                    Ok(RequestDetail {
+                        request,
+                        messages,
+                        history,
+                        attachments,
+                        work_logs,
+                        visits,
+                        available_actions,
+                    })
+                })
+            })
+            .await
+    }
+
+    pub async fn list_requests(
+        &self,
+        actor: &Actor,
+        mut q: ListQuery,
+    ) -> Result<Page<Request>, AppError> {
+        actor.scope_filter(&mut q.filter)?;
+        let after = match &q.cursor {
+            Some(s) => Some(
+                Cursor::decode(s)
+                    .ok_or_else(|| AppError::invalid("cursor", "not a cursor this API gave out"))?,
+            ),
+            None => None,
+        };
+        let limit = page_limit(q.limit);
+        let (items, next) = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    store::list_requests(&mut c, &q.filter, q.sort, q.descending, after, limit)
+                        .await
+                })
+            })
+            .await?;
+        Ok(Page {
+            items,
+            next_cursor: next.map(Cursor::encode),
+        })
+    }
+
+    /// Edit a request's details (staff). Every changed field lands in the history.
+    pub async fn update_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: RequestPatch,
+    ) -> Result<Request, AppError> {
+        actor.require_write()?;
+        actor.require_staff("edit requests")?;
+        let title = patch
+            .title
+            .as_deref()
+            .map(Title::parse)
+            .transpose()
+            .map_err(|e| AppError::invalid("title", e.to_string()))?;
+        let now = self.now();
+        let actor = actor.clone();
+        self.db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    let before = load_visible(&mut c, &actor, id).await?;
+                    if before.version != patch.version {
+                        return Err(AppError::StaleVersion {
+                            what: "request",
+                            expected: patch.version,
+                        });
+                    }
+                    let mut after = before.clone();
+                    if let Some(t) = title {
+                        after.title = t.into_inner();
+                    }
+                    if let Some(d) = &patch.description {
+                        after.description = d.trim().to_owned();
+                    }
+                    if let Some(cat) = patch.category {
+                        after.category = cat.as_str().into();
+                    }
+                    let impact: Impact = patch
+                        .impact
+                        .map_or_else(|| parse("impact", &before.impact), Ok)?;
+                    let urgency: Urgency = patch
+                        .urgency
+                        .map_or_else(|| parse("urgency", &before.urgency), Ok)?;
+                    let keep_override = before.level_override_reason.is_some()
+                        && patch.impact.is_none()
+                        && patch.urgency.is_none();
+                    let override_to = patch.level.or(if keep_override {
+                        FaultLevel::new(before.level).ok()
+                    } else {
+                        None
+                    });
+                    let reason = patch
+                        .level_reason
+                        .clone()
+                        .or(before.level_override_reason.clone());
+                    let decision =
+                        LevelDecision::decide(impact, urgency, override_to, reason.as_deref())
+                            .map_err(|e| AppError::invalid("level_reason", e.to_string()))?;
+                    after.impact = impact.as_str().into();
+                    after.urgency = urgency.as_str().into();
+                    after.level = decision.level.get() as i64;
+                    after.level_override_reason = decision.override_reason;
+                    if let Some(s) = patch.system_id {
+                        after.system_id = Some(s);
+                    }
+                    if let Some(k) = patch.requester_contact_id {
+                        after.requester_contact_id = Some(k);
+                    }
+                    if let Some(t) = &patch.third_party_ref {
+                        after.third_party_ref = Some(t.trim().to_owned()).filter(|t| !t.is_empty());
+                    }
+                    check_belongs(
+                        &mut c,
+                        after.organization_id,
+                        patch.requester_contact_id,
+                        patch.system_id,
+                    )
+                    .await?;
+                    after.updated_at = now;
+                    let rows = diff("changed", &before, &after, None);
+                    let saved = store::update_request(&mut c, &after, patch.version)
+                        .await
+                        .map_err(|e| AppError::from_store("request", e))?;
+                    store::insert_events(&mut c, id, actor.user_id, now, &rows).await?;
+                    Ok(saved)
+                })
+            })
+            .await
+    }
+
+    /// Take a lifecycle action. `expected_version`, when given, must match.
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: Option<i64>,
+        action: Action,
+        extras: ActionExtras,
+    ) -> Result<Request, AppError> {
+        actor.require_write()?;
+        let now = self.now();
+        let actor = actor.clone();
+        self.db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    act_in(&mut c, &actor, id, expected_version, action, extras, now).await
+                })
+            })
+            .await
+    }
+
+    /// Add a public reply or an internal note. A customer's reply to a request
+    /// waiting for the customer ends the wait.
+    pub async fn add_message(
+        &self,
+        actor: &Actor,
+        id: i64,
+        visibility: Visibility,
+        body: &str,
+    ) -> Result<Message, AppError> {
+        actor.require_write()?;
+        if visibility == Visibility::Internal && !actor.sees_internal() {
+            return Err(AppError::Forbidden("write internal notes"));
+        }
+        let body = nonempty("body", body)?.into_inner();
+        let now = self.now();
+        let actor = actor.clone();
+        self.db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    let r = load_visible(&mut c, &actor, id).await?;
+                    if parse::<Status>("status", &r.status)?.is_terminal() {
+                        return Err(AppError::Conflict(format!(
+                            "request {id} is {}; it takes no more messages",
+                            r.status
+                        )));
+                    }
+                    let m = store::insert_message(
+                        &mut c,
+                        id,
+                        actor.user_id,
+                        visibility.as_str(),
+                        &body,
+                        now,
+                    )
+                    .await?;
+                    let ev = NewEvent {
+                        kind: format!("message_{}", visibility.as_str()),
+                        details: Some(json!({"message_id": m.id}).to_string()),
+                        ..Default::default()
+                    };
+                    store::insert_events(&mut c, id, actor.user_id, now, &[ev]).await?;
+                    if actor.role.is_customer()
+                        && r.status == "pending"
+                        && r.waiting_for.as_deref() == Some("customer")
+                    {
+                        let system = Actor {
+                            role: Role::System,
+                            ..actor.clone()
+                        };
+                        act_in(
+                            &mut c,
+                            &system,
+                            id,
+                            None,
+                            Action::Resume,
+                            ActionExtras::default(),
+                            now,
+                        )
+                        .await?;
+                    } else {
+                        bump(&mut c, &r, now).await?;
+                    }
+                    Ok(m)
+                })
+            })
+            .await
+    }
+
+    /// Record time spent (staff). Billable by default when the request is.
+    pub async fn add_work_log(
+        &self,
+        actor: &Actor,
+        id: i64,
+        minutes: i64,
+        billable: Option<bool>,
+        note: &str,
+        worked_at: Option<i64>,
+    ) -> Result<WorkLog, AppError> {
+        actor.require_write()?;
+        actor.require_staff("log work")?;
+        if !(1..=1440).contains(&minutes) {
+            return Err(AppError::invalid("minutes", "between 1 and 1440"));
+        }
+        let note = note.trim().to_owned();
+        let now = self.now();
+        let actor = actor.clone();
+        self.db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    let r = load_visible(&mut c, &actor, id).await?;
+                    let w = store::insert_work_log(
+                        &mut c,
+                        id,
+                        actor.user_id,
+                        minutes,
+                        billable.unwrap_or(r.billable),
+                        &note,
+                        worked_at.unwrap_or(now),
+                        now,
+                    )
+                    .await?;
+                    let ev = NewEvent {
+                        kind: "work_logged".into(),
+                        details: Some(
+                            json!({"minutes": minutes, "billable": w.billable}).to_string(),
+                        ),
+                        ..Default::default()
+                    };
+                    store::insert_events(&mut c, id, actor.user_id, now, &[ev]).await?;
+                    Ok(w)
+                })
+            })
+            .await
+    }
+
+    /// Request an on-site visit (现场方式); the on-site clock starts here.
+    pub async fn request_visit(
+        &self,
+        actor: &Actor,
+        id: i64,
+        engineer_id: Option<i64>,
+    ) -> Result<Visit, AppError> {
+        actor.require_write()?;
+        actor.require_staff("request on-site visits")?;
+        let now = self.now();
+        let actor = actor.clone();
+        self.db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    let r = load_visible(&mut c, &actor, id).await?;
+                    if !parse::<Status>("status", &r.status)?.is_open() {
+                        return Err(AppError::Conflict(format!(
+                            "request {id} is {}; no visit can be requested",
+                            r.status
+                        )));
+                    }
+                    check_handler(&mut c, Tier::L2, engineer_id, None).await?;
+                    let v = store::insert_visit(&mut c, id, engineer_id, now, now).await?;
+                    let ev = NewEvent {
+                        kind: "onsite_requested".into(),
+                        details: Some(
+                            json!({"visit_id": v.id, "engineer_id": engineer_id}).to_string(),
+                        ),
+                        ..Default::default()
+                    };
+                    store::insert_events(&mut c, id, actor.user_id, now, &[ev]).await?;
+                    bump(&mut c, &r, now).await?;
+                    Ok(v)
+                })
+            })
+            .await
+    }
+
+    /// Record a visit's progress: departure, arrival (stops the on-site clock), leaving, work done.
+    pub async fn update_visit(
+        &self,
+        actor: &Actor,
+        request_id: i64,
+        visit_id: i64,
+        update: VisitUpdate,
+    ) -> Result<Visit, AppError> {
+        actor.require_write()?;
+        actor.require_staff("record on-site visits")?;
+        let now = self.now();
+        let actor = actor.clone();
+        self.db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    let r = load_visible(&mut c, &actor, request_id).await?;
+                    let before = store::get_visit(&mut c, visit_id)
+                        .await
+                        .map_err(|e| AppError::from_store("visit", e))?;
+                    if before.request_id != request_id {
+                        return Err(AppError::NotFound { what: "visit" });
+                    }
+                    if before.version != update.version {
+                        return Err(AppError::StaleVersion {
+                            what: "visit",
+                            expected: update.version,
+                        });
+                    }
+                    let mut v = before.clone();
+                    if let Some(e) = update.engineer_id {
+                        check_handler(&mut c, Tier::L2, Some(e), None).await?;
+                        v.engineer_id = Some(e);
+                    }
+                    v.departed_at = update.departed_at.or(v.departed_at);
+                    v.arrived_at = update.arrived_at.or(v.arrived_at);
+                    v.left_at = update.left_at.or(v.left_at);
+                    if let Some(w) = &update.work_done {
+                        v.work_done = Some(w.trim().to_owned());
+                    }
+                    let times = [
+                        v.requested_at,
+                        v.departed_at.unwrap_or(v.requested_at),
+                        v.arrived_at.unwrap_or(v.requested_at),
+                        v.left_at.unwrap_or(v.requested_at),
+                    ];
+                    if v.arrived_at
+                        .is_some_and(|a| v.departed_at.is_some_and(|d| a < d))
+                        || v.left_at
+                            .is_some_and(|l| v.arrived_at.is_none_or(|a| l < a))
+                        || times.iter().any(|t| *t < v.requested_at)
+                    {
+                        return Err(AppError::invalid(
+                            "visit",
+                            "times must follow each other: requested ≤ departed ≤ arrived ≤ left",
+                        ));
+                    }
+                    let saved = store::update_visit(&mut c, &v, update.version, now)
+                        .await
+                        .map_err(|e| AppError::from_store("visit", e))?;
+                    let mut evs = Vec::new();
+                    for (kind, was, is) in [
+                        ("onsite_departed", before.departed_at, saved.departed_at),
+                        ("onsite_arrived", before.arrived_at, saved.arrived_at),
+                        ("onsite_left", before.left_at, saved.left_at),
+                    ] {
+                        if was != is {
+                            evs.push(NewEvent {
+                                kind: kind.into(),
+                                field: Some(kind.trim_start_matches("onsite_").into()),
+                                before: was.map(|t| t.to_string()),
+                                after: is.map(|t| t.to_string()),
+                                details: Some(json!({"visit_id": visit_id}).to_string()),
+                            });
+                        }
+                    }
+                    if before.work_done != saved.work_done {
+                        evs.push(NewEvent {
+                            kind: "onsite_work_recorded".into(),
+                            details: Some(json!({"visit_id": visit_id}).to_string()),
+                            ..Default::default()
+                        });
+                    }
+                    store::insert_events(&mut c, request_id, actor.user_id, now, &evs).await?;
+                    bump(&mut c, &r, now).await?;
+                    Ok(saved)
+                })
+            })
+            .await
+    }
+}
+
+/// Progress of an on-site visit; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitUpdate {
+    pub version: i64,
+    pub engineer_id: Option<i64>,
+    /// Unix milliseconds (the API accepts RFC 3339 and converts).
+    #[serde(skip)]
+    pub departed_at: Option<i64>,
+    #[serde(skip)]
+    pub arrived_at: Option<i64>,
+    #[serde(skip)]
+    pub left_at: Option<i64>,
+    pub work_done: Option<String>,
+}
+
+/// Touch `updated_at` so lists sorted by activity show the request.
+async fn bump(c: &mut Conn<'_>, r: &Request, now: i64) -> Result<(), AppError> {
+    let mut after = r.clone();
+    after.updated_at = now;
+    store::update_request(c, &after, r.version)
+        .await
+        .map_err(|e| AppError::from_store("request", e))?;
+    Ok(())
+}
+
+async fn act_in(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    id: i64,
+    expected_version: Option<i64>,
+    action: Action,
+    extras: ActionExtras,
+    now: i64,
+) -> Result<Request, AppError> {
+    let before = load_visible(c, actor, id).await?;
+    if let Some(v) = expected_version {
+        if v != before.version {
+            return Err(AppError::StaleVersion {
+                what: "request",
+                expected: v,
+            });
+        }
+    }
+    let rules = rules_for(c, &before).await?;
+    match &action {
+        Action::Dispatch {
+            tier,
+            assignee,
+            team,
+        } => check_handler(c, *tier, *assignee, *team).await?,
+        Action::Escalate { to, .. } => {
+            check_handler(c, *to, extras.assignee_id, extras.team_id).await?
+        }
+        _ => {}
+    }
+    let feedback_input = match &action {
+        Action::Feedback(f) => Some(f.clone()),
+        _ => None,
+    };
+    let snapshot = snapshot_of(&before)?;
+    let (next, event) = lifecycle::apply(
+        &snapshot,
+        action,
+        actor.role,
+        fuwu_core::Timestamp::from_millis(now),
+        rules,
+    )?;
+    let mut after = before.clone();
+    after.status = next.status.as_str().into();
+    after.tier = next.tier.as_str().into();
+    after.stage = next.stage.map(|s| s.as_str().into());
+    after.waiting_for = next.waiting_for.map(|w| w.as_str().into());
+    after.resolved_at = next.resolved_at.map(|t| t.as_millis());
+    after.updated_at = now;
+    use lifecycle::Event as E;
+    match &event {
+        E::Acknowledged => after.acknowledged_at = after.acknowledged_at.or(Some(now)),
+        E::Dispatched { assignee, team, .. } => {
+            after.assignee_id = assignee.or(after.assignee_id);
+            after.team_id = team.or(after.team_id);
+        }
+        E::Responded { mode, plan } => {
+            after.response_mode = Some(mode.as_str().into());
+            after.response_plan = Some(plan.clone());
+            after.responded_at = after.responded_at.or(Some(now));
+        }
+        E::Escalated { .. } => {
+            after.assignee_id = extras.assignee_id;
+            after.team_id = extras.team_id.or(after.team_id);
+            if let Some(t) = &extras.third_party_ref {
+                after.third_party_ref = Some(t.clone());
+            }
+        }
+        E::Resolved { resolution } => {
+            after.resolution = Some(resolution.clone());
+            after.feedback_solved = None;
+            after.feedback_rating = None;
+            after.feedback_comment = None;
+        }
+        E::FeedbackRecorded(_) | E::Reopened { .. } => {
+            if let Some(f) = feedback_input {
+                after.feedback_solved = Some(f.solved);
+                after.feedback_rating = f.rating.map(|r| r.get() as i64);
+                after.feedback_comment = f.comment;
+            }
+        }
+        E::Closed { basis } => {
+            after.close_basis = Some(basis.as_str().into());
+            after.closed_at = Some(now);
+        }
+        E::Cancelled { reason } => {
+            after.cancel_reason = Some(reason.clone());
+            after.closed_at = Some(now);
+        }
+        E::StageChanged { .. } | E::WaitingStarted { .. } | E::WaitingEnded { .. } => {}
+    }
+    let (kind, details) = lifecycle_details(&event);
+    let rows = diff(kind, &before, &after, Some(details));
+    let saved = store::update_request(c, &after, before.version)
+        .await
+        .map_err(|e| AppError::from_store("request", e))?;
+    store::insert_events(c, id, actor.user_id, now, &rows).await?;
+    Ok(saved)
+}
