@@ -1,0 +1,178 @@
+//! The API's one error type. Every public code is in [`CODES`] with its status;
+//! internal causes are logged, never sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use fuwu_app::AppError;
+use fuwu_core::lifecycle::LifecycleError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every error code the API returns, its HTTP status, and what it means.
+pub const CODES: &[(&str, u16, &str)] = &[
+    (
+        "bad_request",
+        400,
+        "the request is malformed: unreadable JSON, a bad query parameter or header",
+    ),
+    ("unauthenticated", 401, "no valid API token was presented"),
+    ("forbidden", 403, "the acting user may not do this"),
+    (
+        "action_not_allowed",
+        403,
+        "the acting user's role may not take this lifecycle action",
+    ),
+    (
+        "not_found",
+        404,
+        "no such resource, or not visible to the acting user",
+    ),
+    (
+        "method_not_allowed",
+        405,
+        "the resource does not support this method",
+    ),
+    (
+        "version_conflict",
+        409,
+        "the record changed since it was read; reload and retry",
+    ),
+    (
+        "invalid_transition",
+        409,
+        "the action is not possible in the request's current state",
+    ),
+    (
+        "conflict",
+        409,
+        "the change conflicts with existing data (a unique value is taken)",
+    ),
+    (
+        "payload_too_large",
+        413,
+        "the upload exceeds the size limit",
+    ),
+    (
+        "validation_failed",
+        422,
+        "a field is missing or has an invalid value",
+    ),
+    (
+        "action_requirements",
+        422,
+        "the action lacks what it requires (a handler, a confirmation, a due time)",
+    ),
+    (
+        "idempotency_key_reused",
+        422,
+        "the Idempotency-Key was used before with a different body",
+    ),
+    (
+        "file_type_not_allowed",
+        422,
+        "the uploaded file's content type is not accepted",
+    ),
+    (
+        "unavailable",
+        503,
+        "the database is unavailable; retry later",
+    ),
+    ("internal", 500, "an unexpected error; it was logged"),
+];
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code from the table in the API description.
+    #[schema(example = "invalid_transition")]
+    pub code: &'static str,
+    /// A human-readable explanation.
+    pub message: String,
+    /// The offending field, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+    pub fn field(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+    pub fn status(&self) -> StatusCode {
+        let n = CODES
+            .iter()
+            .find(|(c, _, _)| *c == self.code)
+            .map_or(500, |(_, s, _)| *s);
+        StatusCode::from_u16(n).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        (
+            status,
+            Json(ErrorBody {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let msg = e.to_string();
+        match e {
+            AppError::Unauthenticated => ApiError::new("unauthenticated", msg),
+            AppError::Forbidden(_) => ApiError::new("forbidden", msg),
+            AppError::NotFound { .. } => ApiError::new("not_found", msg),
+            AppError::Invalid { field, message } => {
+                ApiError::field("validation_failed", field, format!("{field}: {message}"))
+            }
+            AppError::Lifecycle(l) => match l {
+                LifecycleError::RoleNotAllowed { .. } => ApiError::new("action_not_allowed", msg),
+                LifecycleError::InvalidTransition { .. } | LifecycleError::SameStage { .. } => {
+                    ApiError::new("invalid_transition", msg)
+                }
+                LifecycleError::InvalidEscalation { .. } => {
+                    ApiError::field("action_requirements", "to", msg)
+                }
+                _ => ApiError::new("action_requirements", msg),
+            },
+            AppError::StaleVersion { .. } => ApiError::field("version_conflict", "version", msg),
+            AppError::Conflict(_) => ApiError::new("conflict", msg),
+            AppError::IdempotencyKeyReused => ApiError::new("idempotency_key_reused", msg),
+            AppError::TooLarge { .. } => ApiError::new("payload_too_large", msg),
+            AppError::UnsupportedMediaType(_) => ApiError::new("file_type_not_allowed", msg),
+            AppError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                ApiError::new("unavailable", "the database is unavailable; retry later")
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(error = ?cause, "internal error");
+                ApiError::new("internal", "an unexpected error occurred; it was logged")
+            }
+        }
+    }
+}
