@@ -242,6 +242,50 @@ impl Db {
         .await
     }
 
+    /// The SQLite writer's (journal mode, synchronous level, foreign keys); `None` on PostgreSQL.
+    /// Lets tests and operators check that writes are durable.
+    pub async fn sqlite_settings(&self) -> Result<Option<(String, i64, i64)>, StoreError> {
+        if self.engine() != Engine::Sqlite {
+            return Ok(None);
+        }
+        self.write(|c| {
+            Box::pin(async move {
+                let Conn::Sqlite(c) = c else { return Ok(None) };
+                let (mode,): (String,) = sqlx::query_as("pragma journal_mode")
+                    .fetch_one(&mut *c)
+                    .await?;
+                let (sync,): (i64,) = sqlx::query_as("pragma synchronous")
+                    .fetch_one(&mut *c)
+                    .await?;
+                let (fk,): (i64,) = sqlx::query_as("pragma foreign_keys")
+                    .fetch_one(&mut *c)
+                    .await?;
+                Ok::<_, StoreError>(Some((mode, sync, fk)))
+            })
+        })
+        .await
+    }
+
+    /// Every table's columns, as (table, column) pairs, sorted: to compare the two engines' schemas.
+    pub async fn schema_columns(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = match self.engine() {
+            Engine::Sqlite => {
+                "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p
+                 where m.type = 'table' and m.name not like 'sqlite_%' order by 1, 2"
+            }
+            Engine::Postgres => {
+                "select table_name::text, column_name::text from information_schema.columns
+                 where table_schema = current_schema() order by 1, 2"
+            }
+        };
+        self.read(move |mut c| {
+            Box::pin(
+                async move { Ok(on_conn!(&mut c, c => sqlx::query_as(sql).fetch_all(c).await)?) },
+            )
+        })
+        .await
+    }
+
     /// Close connections, waiting for queued writes to finish.
     pub async fn close(self) {
         match self.inner {

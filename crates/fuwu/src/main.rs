@@ -1,1 +1,276 @@
-fn main() {}
+//! `fuwu`: the service desk's one binary.
+
+mod config;
+mod demo;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use config::{FileConfig, Storage};
+use fuwu_app::{App, Clock, Settings, SystemClock};
+use fuwu_store::Db;
+use fuwu_store::directory::UserFields;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "fuwu",
+    version,
+    about = "Fuwu (服务) — a service desk for after-sales support and O&M teams"
+)]
+struct Cli {
+    /// TOML config file (default: ./fuwu.toml when present).
+    #[arg(long, global = true, env = "FUWU_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct StorageArgs {
+    /// Folder for the embedded SQLite database (default: ./data).
+    #[arg(long, env = "FUWU_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// postgres://user@host/db to use PostgreSQL instead of SQLite.
+    #[arg(long, env = "FUWU_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (API under /api/v1).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "FUWU_LISTEN")]
+        listen: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// Load the demo data first if the database has none.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Load realistic demo data into an empty database.
+    Demo {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// How many service requests to generate.
+        #[arg(long, default_value_t = 300)]
+        requests: usize,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user and print an API token for it.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Display name (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, agent, engineer, third_party, project_leader, customer_user or customer_admin.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// Organization id, for customer users.
+        #[arg(long)]
+        organization_id: Option<i64>,
+        /// Token scope: read, write or admin (default: admin for admins, else write).
+        #[arg(long)]
+        scope: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FUWU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(storage: &Storage) -> Result<Db> {
+    let now = SystemClock.now().as_millis();
+    Db::open(&storage.location()?, now)
+        .await
+        .with_context(|| format!("cannot open the database ({})", storage.describe()))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let file = FileConfig::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            storage,
+            demo,
+        } => {
+            let listen = listen
+                .or(file.listen.clone())
+                .unwrap_or_else(|| "127.0.0.1:8080".into());
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            // Bind first: a busy port is reported before any database work.
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let db = open(&st).await?;
+            if demo {
+                if demo::is_loaded(&db).await? {
+                    tracing::info!("demo data already present");
+                } else {
+                    let s = demo::load(&db, SystemClock.now().as_millis(), 300, 7)
+                        .await
+                        .context("loading demo data")?;
+                    print_demo(&s);
+                }
+            }
+            let settings = Settings {
+                max_attachment_bytes: file
+                    .max_attachment_mb
+                    .map_or(Settings::default().max_attachment_bytes, |mb| {
+                        mb * 1024 * 1024
+                    }),
+            };
+            let app = App::new(db.clone(), Arc::new(SystemClock), settings);
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, storage = %st.describe(), "Fuwu is serving; API description at /api/v1/openapi.json");
+            axum::serve(listener, fuwu_web::router(app))
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .context("server failed")?;
+            db.close().await;
+            Ok(())
+        }
+        Command::Migrate { storage } => {
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            let db = open(&st).await?;
+            db.close().await;
+            println!("migrations applied ({})", st.describe());
+            Ok(())
+        }
+        Command::Demo { storage, requests } => {
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            let db = open(&st).await?;
+            if demo::is_loaded(&db).await? {
+                bail!(
+                    "the database already holds the demo data ({})",
+                    st.describe()
+                );
+            }
+            let s = demo::load(&db, SystemClock.now().as_millis(), requests, 7).await?;
+            print_demo(&s);
+            db.close().await;
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    name,
+                    role,
+                    email,
+                    organization_id,
+                    scope,
+                    storage,
+                },
+        } => {
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            let db = open(&st).await?;
+            let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
+            let scope = scope.unwrap_or_else(|| {
+                if role == "admin" {
+                    "admin".into()
+                } else {
+                    "write".into()
+                }
+            });
+            let fields = UserFields {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                email,
+                phone: None,
+                role,
+                organization_id,
+                contact_id: None,
+                team_id: None,
+                active: true,
+            };
+            let user = app
+                .create_user_bootstrap(fields)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create the user: {e}"))?;
+            let token = app
+                .issue_token(user.id, "cli", &scope, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created user {} (id {}, role {})",
+                user.username, user.id, user.role
+            );
+            println!("API token (shown once): {token}");
+            db.close().await;
+            Ok(())
+        }
+    }
+}
+
+fn print_demo(s: &demo::DemoSummary) {
+    println!(
+        "demo data loaded: {} organizations, {} users, {} requests",
+        s.organizations, s.users, s.requests
+    );
+    println!("admin user: {}", s.admin_username);
+    println!("admin API token: {}", s.admin_token);
+    println!(
+        "try: curl -H 'Authorization: Bearer {}' http://127.0.0.1:8080/api/v1/requests",
+        s.admin_token
+    );
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,235 @@
+use fuwu_app::{App, ManualClock, Settings};
+use fuwu_store::directory::UserFields;
+use fuwu_store::{Db, Engine, Location};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// 2026-11-20T10:00:00+08:00, a Friday morning in Beijing.
+pub const T0: i64 = 1_795_140_000_000;
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+pub fn pg_admin_url() -> String {
+    std::env::var("FUWU_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Generate one test per engine: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_engines {
+    ($(async fn $name:ident($t:ident: TestApp) $body:block)+) => {
+        $(
+            mod $name {
+                use super::*;
+                async fn body($t: TestApp) $body
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    body(TestApp::spawn(fuwu_store::Engine::Sqlite).await.expect("sqlite")).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(t) = TestApp::spawn(fuwu_store::Engine::Postgres).await {
+                        body(t).await
+                    }
+                }
+            }
+        )+
+    };
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub admin_token: String,
+    pub clock: ManualClock,
+    pub app: App,
+}
+
+/// Open a fresh database of this engine, or `None` (said loudly) when PostgreSQL is not reachable.
+pub async fn fresh_db(engine: Engine) -> Option<Db> {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let pid = std::process::id();
+    let location = match engine {
+        Engine::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("fuwu-test-{pid}-{n}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            Location::SqliteFolder(dir)
+        }
+        Engine::Postgres => {
+            let admin = pg_admin_url();
+            let name = format!("fuwu_test_{pid}_{n}");
+            use sqlx::Connection;
+            match sqlx::PgConnection::connect(&admin).await {
+                Ok(mut c) => {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "drop database if exists {name}"
+                    )))
+                    .execute(&mut c)
+                    .await
+                    .expect("drop test database");
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("create database {name}")))
+                        .execute(&mut c)
+                        .await
+                        .expect("create test database");
+                }
+                Err(e) => {
+                    if std::env::var("FUWU_TEST_REQUIRE_PG").is_ok_and(|v| v == "1") {
+                        panic!(
+                            "PostgreSQL is required (FUWU_TEST_REQUIRE_PG=1) but {admin} is unreachable: {e}"
+                        );
+                    }
+                    eprintln!(
+                        "\n!!!!!!!! SKIPPING the PostgreSQL suite: {admin} is unreachable ({e}) !!!!!!!!\n"
+                    );
+                    return None;
+                }
+            }
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_owned();
+            Location::Postgres(format!("{base}/{name}"))
+        }
+    };
+    Some(Db::open(&location, T0).await.expect("open test database"))
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Option<TestApp> {
+        Self::spawn_with(
+            engine,
+            Settings {
+                max_attachment_bytes: 64 * 1024,
+            },
+        )
+        .await
+    }
+
+    pub async fn spawn_with(engine: Engine, settings: Settings) -> Option<TestApp> {
+        let db = fresh_db(engine).await?;
+        let clock = ManualClock::at(T0);
+        let app = App::new(db.clone(), Arc::new(clock.clone()), settings);
+        let admin_user = app
+            .create_user_bootstrap(UserFields {
+                username: "admin".into(),
+                display_name: "管理员".into(),
+                email: None,
+                phone: None,
+                role: "admin".into(),
+                organization_id: None,
+                contact_id: None,
+                team_id: None,
+                active: true,
+            })
+            .await
+            .expect("admin");
+        let admin_token = app
+            .issue_token(admin_user.id, "test", "admin", None)
+            .await
+            .expect("token");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = fuwu_web::router(app.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Some(TestApp {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            admin_token,
+            clock,
+            app,
+        })
+    }
+
+    /// Send a JSON request as the holder of `token`; returns status and parsed body.
+    pub async fn call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("http");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(token, Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(token, Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(token, Method::PATCH, path, Some(body)).await
+    }
+
+    /// POST that must succeed; returns the body.
+    pub async fn ok(&self, token: &str, path: &str, body: Value) -> Value {
+        let (s, v) = self.post(token, path, body).await;
+        assert!(s.is_success(), "POST {path} → {s}: {v}");
+        v
+    }
+
+    /// A user of `role` (in `org` for customers) and a write token for them.
+    pub async fn user(&self, username: &str, role: &str, org: Option<i64>) -> (i64, String) {
+        let u = self
+            .ok(&self.admin_token, "/api/v1/users", json!({"username": username, "display_name": username, "role": role, "organization_id": org}))
+            .await;
+        let id = u["id"].as_i64().expect("user id");
+        let scope = if role == "admin" { "admin" } else { "write" };
+        (
+            id,
+            self.app
+                .issue_token(id, "test", scope, None)
+                .await
+                .expect("token"),
+        )
+    }
+
+    /// An organization with a contract accepted on `accepted_on`; returns (org id, contract id).
+    pub async fn organization(&self, name: &str, accepted_on: &str) -> (i64, i64) {
+        let o = self
+            .ok(
+                &self.admin_token,
+                "/api/v1/organizations",
+                json!({"name": name, "profile": "测试用户"}),
+            )
+            .await;
+        let org = o["id"].as_i64().unwrap();
+        let k = self
+            .ok(&self.admin_token, "/api/v1/contracts", json!({"organization_id": org, "code": format!("HT-{name}"), "name": "运维服务合同", "accepted_on": accepted_on}))
+            .await;
+        (org, k["id"].as_i64().unwrap())
+    }
+
+    /// A new fault request of `org`, created by the admin on the phone.
+    pub async fn request(&self, org: i64, title: &str) -> Value {
+        self.ok(
+            &self.admin_token,
+            "/api/v1/requests",
+            json!({"channel": "phone", "category": "fault", "impact": "partial", "urgency": "medium", "title": title, "organization_id": org}),
+        )
+        .await
+    }
+
+    pub fn code(body: &Value) -> &str {
+        body["code"].as_str().unwrap_or("")
+    }
+}

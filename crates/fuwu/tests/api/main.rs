@@ -1,0 +1,10 @@
+//! The one integration-test binary: the real server on port 0 with a fixed
+//! clock, spoken to over HTTP, on SQLite always and on PostgreSQL whenever a
+//! server is reachable (set `FUWU_TEST_REQUIRE_PG=1` to make its absence fail).
+
+mod harness;
+
+mod cli;
+mod directory;
+mod requests;
+mod schema;

@@ -1,0 +1,328 @@
+//! Service requests over HTTP: intake, lifecycle, history, versions,
+//! idempotency, tenancy, attachments, lists.
+
+use crate::both_engines;
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().expect("id")
+}
+
+both_engines! {
+    async fn a_request_goes_through_its_whole_lifecycle_with_a_full_history(t: TestApp) {
+        let (org, contract) = t.organization("西城区教委", "2026-01-05").await;
+        let (_, agent) = t.user("li.na", "agent", None).await;
+        let (engineer_id, engineer) = t.user("wang.qiang", "engineer", None).await;
+        let (_, customer) = t.user("zhao.min", "customer_user", Some(org)).await;
+        let (_, r) = t.post(&customer, "/api/v1/requests", json!({
+            "channel": "web", "category": "fault", "impact": "unusable", "urgency": "high",
+            "title": "教务管理系统主备机均无法访问", "description": "早上八点起所有老师无法登录"})).await;
+        assert_eq!(r["status"], "new");
+        assert_eq!(r["level"], 3, "unusable × high is a severe fault");
+        assert_eq!(r["contract_id"], contract);
+        assert_eq!(r["billable"], false, "inside the two free years");
+        let rid = id(&r);
+        let path = |a: &str| format!("/api/v1/requests/{rid}/{a}");
+
+        t.clock.advance(60_000);
+        assert_eq!(t.ok(&agent, &path("acknowledge"), json!({})).await["status"], "acknowledged");
+        let (s, e) = t.post(&agent, &path("dispatch"), json!({"tier": "l1"})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "action_requirements"));
+        t.clock.advance(60_000);
+        let r = t.ok(&agent, &path("respond"), json!({"mode": "phone", "plan": "电话指导重启应用服务"})).await;
+        assert_eq!(r["status"], "in_progress");
+        assert_eq!(r["response_mode"], "phone");
+        let responded_at = r["responded_at"].clone();
+        t.clock.advance(600_000);
+        let r = t.ok(&agent, &path("escalate"), json!({"to": "l2", "reason": "重启无效，需要研发分析", "assignee_id": engineer_id})).await;
+        assert_eq!((r["status"].as_str(), r["tier"].as_str(), r["assignee_id"].as_i64()), (Some("assigned"), Some("l2"), Some(engineer_id)));
+        let r = t.ok(&engineer, &path("respond"), json!({"mode": "remote", "plan": "远程登录数据库服务器检查"})).await;
+        assert_eq!(r["responded_at"], responded_at, "the first response time stays");
+        t.ok(&engineer, &path("stage"), json!({"stage": "analysing"})).await;
+        t.ok(&engineer, &path("wait"), json!({"waiting_for": "customer", "reason": "需要提供VPN账号"})).await;
+        t.clock.advance(1_800_000);
+        t.ok(&customer, &format!("/api/v1/requests/{rid}/messages"), json!({"body": "VPN账号: test / 已发邮件"})).await;
+        let (_, d) = t.get(&engineer, &format!("/api/v1/requests/{rid}")).await;
+        assert_eq!(d["request"]["status"], "in_progress", "the customer's reply ended the wait");
+        t.ok(&engineer, &format!("/api/v1/requests/{rid}/messages"), json!({"visibility": "internal", "body": "数据库归档日志满"})).await;
+        t.clock.advance(3_600_000);
+        let r = t.ok(&engineer, &path("resolve"), json!({"resolution": "清理归档日志并扩容"})).await;
+        assert_eq!(r["status"], "resolved");
+        let (s, e) = t.post(&agent, &path("close"), json!({"basis": "confirmed"})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "action_requirements"), "no confirmation yet: {e}");
+        let r = t.ok(&customer, &path("feedback"), json!({"solved": true, "rating": 5, "comment": "很及时"})).await;
+        assert_eq!((r["status"].as_str(), r["feedback_rating"].as_i64()), (Some("resolved"), Some(5)));
+        let r = t.ok(&agent, &path("close"), json!({"basis": "confirmed"})).await;
+        assert_eq!((r["status"].as_str(), r["close_basis"].as_str()), (Some("closed"), Some("confirmed")));
+
+        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        let history = d["history"].as_array().unwrap();
+        let statuses: Vec<(&str, &str)> = history
+            .iter()
+            .filter(|e| e["field"] == "status")
+            .map(|e| (e["before"].as_str().unwrap(), e["after"].as_str().unwrap()))
+            .collect();
+        assert_eq!(statuses, [
+            ("new", "acknowledged"), ("acknowledged", "in_progress"), ("in_progress", "assigned"), ("assigned", "in_progress"),
+            ("in_progress", "pending"), ("pending", "in_progress"), ("in_progress", "resolved"), ("resolved", "closed"),
+        ]);
+        let escalated = history.iter().find(|e| e["kind"] == "escalated" && e["field"] == "tier").expect("tier change recorded");
+        assert_eq!((escalated["before"].as_str(), escalated["after"].as_str()), (Some("l1"), Some("l2")));
+        assert!(escalated["actor_id"].as_i64().is_some() && escalated["at"].as_str().is_some());
+        assert!(history.iter().any(|e| e["kind"] == "created"));
+
+        let (_, seen) = t.get(&customer, &format!("/api/v1/requests/{rid}")).await;
+        assert!(seen["messages"].as_array().unwrap().iter().all(|m| m["visibility"] == "public"), "customers never see internal notes");
+        assert!(seen["history"].as_array().unwrap().iter().all(|e| e["details"].is_null() && (e["field"].is_null() || e["field"] == "status")));
+        assert_eq!(d["messages"].as_array().unwrap().len(), 2);
+    }
+
+    async fn an_illegal_transition_is_a_409_and_changes_nothing(t: TestApp) {
+        let (org, _) = t.organization("某市人民医院", "2025-06-01").await;
+        let r = t.request(org, "HIS 挂号模块报错").await;
+        let rid = id(&r);
+        for (action, body) in [("resolve", json!({"resolution": "x"})), ("close", json!({"basis": "confirmed"})), ("resume", json!({})), ("wait", json!({"waiting_for": "customer", "reason": "x"}))] {
+            let (s, e) = t.post(&t.admin_token, &format!("/api/v1/requests/{rid}/{action}"), body).await;
+            assert_eq!(s, StatusCode::CONFLICT, "{action}: {e}");
+            assert_eq!(TestApp::code(&e), "invalid_transition");
+        }
+        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        assert_eq!((d["request"]["status"].as_str(), d["request"]["version"].as_i64()), (Some("new"), Some(1)));
+        assert_eq!(d["history"].as_array().unwrap().len(), 1, "only the creation is recorded");
+        let (s, e) = t.post(&t.admin_token, &format!("/api/v1/requests/{rid}/cancel"), json!({"reason": "  "})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "cancelling needs a reason");
+        let (_, customer) = t.user("c1", "customer_user", Some(org)).await;
+        let (s, e) = t.post(&customer, &format!("/api/v1/requests/{rid}/acknowledge"), json!({})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::FORBIDDEN, "action_not_allowed"));
+    }
+
+    async fn a_stale_version_is_refused_and_overwrites_nothing(t: TestApp) {
+        let (org, _) = t.organization("报业集团", "2025-06-01").await;
+        let rid = id(&t.request(org, "稿件系统卡顿").await);
+        let p = format!("/api/v1/requests/{rid}");
+        let (s, r) = t.patch(&t.admin_token, &p, json!({"version": 1, "title": "稿件系统严重卡顿", "urgency": "high"})).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        assert_eq!((r["version"].as_i64(), r["level"].as_i64()), (Some(2), Some(3)), "partial × high → 3");
+        let (s, e) = t.patch(&t.admin_token, &p, json!({"version": 1, "title": "被覆盖"})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::CONFLICT, "version_conflict"));
+        let (_, d) = t.get(&t.admin_token, &p).await;
+        assert_eq!(d["request"]["title"], "稿件系统严重卡顿");
+        let (s, e) = t.post(&t.admin_token, &format!("{p}/acknowledge"), json!({"version": 1})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::CONFLICT, "version_conflict"), "actions check a version when given");
+        let changed: Vec<&str> = d["history"].as_array().unwrap().iter().filter(|e| e["kind"] == "changed").map(|e| e["field"].as_str().unwrap()).collect();
+        assert!(changed.contains(&"title") && changed.contains(&"level") && changed.contains(&"urgency"));
+    }
+
+    async fn an_idempotency_key_never_creates_a_second_request(t: TestApp) {
+        let (org, _) = t.organization("教育局", "2025-06-01").await;
+        let body = json!({"channel": "api", "category": "fault", "impact": "minor", "urgency": "low", "title": "监控告警：磁盘使用率 91%", "organization_id": org});
+        let send = |key: &'static str, body: Value| {
+            let req = t.http.post(format!("{}/api/v1/requests", t.base)).bearer_auth(&t.admin_token).header("Idempotency-Key", key).json(&body);
+            async move {
+                let r = req.send().await.unwrap();
+                (r.status(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let (s1, r1) = send("alert-42", body.clone()).await;
+        assert_eq!(s1, StatusCode::CREATED);
+        let retries = futures_join(vec![send("alert-42", body.clone()), send("alert-42", body.clone()), send("alert-42", body.clone())]).await;
+        for (s, r) in &retries {
+            assert_eq!(*s, StatusCode::OK);
+            assert_eq!(r["id"], r1["id"]);
+        }
+        let (s, e) = send("alert-42", json!({"channel": "api", "category": "fault", "impact": "minor", "urgency": "low", "title": "另一个告警", "organization_id": org})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"));
+        // Fresh keys sent concurrently: each creates exactly one.
+        let fresh = futures_join(vec![send("k-a", body.clone()), send("k-a", body.clone()), send("k-b", body.clone())]).await;
+        let created = fresh.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+        assert_eq!(created, 2, "{fresh:?}");
+        let (_, page) = t.get(&t.admin_token, &format!("/api/v1/requests?organization_id={org}&limit=200")).await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    }
+
+    async fn customers_see_only_their_own_organization(t: TestApp) {
+        let (a, _) = t.organization("甲单位", "2025-06-01").await;
+        let (b, _) = t.organization("乙单位", "2025-06-01").await;
+        let ra = id(&t.request(a, "甲的故障").await);
+        let rb = id(&t.request(b, "乙的故障").await);
+        t.ok(&t.admin_token, &format!("/api/v1/requests/{ra}/messages"), json!({"visibility": "internal", "body": "内部备注"})).await;
+        let (_, ca) = t.user("ca", "customer_user", Some(a)).await;
+        let (s, e) = t.get(&ca, &format!("/api/v1/requests/{rb}")).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::NOT_FOUND, "not_found"));
+        assert!(!e.to_string().contains("乙"), "nothing of the other tenant leaks: {e}");
+        let (s, _) = t.post(&ca, &format!("/api/v1/requests/{rb}/messages"), json!({"body": "hi"})).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (_, page) = t.get(&ca, &format!("/api/v1/requests?organization_id={b}")).await;
+        let ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(id).collect();
+        assert_eq!(ids, [ra], "a customer's list is held to its own organization whatever the filter");
+        let (_, d) = t.get(&ca, &format!("/api/v1/requests/{ra}")).await;
+        assert_eq!(d["messages"].as_array().unwrap().len(), 0);
+        let (s, e) = t.post(&ca, &format!("/api/v1/requests/{ra}/messages"), json!({"visibility": "internal", "body": "x"})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::FORBIDDEN, "forbidden"));
+        let (s, _) = t.post(&ca, "/api/v1/requests", json!({"channel": "web", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": b})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, e) = t.post(&ca, "/api/v1/requests", json!({"channel": "web", "category": "consultation", "impact": "none", "urgency": "low", "title": "如何导出成绩", "level": 3, "level_reason": "x"})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "customers do not set levels: {e}");
+        let (_, third) = t.user("tp", "third_party", None).await;
+        let (s, _) = t.get(&third, &format!("/api/v1/requests/{ra}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "a third party sees only what is handed to it");
+    }
+
+    async fn bad_input_gets_a_clear_error(t: TestApp) {
+        let (org, _) = t.organization("测试单位", "2025-06-01").await;
+        let url = format!("{}/api/v1/requests", t.base);
+        let r = t.http.post(&url).bearer_auth(&t.admin_token).header("content-type", "application/json").body("{not json").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "bad_request");
+        let (s, e) = t.post(&t.admin_token, "/api/v1/requests", json!({"channel": "fax", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": org})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+        assert!(e["message"].as_str().unwrap().contains("fax"), "{e}");
+        let (s, e) = t.post(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "title": "  ", "organization_id": org})).await;
+        assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("title")));
+        let (s, e) = t.post(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": org, "level": 9})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+        let (s, e) = t.post(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": org, "level": 4})).await;
+        assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("level_reason")), "an override needs a reason");
+        let r = t.ok(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": org, "level": 4, "level_reason": "涉及考试系统"})).await;
+        assert_eq!((r["level"].as_i64(), r["level_override_reason"].as_str()), (Some(4), Some("涉及考试系统")));
+        let (s, e) = t.post(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": 9999})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::NOT_FOUND, "not_found"));
+        for q in ["status=open", "level=7", "sort=title", "created_from=yesterday", "cursor=zzz"] {
+            let (s, e) = t.get(&t.admin_token, &format!("/api/v1/requests?{q}")).await;
+            assert!(s == StatusCode::BAD_REQUEST || s == StatusCode::UNPROCESSABLE_ENTITY, "{q}: {s} {e}");
+        }
+        let (s, e) = t.get("nonsense", "/api/v1/requests").await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+        let r = t.http.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let (s, e) = t.get(&t.admin_token, "/api/v1/requests/abc").await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::NOT_FOUND, "not_found"));
+        let (s, e) = t.call(&t.admin_token, reqwest::Method::DELETE, "/api/v1/requests", None).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+        let (s, e) = t.get(&t.admin_token, "/api/v1/nothing-here").await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::NOT_FOUND, "not_found"));
+    }
+
+    async fn attachments_are_typed_by_content_size_limited_and_served_as_downloads(t: TestApp) {
+        let (org, _) = t.organization("附件单位", "2025-06-01").await;
+        let rid = id(&t.request(org, "日志上传").await);
+        let up = |name: &str, data: Vec<u8>| {
+            let req = t.http.post(format!("{}/api/v1/requests/{rid}/attachments?filename={name}", t.base)).bearer_auth(&t.admin_token).body(data);
+            async move {
+                let r = req.send().await.unwrap();
+                (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        let log = "2026-11-20 10:00:01 ERROR 连接池耗尽\n".repeat(20).into_bytes();
+        let (s, a) = up("..%2F..%2Fapp.log", log.clone()).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        assert_eq!((a["filename"].as_str(), a["content_type"].as_str()), (Some("app.log"), Some("text/plain; charset=utf-8")));
+        let r = t.http.get(format!("{}/api/v1/requests/{rid}/attachments/{}", t.base, id(&a))).bearer_auth(&t.admin_token).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+        assert_eq!(r.bytes().await.unwrap().to_vec(), log);
+        let (s, e) = up("setup.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".repeat(8)).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "file_type_not_allowed"), "an executable named .pdf");
+        let (s, e) = up("big.log", vec![b'a'; 64 * 1024 + 1]).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        assert_eq!(d["attachments"].as_array().unwrap().len(), 1, "refused uploads leave nothing behind");
+        let (b, _) = t.organization("别的单位", "2025-06-01").await;
+        let (_, other) = t.user("cb", "customer_user", Some(b)).await;
+        let (s, _) = t.get(&other, &format!("/api/v1/requests/{rid}/attachments/{}", id(&a))).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+
+    async fn lists_filter_sort_and_page_with_a_cursor(t: TestApp) {
+        let (a, _) = t.organization("列表甲", "2025-06-01").await;
+        let (b, _) = t.organization("列表乙", "2025-06-01").await;
+        let mut ids = Vec::new();
+        for i in 0..25 {
+            t.clock.advance(60_000);
+            let impact = ["none", "minor", "partial", "unusable", "crashed"][i % 5];
+            let org = if i % 3 == 0 { b } else { a };
+            let r = t.ok(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": if i % 2 == 0 { "fault" } else { "consultation" }, "impact": impact, "urgency": "medium", "title": format!("请求 {i}"), "organization_id": org})).await;
+            if i % 4 == 0 {
+                t.ok(&t.admin_token, &format!("/api/v1/requests/{}/acknowledge", id(&r)), json!({})).await;
+            }
+            ids.push(id(&r));
+        }
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let q = cursor.as_ref().map_or(String::new(), |c| format!("&cursor={c}"));
+            let (s, page) = t.get(&t.admin_token, &format!("/api/v1/requests?limit=10{q}")).await;
+            assert_eq!(s, StatusCode::OK);
+            seen.extend(page["items"].as_array().unwrap().iter().map(id));
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        let mut newest_first = ids.clone();
+        newest_first.reverse();
+        assert_eq!(seen, newest_first, "every request once, newest first");
+        let (_, p) = t.get(&t.admin_token, "/api/v1/requests?level=3,4&limit=200").await;
+        assert!(p["items"].as_array().unwrap().iter().all(|r| r["level"].as_i64().unwrap() >= 3));
+        assert_eq!(p["items"].as_array().unwrap().len(), 10);
+        let (_, p) = t.get(&t.admin_token, &format!("/api/v1/requests?status=acknowledged&organization_id={b}&limit=200")).await;
+        assert!(p["items"].as_array().unwrap().iter().all(|r| r["status"] == "acknowledged" && r["organization_id"] == b));
+        assert_eq!(p["items"].as_array().unwrap().len(), 3, "i = 0, 12, 24");
+        let (_, p) = t.get(&t.admin_token, "/api/v1/requests?sort=level&limit=5&category=fault").await;
+        let levels: Vec<i64> = p["items"].as_array().unwrap().iter().map(|r| r["level"].as_i64().unwrap()).collect();
+        assert!(levels.windows(2).all(|w| w[0] <= w[1]), "{levels:?}");
+        let from = jiff::Timestamp::from_millisecond(T0 + 10 * 60_000).unwrap();
+        let (_, p) = t.get(&t.admin_token, &format!("/api/v1/requests?created_to={from}&limit=200")).await;
+        assert_eq!(p["items"].as_array().unwrap().len(), 9, "created before the tenth minute");
+        let (_, p) = t.get(&t.admin_token, "/api/v1/requests?unassigned=true&limit=1").await;
+        assert!(p["next_cursor"].is_string());
+    }
+
+    async fn billable_follows_the_contracts_free_service_period(t: TestApp) {
+        let (old, _) = t.organization("老客户", "2023-03-01").await;
+        let (new, _) = t.organization("新客户", "2025-12-01").await;
+        assert_eq!(t.request(old, "质保期外的故障").await["billable"], true);
+        assert_eq!(t.request(new, "免费期内的故障").await["billable"], false);
+        let (_, engineer) = t.user("eng", "engineer", None).await;
+        let rid = id(&t.request(old, "需要计费的工作").await);
+        let w = t.ok(&engineer, &format!("/api/v1/requests/{rid}/work-logs"), json!({"minutes": 90, "note": "现场排查"})).await;
+        assert_eq!((w["minutes"].as_i64(), w["billable"].as_bool()), (Some(90), Some(true)));
+        let (s, _) = t.post(&engineer, &format!("/api/v1/requests/{rid}/work-logs"), json!({"minutes": 0})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    async fn on_site_visits_record_departure_arrival_and_work_in_order(t: TestApp) {
+        let (org, _) = t.organization("现场单位", "2025-06-01").await;
+        let (eid, engineer) = t.user("onsite", "engineer", None).await;
+        let rid = id(&t.request(org, "存储阵列告警灯亮").await);
+        let v = t.ok(&engineer, &format!("/api/v1/requests/{rid}/visits"), json!({"engineer_id": eid})).await;
+        let vp = format!("/api/v1/requests/{rid}/visits/{}", id(&v));
+        let at = |mins: i64| jiff::Timestamp::from_millisecond(T0 + mins * 60_000).unwrap().to_string();
+        let (s, e) = t.patch(&engineer, &vp, json!({"version": 1, "departed_at": at(30), "arrived_at": at(20)})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "arrival before departure");
+        let (s, v) = t.patch(&engineer, &vp, json!({"version": 1, "departed_at": at(10), "arrived_at": at(95)})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = t.patch(&engineer, &vp, json!({"version": 2, "left_at": at(200), "work_done": "更换故障硬盘"})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["arrived_at"].as_str(), Some(at(95).as_str()));
+        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        let kinds: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        for k in ["onsite_requested", "onsite_departed", "onsite_arrived", "onsite_left", "onsite_work_recorded"] {
+            assert!(kinds.contains(&k), "{k} in {kinds:?}");
+        }
+    }
+}
+
+async fn futures_join<F: std::future::Future<Output = T> + Send + 'static, T: Send + 'static>(
+    fs: Vec<F>,
+) -> Vec<T> {
+    let handles: Vec<_> = fs.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
