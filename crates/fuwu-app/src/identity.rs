@@ -38,10 +38,9 @@ impl App {
             .lock()
             .map_err(|_| AppError::Unauthenticated)?
             .get(&key)
+            && *until > now
         {
-            if *until > now {
-                return Ok(actor.clone());
-            }
+            return Ok(actor.clone());
         }
         let k = key.clone();
         let found = self

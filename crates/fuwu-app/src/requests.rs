@@ -303,10 +303,10 @@ impl App {
                 .organization_id
                 .ok_or_else(|| AppError::invalid("organization_id", "required"))?
         };
-        if let Some(key) = &idempotency_key {
-            if key.is_empty() || key.len() > 200 {
-                return Err(AppError::invalid("Idempotency-Key", "1–200 characters"));
-            }
+        if let Some(key) = &idempotency_key
+            && (key.is_empty() || key.len() > 200)
+        {
+            return Err(AppError::invalid("Idempotency-Key", "1–200 characters"));
         }
         let print = fingerprint(&input);
         let now = self.now();
@@ -316,14 +316,13 @@ impl App {
             .db
             .write(move |mut c| {
                 Box::pin(async move {
-                    if let Some(key) = &key {
-                        if let Some((seen, id)) = store::find_idempotency_key(&mut c, actor_c.user_id, key).await? {
+                    if let Some(key) = &key
+                        && let Some((seen, id)) = store::find_idempotency_key(&mut c, actor_c.user_id, key).await? {
                             if seen != print {
                                 return Err(AppError::IdempotencyKeyReused);
                             }
                             return Ok((store::get_request(&mut c, id).await?, false));
                         }
-                    }
                     directory::get_organization(&mut c, organization_id)
                         .await
                         .map_err(|e| AppError::from_store("organization", e))?;
@@ -693,12 +692,14 @@ impl App {
                     let r = load_visible(&mut c, &actor, id).await?;
                     let w = store::insert_work_log(
                         &mut c,
-                        id,
-                        actor.user_id,
-                        minutes,
-                        billable.unwrap_or(r.billable),
-                        &note,
-                        worked_at.unwrap_or(now),
+                        &store::NewWorkLog {
+                            request_id: id,
+                            user_id: actor.user_id,
+                            minutes,
+                            billable: billable.unwrap_or(r.billable),
+                            note: &note,
+                            worked_at: worked_at.unwrap_or(now),
+                        },
                         now,
                     )
                     .await?;
@@ -881,13 +882,13 @@ async fn act_in(
     now: i64,
 ) -> Result<Request, AppError> {
     let before = load_visible(c, actor, id).await?;
-    if let Some(v) = expected_version {
-        if v != before.version {
-            return Err(AppError::StaleVersion {
-                what: "request",
-                expected: v,
-            });
-        }
+    if let Some(v) = expected_version
+        && v != before.version
+    {
+        return Err(AppError::StaleVersion {
+            what: "request",
+            expected: v,
+        });
     }
     let rules = rules_for(c, &before).await?;
     match &action {

@@ -26,7 +26,7 @@ migrations!("0001_core");
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";
 
 /// An arbitrary constant naming Fuwu's migration lock on PostgreSQL.
-const PG_LOCK_KEY: i64 = 0x6675_7775_6d69_67;
+const PG_LOCK_KEY: i64 = 0x0066_7577_756d_6967;
 
 pub(crate) async fn run_sqlite(conn: &mut SqliteConnection, now_ms: i64) -> Result<(), StoreError> {
     sqlx::raw_sql(LOG_TABLE).execute(&mut *conn).await?;

@@ -535,19 +535,24 @@ pub struct WorkLog {
     pub created_at: i64,
 }
 
+/// Time spent on a request.
+pub struct NewWorkLog<'a> {
+    pub request_id: i64,
+    pub user_id: i64,
+    pub minutes: i64,
+    pub billable: bool,
+    pub note: &'a str,
+    pub worked_at: i64,
+}
+
 pub async fn insert_work_log(
     c: &mut Conn<'_>,
-    request_id: i64,
-    user_id: i64,
-    minutes: i64,
-    billable: bool,
-    note: &str,
-    worked_at: i64,
+    w: &NewWorkLog<'_>,
     now: i64,
 ) -> Result<WorkLog, StoreError> {
     Ok(on_conn!(c, c => sqlx::query_as(
         "insert into work_logs (request_id, user_id, minutes, billable, note, worked_at, created_at) values ($1, $2, $3, $4, $5, $6, $7) returning *")
-        .bind(request_id).bind(user_id).bind(minutes).bind(billable).bind(note).bind(worked_at).bind(now).fetch_one(c).await)?)
+        .bind(w.request_id).bind(w.user_id).bind(w.minutes).bind(w.billable).bind(w.note).bind(w.worked_at).bind(now).fetch_one(c).await)?)
 }
 
 pub async fn list_work_logs(c: &mut Conn<'_>, request_id: i64) -> Result<Vec<WorkLog>, StoreError> {
