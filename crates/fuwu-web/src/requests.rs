@@ -25,6 +25,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_requests, create_request))
         .routes(routes!(get_request, update_request))
+        .routes(routes!(get_timeline))
         .routes(routes!(acknowledge))
         .routes(routes!(dispatch))
         .routes(routes!(respond))
@@ -210,8 +211,20 @@ async fn create_request(
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
-    responses((status = 200, body = RequestDetail), (status = 404, body = ErrorBody)))]
+    description = "The request itself. Its messages, history, attachments, work log and visits are at `/timeline`.",
+    responses((status = 200, body = Request), (status = 404, body = ErrorBody)))]
 async fn get_request(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Id(id): Id,
+) -> Result<Json<Request>, ApiError> {
+    Ok(Json(s.app.get_request(&actor, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}/timeline", tag = "requests", params(("id" = i64, Path)),
+    description = "The request with its whole time line as the caller may see it, and the lifecycle actions the caller may take now.",
+    responses((status = 200, body = RequestDetail), (status = 404, body = ErrorBody)))]
+async fn get_timeline(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Id(id): Id,

@@ -44,7 +44,7 @@ both_engines! {
         t.ok(&engineer, &path("wait"), json!({"waiting_for": "customer", "reason": "需要提供VPN账号"})).await;
         t.clock.advance(1_800_000);
         t.ok(&customer, &format!("/api/v1/requests/{rid}/messages"), json!({"body": "VPN账号: test / 已发邮件"})).await;
-        let (_, d) = t.get(&engineer, &format!("/api/v1/requests/{rid}")).await;
+        let (_, d) = t.get(&engineer, &format!("/api/v1/requests/{rid}/timeline")).await;
         assert_eq!(d["request"]["status"], "in_progress", "the customer's reply ended the wait");
         t.ok(&engineer, &format!("/api/v1/requests/{rid}/messages"), json!({"visibility": "internal", "body": "数据库归档日志满"})).await;
         t.clock.advance(3_600_000);
@@ -57,7 +57,7 @@ both_engines! {
         let r = t.ok(&agent, &path("close"), json!({"basis": "confirmed"})).await;
         assert_eq!((r["status"].as_str(), r["close_basis"].as_str()), (Some("closed"), Some("confirmed")));
 
-        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;
         let history = d["history"].as_array().unwrap();
         let statuses: Vec<(&str, &str)> = history
             .iter()
@@ -73,7 +73,7 @@ both_engines! {
         assert!(escalated["actor_id"].as_i64().is_some() && escalated["at"].as_str().is_some());
         assert!(history.iter().any(|e| e["kind"] == "created"));
 
-        let (_, seen) = t.get(&customer, &format!("/api/v1/requests/{rid}")).await;
+        let (_, seen) = t.get(&customer, &format!("/api/v1/requests/{rid}/timeline")).await;
         assert!(seen["messages"].as_array().unwrap().iter().all(|m| m["visibility"] == "public"), "customers never see internal notes");
         assert!(seen["history"].as_array().unwrap().iter().all(|e| e["details"].is_null() && (e["field"].is_null() || e["field"] == "status")));
         assert_eq!(d["messages"].as_array().unwrap().len(), 2);
@@ -88,7 +88,7 @@ both_engines! {
             assert_eq!(s, StatusCode::CONFLICT, "{action}: {e}");
             assert_eq!(TestApp::code(&e), "invalid_transition");
         }
-        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;
         assert_eq!((d["request"]["status"].as_str(), d["request"]["version"].as_i64()), (Some("new"), Some(1)));
         assert_eq!(d["history"].as_array().unwrap().len(), 1, "only the creation is recorded");
         let (s, e) = t.post(&t.admin_token, &format!("/api/v1/requests/{rid}/cancel"), json!({"reason": "  "})).await;
@@ -107,7 +107,7 @@ both_engines! {
         assert_eq!((r["version"].as_i64(), r["level"].as_i64()), (Some(2), Some(3)), "partial × high → 3");
         let (s, e) = t.patch(&t.admin_token, &p, json!({"version": 1, "title": "被覆盖"})).await;
         assert_eq!((s, TestApp::code(&e)), (StatusCode::CONFLICT, "version_conflict"));
-        let (_, d) = t.get(&t.admin_token, &p).await;
+        let (_, d) = t.get(&t.admin_token, &format!("{p}/timeline")).await;
         assert_eq!(d["request"]["title"], "稿件系统严重卡顿");
         let (s, e) = t.post(&t.admin_token, &format!("{p}/acknowledge"), json!({"version": 1})).await;
         assert_eq!((s, TestApp::code(&e)), (StatusCode::CONFLICT, "version_conflict"), "actions check a version when given");
@@ -152,12 +152,16 @@ both_engines! {
         let (s, e) = t.get(&ca, &format!("/api/v1/requests/{rb}")).await;
         assert_eq!((s, TestApp::code(&e)), (StatusCode::NOT_FOUND, "not_found"));
         assert!(!e.to_string().contains("乙"), "nothing of the other tenant leaks: {e}");
+        let (s, _) = t.get(&ca, &format!("/api/v1/requests/{rb}/timeline")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, own) = t.get(&ca, &format!("/api/v1/requests/{ra}")).await;
+        assert_eq!((s, own["title"].as_str()), (StatusCode::OK, Some("甲的故障")));
         let (s, _) = t.post(&ca, &format!("/api/v1/requests/{rb}/messages"), json!({"body": "hi"})).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (_, page) = t.get(&ca, &format!("/api/v1/requests?organization_id={b}")).await;
         let ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(id).collect();
         assert_eq!(ids, [ra], "a customer's list is held to its own organization whatever the filter");
-        let (_, d) = t.get(&ca, &format!("/api/v1/requests/{ra}")).await;
+        let (_, d) = t.get(&ca, &format!("/api/v1/requests/{ra}/timeline")).await;
         assert_eq!(d["messages"].as_array().unwrap().len(), 0);
         let (s, e) = t.post(&ca, &format!("/api/v1/requests/{ra}/messages"), json!({"visibility": "internal", "body": "x"})).await;
         assert_eq!((s, TestApp::code(&e)), (StatusCode::FORBIDDEN, "forbidden"));
@@ -228,7 +232,7 @@ both_engines! {
         assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "file_type_not_allowed"), "an executable named .pdf");
         let (s, e) = up("big.log", vec![b'a'; 64 * 1024 + 1]).await;
         assert_eq!((s, TestApp::code(&e)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
-        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;
         assert_eq!(d["attachments"].as_array().unwrap().len(), 1, "refused uploads leave nothing behind");
         let (b, _) = t.organization("别的单位", "2025-06-01").await;
         let (_, other) = t.user("cb", "customer_user", Some(b)).await;
@@ -308,7 +312,7 @@ both_engines! {
         let (s, v) = t.patch(&engineer, &vp, json!({"version": 2, "left_at": at(200), "work_done": "更换故障硬盘"})).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["arrived_at"].as_str(), Some(at(95).as_str()));
-        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;
         let kinds: Vec<&str> = d["history"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         for k in ["onsite_requested", "onsite_departed", "onsite_arrived", "onsite_left", "onsite_work_recorded"] {
             assert!(kinds.contains(&k), "{k} in {kinds:?}");
