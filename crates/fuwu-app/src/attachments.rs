@@ -94,6 +94,16 @@ impl App {
                     if !actor.can_see_request(&r) {
                         return Err(AppError::NotFound { what: "request" });
                     }
+                    if r.status
+                        .parse::<fuwu_core::Status>()
+                        .is_ok_and(|s| s.is_terminal())
+                    {
+                        return Err(AppError::Conflict(format!(
+                            "request {request_id} is {}; it takes no more attachments",
+                            r.status
+                        )));
+                    }
+                    crate::requests::bump(&mut c, &r, now).await?;
                     let a = store::insert_attachment(
                         &mut c,
                         &NewAttachment {

@@ -145,6 +145,20 @@ pub fn snapshot_of(r: &Request) -> Result<Snapshot, AppError> {
     })
 }
 
+/// How far ahead of the server's clock a reported time may be (a phone's clock, a typing delay).
+const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+
+/// Today's date in China (one offset all year), as `YYYY-MM-DD`.
+pub fn china_date(now_ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(now_ms)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+                .date()
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// Whether the contract's free service period (from its acceptance date) has ended on `now`.
 pub fn outside_free_period(accepted_on: &str, free_months: i64, now_ms: i64) -> bool {
     let Ok(accepted) = accepted_on.parse::<jiff::civil::Date>() else {
@@ -327,7 +341,7 @@ impl App {
                         .await
                         .map_err(|e| AppError::from_store("organization", e))?;
                     check_belongs(&mut c, organization_id, input.requester_contact_id, input.system_id).await?;
-                    let contract = directory::current_contract(&mut c, organization_id).await?;
+                    let contract = directory::current_contract(&mut c, organization_id, &china_date(now)).await?;
                     let billable = contract
                         .as_ref()
                         .is_some_and(|k| outside_free_period(&k.accepted_on, k.free_service_months, now));
@@ -685,6 +699,12 @@ impl App {
         }
         let note = note.trim().to_owned();
         let now = self.now();
+        if worked_at.is_some_and(|w| w > now + CLOCK_SKEW_MS) {
+            return Err(AppError::invalid(
+                "worked_at",
+                "work cannot be logged in the future",
+            ));
+        }
         let actor = actor.clone();
         self.db
             .write(move |mut c| {
@@ -794,6 +814,16 @@ impl App {
                     if let Some(w) = &update.work_done {
                         v.work_done = Some(w.trim().to_owned());
                     }
+                    if [v.departed_at, v.arrived_at, v.left_at]
+                        .iter()
+                        .flatten()
+                        .any(|t| *t > now + CLOCK_SKEW_MS)
+                    {
+                        return Err(AppError::invalid(
+                            "visit",
+                            "visit times cannot be in the future",
+                        ));
+                    }
                     let times = [
                         v.requested_at,
                         v.departed_at.unwrap_or(v.requested_at),
@@ -824,8 +854,8 @@ impl App {
                             evs.push(NewEvent {
                                 kind: kind.into(),
                                 field: Some(kind.trim_start_matches("onsite_").into()),
-                                before: was.map(|t| t.to_string()),
-                                after: is.map(|t| t.to_string()),
+                                before: was.map(fuwu_store::ser::rfc3339),
+                                after: is.map(fuwu_store::ser::rfc3339),
                                 details: Some(json!({"visit_id": visit_id}).to_string()),
                             });
                         }
@@ -863,7 +893,7 @@ pub struct VisitUpdate {
 }
 
 /// Touch `updated_at` so lists sorted by activity show the request.
-async fn bump(c: &mut Conn<'_>, r: &Request, now: i64) -> Result<(), AppError> {
+pub(crate) async fn bump(c: &mut Conn<'_>, r: &Request, now: i64) -> Result<(), AppError> {
     let mut after = r.clone();
     after.updated_at = now;
     store::update_request(c, &after, r.version)
@@ -925,7 +955,8 @@ async fn act_in(
     match &event {
         E::Acknowledged => after.acknowledged_at = after.acknowledged_at.or(Some(now)),
         E::Dispatched { assignee, team, .. } => {
-            after.assignee_id = assignee.or(after.assignee_id);
+            // Dispatching to a team alone puts the request in that team's queue.
+            after.assignee_id = *assignee;
             after.team_id = team.or(after.team_id);
         }
         E::Responded { mode, plan } => {

@@ -635,12 +635,14 @@ pub async fn list_contracts(
         .bind(after_id).bind(organization_id).bind(limit).fetch_all(c).await)?)
 }
 
-/// The contract a new request of this organization runs under: the latest accepted one.
+/// The contract a new request of this organization runs under on `today` (`YYYY-MM-DD`):
+/// the latest one accepted by then.
 pub async fn current_contract(
     c: &mut Conn<'_>,
     organization_id: i64,
+    today: &str,
 ) -> Result<Option<Contract>, StoreError> {
     Ok(on_conn!(c, c => sqlx::query_as(
-        "select * from contracts where organization_id = $1 order by accepted_on desc, id desc limit 1")
-        .bind(organization_id).fetch_optional(c).await)?)
+        "select * from contracts where organization_id = $1 and accepted_on <= $2 order by accepted_on desc, id desc limit 1")
+        .bind(organization_id).bind(today).fetch_optional(c).await)?)
 }

@@ -13,7 +13,7 @@ pub mod directory;
 mod error;
 mod migrate;
 pub mod requests;
-mod ser;
+pub mod ser;
 pub mod tokens;
 
 pub use error::StoreError;

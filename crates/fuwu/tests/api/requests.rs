@@ -31,6 +31,9 @@ both_engines! {
         let (s, e) = t.post(&agent, &path("dispatch"), json!({"tier": "l1"})).await;
         assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "action_requirements"));
         t.clock.advance(60_000);
+        let team = t.ok(&t.admin_token, "/api/v1/teams", json!({"name": "一线服务台"})).await;
+        let r = t.ok(&agent, &path("dispatch"), json!({"tier": "l1", "team_id": team["id"]})).await;
+        assert_eq!((r["status"].as_str(), r["team_id"].as_i64(), r["assignee_id"].as_i64()), (Some("assigned"), team["id"].as_i64(), None));
         let r = t.ok(&agent, &path("respond"), json!({"mode": "phone", "plan": "电话指导重启应用服务"})).await;
         assert_eq!(r["status"], "in_progress");
         assert_eq!(r["response_mode"], "phone");
@@ -65,7 +68,7 @@ both_engines! {
             .map(|e| (e["before"].as_str().unwrap(), e["after"].as_str().unwrap()))
             .collect();
         assert_eq!(statuses, [
-            ("new", "acknowledged"), ("acknowledged", "in_progress"), ("in_progress", "assigned"), ("assigned", "in_progress"),
+            ("new", "acknowledged"), ("acknowledged", "assigned"), ("assigned", "in_progress"), ("in_progress", "assigned"), ("assigned", "in_progress"),
             ("in_progress", "pending"), ("pending", "in_progress"), ("in_progress", "resolved"), ("resolved", "closed"),
         ]);
         let escalated = history.iter().find(|e| e["kind"] == "escalated" && e["field"] == "tier").expect("tier change recorded");
@@ -234,6 +237,9 @@ both_engines! {
         assert_eq!((s, TestApp::code(&e)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
         let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;
         assert_eq!(d["attachments"].as_array().unwrap().len(), 1, "refused uploads leave nothing behind");
+        t.ok(&t.admin_token, &format!("/api/v1/requests/{rid}/cancel"), json!({"reason": "重复提交"})).await;
+        let (s, e) = up("late.log", b"after the end".to_vec()).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::CONFLICT, "conflict"), "a cancelled request takes no attachments");
         let (b, _) = t.organization("别的单位", "2025-06-01").await;
         let (_, other) = t.user("cb", "customer_user", Some(b)).await;
         let (s, _) = t.get(&other, &format!("/api/v1/requests/{rid}/attachments/{}", id(&a))).await;
@@ -296,6 +302,9 @@ both_engines! {
         assert_eq!((w["minutes"].as_i64(), w["billable"].as_bool()), (Some(90), Some(true)));
         let (s, _) = t.post(&engineer, &format!("/api/v1/requests/{rid}/work-logs"), json!({"minutes": 0})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let tomorrow = jiff::Timestamp::from_millisecond(T0 + 86_400_000).unwrap().to_string();
+        let (s, e) = t.post(&engineer, &format!("/api/v1/requests/{rid}/work-logs"), json!({"minutes": 30, "worked_at": tomorrow})).await;
+        assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("worked_at")));
     }
 
     async fn on_site_visits_record_departure_arrival_and_work_in_order(t: TestApp) {
@@ -305,6 +314,9 @@ both_engines! {
         let v = t.ok(&engineer, &format!("/api/v1/requests/{rid}/visits"), json!({"engineer_id": eid})).await;
         let vp = format!("/api/v1/requests/{rid}/visits/{}", id(&v));
         let at = |mins: i64| jiff::Timestamp::from_millisecond(T0 + mins * 60_000).unwrap().to_string();
+        let (s, e) = t.patch(&engineer, &vp, json!({"version": 1, "departed_at": at(10)})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "a departure in the future");
+        t.clock.advance(4 * 3_600_000);
         let (s, e) = t.patch(&engineer, &vp, json!({"version": 1, "departed_at": at(30), "arrived_at": at(20)})).await;
         assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "arrival before departure");
         let (s, v) = t.patch(&engineer, &vp, json!({"version": 1, "departed_at": at(10), "arrived_at": at(95)})).await;
