@@ -148,7 +148,9 @@ async fn run(cli: Cli) -> Result<()> {
             let db = open(&st).await?;
             if demo {
                 if demo::is_loaded(&db).await? {
-                    tracing::info!("demo data already present");
+                    tracing::info!(
+                        "the database already holds data; demo data is loaded only into an empty one"
+                    );
                 } else {
                     let s = demo::load(&db, SystemClock.now().as_millis(), 300, 7)
                         .await
@@ -185,7 +187,7 @@ async fn run(cli: Cli) -> Result<()> {
             let db = open(&st).await?;
             if demo::is_loaded(&db).await? {
                 bail!(
-                    "the database already holds the demo data ({})",
+                    "the database already holds data ({}); demo data is loaded only into an empty one",
                     st.describe()
                 );
             }

@@ -22,9 +22,9 @@ use fuwu_core::{
     Category, Channel, CloseBasis, FaultLevel, Impact, NonEmpty, ResponseMode, Role, Stage, Status,
     Tier, Urgency, Visibility, WaitingFor,
 };
+use fuwu_store::Db;
 use fuwu_store::directory::{User, UserFields};
 use fuwu_store::requests::{Request, RequestFilter, SortKey};
-use fuwu_store::{Db, StoreError};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use std::collections::HashMap;
@@ -56,21 +56,18 @@ const WINDOW_DAYS: i64 = 120;
 const WORKERS: usize = 8;
 const ADMIN: &str = "admin";
 
-/// Whether the database already holds demo data (a user named "admin" exists),
-/// so `fuwu serve --demo` loads it only once.
+/// Whether the database already holds data (any user: the demo's own admin or
+/// a real one), so `fuwu serve --demo` loads the demo once and never mixes it
+/// into a database in use.
 pub async fn is_loaded(db: &Db) -> anyhow::Result<bool> {
-    let found = db
+    let users = db
         .read(|mut c| {
             Box::pin(async move {
-                match fuwu_store::directory::get_user_by_username(&mut c, ADMIN).await {
-                    Ok(_) => Ok::<bool, StoreError>(true),
-                    Err(StoreError::NotFound) => Ok(false),
-                    Err(e) => Err(e),
-                }
+                fuwu_store::directory::list_users(&mut c, 0, 1, None, None, None).await
             })
         })
         .await?;
-    Ok(found)
+    Ok(!users.is_empty())
 }
 
 /// Load realistic demo data into an empty database. `now_ms` is the real

@@ -112,3 +112,17 @@ fn a_broken_config_file_is_named() {
     assert_eq!(code, 1);
     assert!(err.contains(&path) && err.contains("not valid"), "{err}");
 }
+
+#[test]
+fn demo_data_loads_into_an_empty_database_only() {
+    let dir = temp("demo");
+    let (code, out, err) = fuwu(&["demo", "--requests", "40", "--data-dir", &dir]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("40 requests") && out.contains("admin API token: fuwu_"),
+        "{out}"
+    );
+    let (code, _, err) = fuwu(&["demo", "--data-dir", &dir]);
+    assert_eq!(code, 1);
+    assert!(err.contains("already holds data"), "{err}");
+}
