@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use utoipa::ToSchema;
 
 /// After an update matched no row: tell a missing record from a stale version.
-pub(crate) async fn missing_or_stale(
+async fn missing_or_stale(
     c: &mut Conn<'_>,
     table: &'static str,
     id: i64,
@@ -19,6 +19,20 @@ pub(crate) async fn missing_or_stale(
         Ok(Some(_)) => StoreError::StaleVersion { expected },
         Ok(None) => StoreError::NotFound,
         Err(e) => e.into(),
+    }
+}
+
+/// The row an update returned, or why there was none: missing or stale.
+pub(crate) async fn updated_or_why_not<T>(
+    c: &mut Conn<'_>,
+    row: Option<T>,
+    table: &'static str,
+    id: i64,
+    expected: i64,
+) -> Result<T, StoreError> {
+    match row {
+        Some(r) => Ok(r),
+        None => Err(missing_or_stale(c, table, id, expected).await),
     }
 }
 
@@ -118,10 +132,7 @@ pub async fn update_organization(
         .bind(id).bind(version).bind(&f.name).bind(&f.short_name).bind(&f.industry).bind(&f.address).bind(&f.phone)
         .bind(&f.profile).bind(&f.support_needs).bind(&f.notes).bind(now)
         .fetch_optional(c).await)?;
-    match row {
-        Some(r) => Ok(r),
-        None => Err(missing_or_stale(c, "organizations", id, version).await),
-    }
+    updated_or_why_not(c, row, "organizations", id, version).await
 }
 
 get_by_id!(get_organization, Organization, "organizations");
@@ -207,10 +218,7 @@ pub async fn update_contact(
         .bind(id).bind(version).bind(f.organization_id).bind(&f.name).bind(&f.email).bind(&f.phone)
         .bind(&f.job_title).bind(&f.notes).bind(now)
         .fetch_optional(c).await)?;
-    match row {
-        Some(r) => Ok(r),
-        None => Err(missing_or_stale(c, "contacts", id, version).await),
-    }
+    updated_or_why_not(c, row, "contacts", id, version).await
 }
 
 get_by_id!(get_contact, Contact, "contacts");
@@ -280,10 +288,7 @@ pub async fn update_team(
          where id = $1 and version = $2 returning *")
         .bind(id).bind(version).bind(&f.name).bind(&f.description).bind(f.lead_id).bind(now)
         .fetch_optional(c).await)?;
-    match row {
-        Some(r) => Ok(r),
-        None => Err(missing_or_stale(c, "teams", id, version).await),
-    }
+    updated_or_why_not(c, row, "teams", id, version).await
 }
 
 get_by_id!(get_team, Team, "teams");
@@ -377,10 +382,7 @@ pub async fn update_user(
         .bind(id).bind(version).bind(&f.username).bind(&f.display_name).bind(&f.email).bind(&f.phone).bind(&f.role)
         .bind(f.organization_id).bind(f.contact_id).bind(f.team_id).bind(f.active).bind(now)
         .fetch_optional(c).await)?;
-    match row {
-        Some(r) => Ok(r),
-        None => Err(missing_or_stale(c, "users", id, version).await),
-    }
+    updated_or_why_not(c, row, "users", id, version).await
 }
 
 get_by_id!(get_user, User, "users");
@@ -475,10 +477,7 @@ pub async fn update_system(
         .bind(id).bind(version).bind(f.organization_id).bind(&f.name).bind(&f.kind).bind(&f.description)
         .bind(&f.location).bind(&f.serial_number).bind(now)
         .fetch_optional(c).await)?;
-    match row {
-        Some(r) => Ok(r),
-        None => Err(missing_or_stale(c, "systems", id, version).await),
-    }
+    updated_or_why_not(c, row, "systems", id, version).await
 }
 
 get_by_id!(get_system, System, "systems");
@@ -616,10 +615,7 @@ pub async fn update_contract(
         .bind(id).bind(version).bind(f.organization_id).bind(&f.code).bind(&f.name).bind(&f.accepted_on)
         .bind(f.free_service_months).bind(f.vip).bind(f.sla_policy_id).bind(f.project_leader_id).bind(&f.notes).bind(now)
         .fetch_optional(c).await)?;
-    match row {
-        Some(r) => Ok(r),
-        None => Err(missing_or_stale(c, "contracts", id, version).await),
-    }
+    updated_or_why_not(c, row, "contracts", id, version).await
 }
 
 get_by_id!(get_contract, Contract, "contracts");

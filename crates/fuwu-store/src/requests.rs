@@ -1,7 +1,7 @@
 //! Service requests and everything hanging off them: history, messages,
 //! attachments, work log, on-site visits, idempotency keys.
 
-use crate::directory::missing_or_stale;
+use crate::directory::updated_or_why_not;
 use crate::{Conn, StoreError, on_conn};
 use serde::Serialize;
 use sqlx::FromRow;
@@ -155,10 +155,7 @@ pub async fn update_request(
         "update requests set {sets}, version = version + 1 where id = $37 and version = $38 returning *"
     );
     let row: Option<Request> = on_conn!(c, c => bind_request!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), r).bind(r.id).bind(expected_version).fetch_optional(c).await)?;
-    match row {
-        Some(r) => Ok(r),
-        None => Err(missing_or_stale(c, "requests", r.id, expected_version).await),
-    }
+    updated_or_why_not(c, row, "requests", r.id, expected_version).await
 }
 
 pub async fn get_request(c: &mut Conn<'_>, id: i64) -> Result<Request, StoreError> {
@@ -615,10 +612,7 @@ pub async fn update_visit(
          updated_at = $8, version = version + 1 where id = $1 and version = $2 returning *")
         .bind(v.id).bind(expected_version).bind(v.engineer_id).bind(v.departed_at).bind(v.arrived_at).bind(v.left_at)
         .bind(&v.work_done).bind(now).fetch_optional(c).await)?;
-    match row {
-        Some(r) => Ok(r),
-        None => Err(missing_or_stale(c, "onsite_visits", v.id, expected_version).await),
-    }
+    updated_or_why_not(c, row, "onsite_visits", v.id, expected_version).await
 }
 
 pub async fn get_visit(c: &mut Conn<'_>, id: i64) -> Result<Visit, StoreError> {
