@@ -1,6 +1,7 @@
 //! Fuwu's domain. Pure: no async runtime, no database, no clock reads — every
 //! rule that needs "now" takes it as a [`Timestamp`] parameter.
 
+pub mod calendar;
 pub mod level;
 pub mod lifecycle;
 pub mod text;
