@@ -326,25 +326,44 @@ impl App {
         let now = self.now();
         let actor_c = actor.clone();
         let key = idempotency_key.clone();
+        // Checks and lookups read from a reading connection, so the write
+        // transaction holds nothing but the inserts (and the writer stays free).
+        let (key_r, input_r) = (key.clone(), (input.requester_contact_id, input.system_id));
+        let user = actor.user_id;
+        let looked_up = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    if let Some(key) = &key_r
+                        && let Some(seen) = store::find_idempotency_key(&mut c, user, key).await?
+                    {
+                        return Ok(Err(seen));
+                    }
+                    directory::get_organization(&mut c, organization_id)
+                        .await
+                        .map_err(|e| AppError::from_store("organization", e))?;
+                    check_belongs(&mut c, organization_id, input_r.0, input_r.1).await?;
+                    let contract =
+                        directory::current_contract(&mut c, organization_id, &china_date(now))
+                            .await?;
+                    Ok::<_, AppError>(Ok(contract))
+                })
+            })
+            .await?;
+        let contract = match looked_up {
+            Ok(contract) => contract,
+            // A retry: answer with what the first call created.
+            Err((seen, _)) if seen != print => return Err(AppError::IdempotencyKeyReused),
+            Err((_, id)) => return Ok((self.get_request(actor, id).await?, false)),
+        };
+        let billable = contract
+            .as_ref()
+            .is_some_and(|k| outside_free_period(&k.accepted_on, k.free_service_months, now));
+        let contract_id = contract.as_ref().map(|k| k.id);
         let result = self
             .db
             .write(move |mut c| {
                 Box::pin(async move {
-                    if let Some(key) = &key
-                        && let Some((seen, id)) = store::find_idempotency_key(&mut c, actor_c.user_id, key).await? {
-                            if seen != print {
-                                return Err(AppError::IdempotencyKeyReused);
-                            }
-                            return Ok((store::get_request(&mut c, id).await?, false));
-                        }
-                    directory::get_organization(&mut c, organization_id)
-                        .await
-                        .map_err(|e| AppError::from_store("organization", e))?;
-                    check_belongs(&mut c, organization_id, input.requester_contact_id, input.system_id).await?;
-                    let contract = directory::current_contract(&mut c, organization_id, &china_date(now)).await?;
-                    let billable = contract
-                        .as_ref()
-                        .is_some_and(|k| outside_free_period(&k.accepted_on, k.free_service_months, now));
                     let row = Request {
                         id: 0,
                         channel: input.channel.as_str().into(),
@@ -359,7 +378,7 @@ impl App {
                         requester_contact_id: input.requester_contact_id,
                         requester_user_id: actor_c.role.is_customer().then_some(actor_c.user_id),
                         system_id: input.system_id,
-                        contract_id: contract.as_ref().map(|k| k.id),
+                        contract_id,
                         assignee_id: None,
                         team_id: None,
                         tier: Tier::L1.as_str().into(),
@@ -385,7 +404,9 @@ impl App {
                         closed_at: None,
                         version: 1,
                     };
-                    let created = store::insert_request(&mut c, &row).await?;
+                    let created = store::insert_request(&mut c, &row)
+                        .await
+                        .map_err(|e| AppError::from_store("request", e))?;
                     let details = json!({
                         "channel": created.channel, "category": created.category, "level": created.level,
                         "level_override_reason": created.level_override_reason, "billable": created.billable,

@@ -147,7 +147,10 @@ impl Db {
                     .pragma("mmap_size", "268435456");
                 let mut writer_conn = sqlx::ConnectOptions::connect(&base).await?;
                 migrate::run_sqlite(&mut writer_conn, now_ms).await?;
+                // No liveness ping before each use: a local file does not go away, and the
+                // ping would double the cost of a one-query read.
                 let readers = SqlitePoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(4)
                     .min_connections(1)
                     .connect_with(base.clone().pragma("query_only", "true"))
@@ -162,7 +165,10 @@ impl Db {
             Location::Postgres(url) => {
                 let opts = PgConnectOptions::from_str(url)
                     .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+                // A broken connection shows as an error on use and is replaced; pinging
+                // before every use would add a round trip to each query.
                 let pool = PgPoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)

@@ -1,5 +1,6 @@
 //! `fuwu`: the service desk's one binary.
 
+mod calendar_cli;
 mod config;
 mod demo;
 
@@ -62,10 +63,39 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         requests: usize,
     },
+    /// Working-time calendars: deadlines and holidays.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// The deadline of a business duration from a start. Without --start and
+    /// --duration, reads `START DURATION` lines from stdin and writes one deadline per line.
+    Deadline {
+        /// Calendar name: 24x7 or cn-mainland.
+        #[arg(long)]
+        calendar: String,
+        /// RFC 3339 instant, e.g. 2025-09-30T17:00:00+08:00.
+        #[arg(long)]
+        start: Option<String>,
+        /// Working time: 30m, 2h, 1d (24 h), 2wd (working days), 1h30m.
+        #[arg(long)]
+        duration: Option<String>,
+    },
+    /// List a year's holidays and adjusted working days.
+    Show {
+        /// Calendar name: 24x7 or cn-mainland.
+        name: String,
+        #[arg(long)]
+        year: i16,
     },
 }
 
@@ -196,6 +226,17 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await;
             Ok(())
         }
+        Command::Calendar {
+            command:
+                CalendarCommand::Deadline {
+                    calendar,
+                    start,
+                    duration,
+                },
+        } => calendar_cli::run_deadline(&calendar, start, duration),
+        Command::Calendar {
+            command: CalendarCommand::Show { name, year },
+        } => calendar_cli::run_show(&name, year),
         Command::User {
             command:
                 UserCommand::Create {

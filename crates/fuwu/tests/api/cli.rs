@@ -126,3 +126,135 @@ fn demo_data_loads_into_an_empty_database_only() {
     assert_eq!(code, 1);
     assert!(err.contains("already holds data"), "{err}");
 }
+
+fn fuwu_stdin(args: &[&str], input: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fuwu"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn calendar_deadline_keeps_a_window_end_and_skips_national_day() {
+    let (code, out, err) = fuwu(&[
+        "calendar",
+        "deadline",
+        "--calendar",
+        "cn-mainland",
+        "--start",
+        "2025-09-30T17:00:00+08:00",
+        "--duration",
+        "1h",
+    ]);
+    assert_eq!(
+        (code, out.trim()),
+        (0, "2025-09-30T18:00:00+08:00"),
+        "{err}"
+    );
+    let (code, out, err) = fuwu(&[
+        "calendar",
+        "deadline",
+        "--calendar",
+        "cn-mainland",
+        "--start",
+        "2025-09-30T17:30:00+08:00",
+        "--duration",
+        "1h",
+    ]);
+    assert_eq!(
+        (code, out.trim()),
+        (0, "2025-10-09T09:30:00+08:00"),
+        "the holidays run to 10-08: {err}"
+    );
+    let (code, out, _) = fuwu(&[
+        "calendar",
+        "deadline",
+        "--calendar",
+        "24x7",
+        "--start",
+        "2025-09-30T17:30:00+08:00",
+        "--duration",
+        "1d",
+    ]);
+    assert_eq!((code, out.trim()), (0, "2025-10-01T09:30:00+00:00"));
+}
+
+#[test]
+fn calendar_deadline_reads_lines_and_names_the_bad_one() {
+    let input = "2025-09-30T11:30:00+08:00 1h\n2026-01-05T09:00:00+08:00 0m\n";
+    let (code, out, err) = fuwu_stdin(
+        &["calendar", "deadline", "--calendar", "cn-mainland"],
+        input,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out, "2025-09-30T14:00:00+08:00\n2026-01-05T09:00:00+08:00\n",
+        "the lunch break is not working time"
+    );
+    let (code, out, err) = fuwu_stdin(
+        &["calendar", "deadline", "--calendar", "cn-mainland"],
+        "2025-09-30T11:30:00+08:00 1h\n2025-09-30T11:30:00+08:00 2x\n",
+    );
+    assert_eq!(code, 1);
+    assert_eq!(out, "2025-09-30T14:00:00+08:00\n");
+    assert!(err.contains("line 2"), "{err}");
+    let (code, _, err) = fuwu_stdin(
+        &["calendar", "deadline", "--calendar", "cn-mainland"],
+        "2019-05-01T09:00:00+08:00 1h\n",
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("line 1") && err.contains("2019"),
+        "a year without data: {err}"
+    );
+    let (code, _, err) = fuwu(&[
+        "calendar",
+        "deadline",
+        "--calendar",
+        "mars",
+        "--start",
+        "2025-01-01T00:00:00Z",
+        "--duration",
+        "1h",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("unknown calendar `mars`") && err.contains("cn-mainland"),
+        "{err}"
+    );
+}
+
+#[test]
+fn calendar_show_lists_holidays_and_adjusted_working_days() {
+    let (code, out, err) = fuwu(&["calendar", "show", "cn-mainland", "--year", "2025"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("2025-10-08") && l.contains("holiday")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("2025-10-11") && l.contains("Sat") && l.contains("workday")),
+        "{out}"
+    );
+    let (code, _, err) = fuwu(&["calendar", "show", "cn-mainland", "--year", "2019"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("2019"), "{err}");
+}
