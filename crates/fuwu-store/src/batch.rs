@@ -105,39 +105,47 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>) {
 
 async fn commit_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
     let mut finishers: Vec<Finish> = Vec::with_capacity(jobs.len());
-    if let Err(e) = exec(conn, "begin immediate").await {
-        let msg = e.to_string();
-        tracing::error!(error = %msg, "cannot begin a write transaction");
-        // Run nothing: dropping the calls answers each caller with `WriterGone`.
-        drop(jobs);
-        return;
-    }
+    // Every statement is a round trip to SQLite's thread, so the bookkeeping
+    // between two calls travels as one: close the last call's savepoint (keeping
+    // or undoing its work) and open the next one.
+    let mut last_ok: Option<bool> = None;
     for job in jobs {
-        if let Err(e) = exec(conn, "savepoint call").await {
-            tracing::error!(error = %e, "cannot open a savepoint");
+        let between = match last_ok {
+            None => "begin immediate; savepoint call",
+            Some(true) => "release call; savepoint call",
+            Some(false) => "rollback to call; release call; savepoint call",
+        };
+        if let Err(e) = exec(conn, between).await {
+            tracing::error!(error = %e, "cannot open a savepoint; the batch is abandoned");
+            let _ = exec(conn, "rollback").await;
+            // Dropping the calls not yet run answers their callers with `WriterGone`.
+            for finish in finishers {
+                finish(Err(e.to_string()));
+            }
+            return;
         }
         let outcome = AssertUnwindSafe(job(Conn::Sqlite(conn)))
             .catch_unwind()
             .await;
         match outcome {
-            Ok((true, finish)) => {
-                let _ = exec(conn, "release call").await;
-                finishers.push(finish);
-            }
-            Ok((false, finish)) => {
-                let _ = exec(conn, "rollback to call").await;
-                let _ = exec(conn, "release call").await;
+            Ok((ok, finish)) => {
+                last_ok = Some(ok);
                 finishers.push(finish);
             }
             Err(_) => {
                 // The caller's future panicked; its reply channel is gone with it.
                 tracing::error!("a write panicked; its changes were rolled back");
-                let _ = exec(conn, "rollback to call").await;
-                let _ = exec(conn, "release call").await;
+                last_ok = Some(false);
             }
         }
     }
-    let commit = match exec(conn, "commit").await {
+    // COMMIT keeps every released savepoint and the last one if it succeeded.
+    let close = if last_ok == Some(false) {
+        "rollback to call; commit"
+    } else {
+        "commit"
+    };
+    let commit = match exec(conn, close).await {
         Ok(()) => Ok(()),
         Err(e) => {
             tracing::error!(error = %e, "commit failed; the batch was rolled back");

@@ -324,9 +324,9 @@ pub async fn list_requests(
             let v = args.len();
             args.push(Arg::I(cur.id));
             let i = args.len();
-            sql.push_str(&format!(
-                " and ({col} {cmp} ${v} or ({col} = ${v} and id {cmp} ${i}))"
-            ));
+            // A row-value comparison lets both engines seek the (column, id) index
+            // to the cursor instead of filtering every row before it.
+            sql.push_str(&format!(" and ({col}, id) {cmp} (${v}, ${i})"));
         }
     }
     if sort == SortKey::Id {
@@ -338,7 +338,9 @@ pub async fn list_requests(
     sql.push_str(&format!(" limit ${}", args.len()));
 
     let mut rows: Vec<Request> = on_conn!(c, c => {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        // Not prepared once for all: PostgreSQL would settle on a generic plan that
+        // ignores how selective this list's filter values are.
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).persistent(false);
         for a in &args {
             q = match a {
                 Arg::I(v) => q.bind(*v),

@@ -103,3 +103,70 @@ async fn migrations_run_once_and_a_reopen_keeps_the_data() {
         "the acknowledged write survived closing and reopening"
     );
 }
+
+/// Writes that queue up together share a commit, but each keeps its own fate:
+/// a failing call undoes only its own work, whatever its neighbours did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_writes_succeed_or_fail_one_by_one() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some(db) = fresh_db(engine).await else {
+            continue;
+        };
+        let mut calls = Vec::new();
+        for i in 0..40 {
+            let db = db.clone();
+            calls.push(tokio::spawn(async move {
+                db.write(move |mut c| {
+                    Box::pin(async move {
+                        let f = fuwu_store::directory::OrganizationFields {
+                            name: format!("org {i}"),
+                            short_name: None,
+                            industry: None,
+                            address: None,
+                            phone: None,
+                            profile: String::new(),
+                            support_needs: String::new(),
+                            notes: String::new(),
+                        };
+                        fuwu_store::directory::insert_organization(&mut c, &f, T0).await?;
+                        if i % 3 == 0 {
+                            // Fails after writing: its insert must be undone.
+                            return Err(fuwu_store::StoreError::Config(format!(
+                                "call {i} gives up"
+                            )));
+                        }
+                        Ok(i)
+                    })
+                })
+                .await
+            }));
+        }
+        let mut ok = Vec::new();
+        for (i, call) in calls.into_iter().enumerate() {
+            match call.await.unwrap() {
+                Ok(v) => ok.push(v),
+                Err(e) => assert!(i % 3 == 0 && e.to_string().contains("gives up"), "{i}: {e}"),
+            }
+        }
+        assert_eq!(ok, (0..40).filter(|i| i % 3 != 0).collect::<Vec<_>>());
+        let names: Vec<String> = db
+            .read(|mut c| {
+                Box::pin(async move {
+                    fuwu_store::directory::list_organizations(&mut c, 0, 100, None).await
+                })
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        let mut expected: Vec<String> = (0..40)
+            .filter(|i| i % 3 != 0)
+            .map(|i| format!("org {i}"))
+            .collect();
+        let mut got = names.clone();
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{engine:?}");
+    }
+}
