@@ -42,11 +42,20 @@ pub fn detect_content_type(data: &[u8]) -> Result<String, AppError> {
             t.mime_type()
         ))),
         // Logs, configuration files, CSV: plain text is welcome; unknown binary is not.
-        None if std::str::from_utf8(data).is_ok() => Ok("text/plain; charset=utf-8".to_owned()),
+        None if is_text(data) => Ok("text/plain; charset=utf-8".to_owned()),
         None => Err(AppError::UnsupportedMediaType(
             "unrecognised binary content is not accepted".to_owned(),
         )),
     }
+}
+
+/// UTF-8 without control characters other than tab, line breaks, form feed and
+/// escape (colour codes in logs): a truncated executable is valid UTF-8 too.
+fn is_text(data: &[u8]) -> bool {
+    std::str::from_utf8(data).is_ok_and(|t| {
+        !t.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c' | '\x1b'))
+    })
 }
 
 /// A file name safe to store and to send back in a header: no path, no control characters.
@@ -199,6 +208,14 @@ mod tests {
             "text/plain; charset=utf-8"
         );
         assert!(detect_content_type(&[0xff, 0xfe, 0x00, 0x01, 0x80]).is_err());
+        assert!(
+            detect_content_type(b"abc\0def").is_err(),
+            "a NUL byte is not text"
+        );
+        assert_eq!(
+            detect_content_type(b"\x1b[31mERROR\x1b[0m\tdisk full\r\n").unwrap(),
+            "text/plain; charset=utf-8"
+        );
     }
 
     #[test]

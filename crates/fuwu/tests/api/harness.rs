@@ -10,6 +10,44 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const T0: i64 = 1_795_140_000_000;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+static CLEANED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Seconds since the epoch when this test process started, part of its database names.
+fn started() -> u64 {
+    static STARTED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    })
+}
+
+/// Test databases of runs that started over an hour ago are dropped once per
+/// run, so repeated CI runs do not fill the disk, while a run going on beside
+/// this one keeps its own.
+async fn drop_stale_test_databases(c: &mut sqlx::PgConnection) {
+    let names: Vec<(String,)> =
+        sqlx::query_as("select datname::text from pg_database where datname like 'fuwu_test_%'")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap_or_default();
+    let cutoff = started().saturating_sub(3600);
+    for (name,) in names {
+        let born = name
+            .trim_start_matches("fuwu_test_")
+            .split('_')
+            .next()
+            .and_then(|t| t.parse::<u64>().ok());
+        // Names without a start time come from older harness versions: stale as well.
+        if born.is_none_or(|b| b < cutoff) {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "drop database if exists {name} with (force)"
+            )))
+            .execute(&mut *c)
+            .await;
+        }
+    }
+}
 
 pub fn pg_admin_url() -> String {
     std::env::var("FUWU_TEST_PG_URL")
@@ -59,10 +97,13 @@ pub async fn fresh_db(engine: Engine) -> Option<Db> {
         }
         Engine::Postgres => {
             let admin = pg_admin_url();
-            let name = format!("fuwu_test_{pid}_{n}");
+            let name = format!("fuwu_test_{}_{pid}_{n}", started());
             use sqlx::Connection;
             match sqlx::PgConnection::connect(&admin).await {
                 Ok(mut c) => {
+                    if !CLEANED.swap(true, Ordering::SeqCst) {
+                        drop_stale_test_databases(&mut c).await;
+                    }
                     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                         "drop database if exists {name}"
                     )))
