@@ -14,11 +14,37 @@ use std::sync::{Arc, Mutex};
 /// How long a verified token is trusted without asking the database again.
 const TOKEN_CACHE_MS: i64 = 10_000;
 
+/// How often the last use of tokens is written back.
+const TOKEN_USE_FLUSH_MS: i64 = 5_000;
+
+/// Verified tokens (hash → actor, token id, trusted until), and token uses not yet written.
 #[derive(Clone, Default)]
-pub(crate) struct TokenCache(Arc<Mutex<HashMap<String, (Actor, i64)>>>);
+pub(crate) struct TokenCache(Arc<Mutex<TokenState>>);
+
+#[derive(Default)]
+pub(crate) struct TokenState {
+    verified: HashMap<String, (Actor, i64, i64)>,
+    uses: HashMap<i64, i64>,
+    flushed_at: i64,
+}
 
 fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// What a new API token is for.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// The token's owner; yourself when absent (others: admins only).
+    pub user_id: Option<i64>,
+    /// What it is for, e.g. "监控告警接入".
+    pub name: String,
+    /// read, write or admin — at most the scope of the token creating it.
+    pub scope: String,
+    /// Unix milliseconds; no expiry when absent (the API takes RFC 3339).
+    #[serde(skip)]
+    pub expires_at: Option<i64>,
 }
 
 /// A new random token: shown once, stored only as its hash.
@@ -32,16 +58,27 @@ impl App {
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
         let now = self.now();
         let key = hash(token);
-        if let Some((actor, until)) = self
-            .tokens
-            .0
-            .lock()
-            .map_err(|_| AppError::Unauthenticated)?
-            .get(&key)
-            && *until > now
-        {
-            return Ok(actor.clone());
-        }
+        let cached = {
+            let state = self
+                .tokens
+                .0
+                .lock()
+                .map_err(|_| AppError::Unauthenticated)?;
+            state
+                .verified
+                .get(&key)
+                .filter(|(_, _, until)| *until > now)
+                .map(|(a, id, _)| (a.clone(), *id))
+        };
+        let (actor, token_id) = match cached {
+            Some(hit) => hit,
+            None => self.verify_token(key, now).await?,
+        };
+        self.note_token_use(token_id, now);
+        Ok(actor)
+    }
+
+    async fn verify_token(&self, key: String, now: i64) -> Result<(Actor, i64), AppError> {
         let k = key.clone();
         let found = self
             .db
@@ -66,13 +103,159 @@ impl App {
         let until = t
             .expires_at
             .map_or(now + TOKEN_CACHE_MS, |e| e.min(now + TOKEN_CACHE_MS));
-        if let Ok(mut cache) = self.tokens.0.lock() {
-            if cache.len() > 10_000 {
-                cache.clear();
+        if let Ok(mut state) = self.tokens.0.lock() {
+            if state.verified.len() > 10_000 {
+                state.verified.clear();
             }
-            cache.insert(key, (actor.clone(), until));
+            state
+                .verified
+                .insert(key, (actor.clone(), t.token_id, until));
         }
-        Ok(actor)
+        Ok((actor, t.token_id))
+    }
+
+    /// Remember a use in memory and write the batch back every few seconds in the
+    /// background, so recording the last use never slows a request down.
+    fn note_token_use(&self, token_id: i64, now: i64) {
+        let batch = {
+            let Ok(mut state) = self.tokens.0.lock() else {
+                return;
+            };
+            state.uses.insert(token_id, now);
+            if now - state.flushed_at < TOKEN_USE_FLUSH_MS {
+                return;
+            }
+            state.flushed_at = now;
+            state.uses.drain().collect::<Vec<_>>()
+        };
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            let written = db
+                .write(move |mut c| {
+                    Box::pin(async move { tokens::record_token_use(&mut c, &batch).await })
+                })
+                .await;
+            if let Err(e) = written {
+                tracing::warn!(error = %e, "could not record token use");
+            }
+        });
+    }
+
+    /// Forget every verified token, so a revocation takes effect at once on this node.
+    fn forget_verified_tokens(&self) {
+        if let Ok(mut state) = self.tokens.0.lock() {
+            state.verified.clear();
+        }
+    }
+
+    /// Issue a token for `user_id` (yourself unless you are an admin), at most as
+    /// powerful as the token asking. Returns the token and its secret, shown once.
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        input: NewToken,
+    ) -> Result<(tokens::Token, String), AppError> {
+        actor.require_write()?;
+        let user_id = input.user_id.unwrap_or(actor.user_id);
+        if user_id != actor.user_id {
+            actor.require_admin("create tokens for other users")?;
+        }
+        let scope = Scope::parse(&input.scope)
+            .ok_or_else(|| AppError::invalid("scope", "read, write or admin"))?;
+        if scope > actor.scope {
+            return Err(AppError::Forbidden(
+                "create a token more powerful than your own",
+            ));
+        }
+        let name = input.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::invalid("name", "1–100 characters"));
+        }
+        let now = self.now();
+        if input.expires_at.is_some_and(|e| e <= now) {
+            return Err(AppError::invalid("expires_at", "must be in the future"));
+        }
+        let secret = new_token_secret();
+        let h = hash(&secret);
+        let scope_text = input.scope.clone();
+        let token = self
+            .db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    let owner = directory::get_user(&mut c, user_id)
+                        .await
+                        .map_err(|e| AppError::from_store("user", e))?;
+                    if scope == Scope::Admin && owner.role != "admin" {
+                        return Err(AppError::invalid(
+                            "scope",
+                            "only administrators hold admin tokens",
+                        ));
+                    }
+                    let id = tokens::insert_token(
+                        &mut c,
+                        user_id,
+                        &name,
+                        &h,
+                        &scope_text,
+                        input.expires_at,
+                        now,
+                    )
+                    .await?;
+                    Ok(tokens::get_token(&mut c, id).await?)
+                })
+            })
+            .await?;
+        Ok((token, secret))
+    }
+
+    /// Your tokens; an admin may list anyone's (or everyone's).
+    pub async fn list_tokens(
+        &self,
+        actor: &Actor,
+        user_id: Option<i64>,
+    ) -> Result<Vec<tokens::Token>, AppError> {
+        let user_id = match user_id {
+            Some(u) if u != actor.user_id => {
+                actor.require_admin("list other users' tokens")?;
+                Some(u)
+            }
+            None if actor.role == Role::Admin && actor.scope == Scope::Admin => None,
+            _ => Some(actor.user_id),
+        };
+        Ok(self
+            .db
+            .read(move |mut c| Box::pin(async move { tokens::list_tokens(&mut c, user_id).await }))
+            .await?)
+    }
+
+    /// Revoke one of your tokens (an admin: anyone's). Takes effect at once on this node
+    /// and within the verification cache's 10 s on others.
+    pub async fn revoke_token(
+        &self,
+        actor: &Actor,
+        token_id: i64,
+    ) -> Result<tokens::Token, AppError> {
+        actor.require_write()?;
+        let now = self.now();
+        let actor_c = actor.clone();
+        let token = self
+            .db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    let t = tokens::get_token(&mut c, token_id)
+                        .await
+                        .map_err(|e| AppError::from_store("token", e))?;
+                    let admin = actor_c.role == Role::Admin && actor_c.scope == Scope::Admin;
+                    if t.user_id != actor_c.user_id && !admin {
+                        return Err(AppError::NotFound { what: "token" });
+                    }
+                    tokens::revoke_token(&mut c, token_id, now).await?;
+                    Ok(tokens::get_token(&mut c, token_id).await?)
+                })
+            })
+            .await?;
+        self.forget_verified_tokens();
+        Ok(token)
     }
 
     /// Create a user from the command line (bootstrapping an admin): no actor yet exists.

@@ -41,3 +41,57 @@ pub async fn find_token(
          from api_tokens t join users u on u.id = t.user_id where t.token_hash = $1")
         .bind(token_hash).fetch_optional(c).await)?)
 }
+
+/// A token as listed: never its secret or hash.
+#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct Token {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// read, write or admin.
+    pub scope: String,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: i64,
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<i64>,
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<i64>,
+    /// Recorded within a few seconds of use.
+    #[serde(serialize_with = "crate::ser::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_used_at: Option<i64>,
+}
+
+pub async fn list_tokens(c: &mut Conn<'_>, user_id: Option<i64>) -> Result<Vec<Token>, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "select id, user_id, name, scope, created_at, expires_at, revoked_at, last_used_at from api_tokens
+         where ($1 is null or user_id = $1) order by id")
+        .bind(user_id).fetch_all(c).await)?)
+}
+
+pub async fn get_token(c: &mut Conn<'_>, id: i64) -> Result<Token, StoreError> {
+    let row: Option<Token> = on_conn!(c, c => sqlx::query_as(
+        "select id, user_id, name, scope, created_at, expires_at, revoked_at, last_used_at from api_tokens where id = $1")
+        .bind(id).fetch_optional(c).await)?;
+    row.ok_or(StoreError::NotFound)
+}
+
+/// Revoke a token (idempotent: the first revocation time stays).
+pub async fn revoke_token(c: &mut Conn<'_>, id: i64, now: i64) -> Result<(), StoreError> {
+    on_conn!(c, c => sqlx::query("update api_tokens set revoked_at = coalesce(revoked_at, $2) where id = $1")
+        .bind(id).bind(now).execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Record when tokens were last used (only ever moving forward).
+pub async fn record_token_use(c: &mut Conn<'_>, uses: &[(i64, i64)]) -> Result<(), StoreError> {
+    for (id, at) in uses {
+        on_conn!(c, c => sqlx::query(
+            "update api_tokens set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $2)")
+            .bind(*id).bind(*at).execute(c).await.map(|_| ()))?;
+    }
+    Ok(())
+}

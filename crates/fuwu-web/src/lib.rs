@@ -5,6 +5,7 @@ mod directory;
 pub mod error;
 mod extract;
 mod requests;
+mod tokens;
 
 use axum::Json;
 use axum::Router;
@@ -38,6 +39,7 @@ Lists are paged with `cursor` (from `next_cursor`) and `limit` (1–200).",
     security(("bearer" = [])),
     tags((name = "requests", description = "Service requests and their lifecycle"),
          (name = "directory", description = "Organizations, contacts, teams, users, systems, contracts"),
+         (name = "identity", description = "API tokens"),
          (name = "system", description = "Health and the API description"))
 )]
 struct ApiDoc;
@@ -58,6 +60,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(requests::routes())
         .merge(directory::routes())
+        .merge(tokens::routes())
 }
 
 /// The OpenAPI document of the API this build serves.

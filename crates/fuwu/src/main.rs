@@ -68,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -96,6 +101,39 @@ enum CalendarCommand {
         name: String,
         #[arg(long)]
         year: i16,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for a user and print its secret (shown once).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// What it is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// read, write or admin.
+        #[arg(long, default_value = "write")]
+        scope: String,
+        /// Expire after this many days (default: never).
+        #[arg(long)]
+        expires_days: Option<i64>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// List tokens (of one user, or all).
+    List {
+        #[arg(long)]
+        username: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        id: i64,
+        #[command(flatten)]
+        storage: StorageArgs,
     },
 }
 
@@ -237,6 +275,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Calendar {
             command: CalendarCommand::Show { name, year },
         } => calendar_cli::run_show(&name, year),
+        Command::Token { command } => run_token(command, &file).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -287,6 +326,112 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn run_token(command: TokenCommand, file: &FileConfig) -> Result<()> {
+    let storage = match &command {
+        TokenCommand::Create { storage, .. }
+        | TokenCommand::List { storage, .. }
+        | TokenCommand::Revoke { storage, .. } => storage.clone(),
+    };
+    let st = Storage::resolve(storage.data_dir, storage.database_url, file);
+    let db = open(&st).await?;
+    let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
+    let operator = fuwu_app::Actor::operator();
+    let user_id = |name: String| {
+        let db = db.clone();
+        async move {
+            db.read(move |mut c| {
+                Box::pin(
+                    async move { fuwu_store::directory::get_user_by_username(&mut c, &name).await },
+                )
+            })
+            .await
+            .map(|u| u.id)
+            .map_err(|e| anyhow::anyhow!("no user `{}`: {e}", "given"))
+        }
+    };
+    let result = match command {
+        TokenCommand::Create {
+            username,
+            name,
+            scope,
+            expires_days,
+            ..
+        } => {
+            let owner = user_id(username.clone())
+                .await
+                .map_err(|_| anyhow::anyhow!("there is no user `{username}`"))?;
+            if expires_days.is_some_and(|d| d <= 0) {
+                bail!("--expires-days must be positive");
+            }
+            let expires_at = expires_days.map(|d| SystemClock.now().as_millis() + d * 86_400_000);
+            let input = fuwu_app::identity::NewToken {
+                user_id: Some(owner),
+                name,
+                scope,
+                expires_at,
+            };
+            let (token, secret) = app
+                .create_token(&operator, input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created token {} for {username} (scope {})",
+                token.id, token.scope
+            );
+            println!("API token (shown once): {secret}");
+            Ok(())
+        }
+        TokenCommand::List { username, .. } => {
+            let owner = match username {
+                Some(u) => Some(
+                    user_id(u.clone())
+                        .await
+                        .map_err(|_| anyhow::anyhow!("there is no user `{u}`"))?,
+                ),
+                None => None,
+            };
+            let tokens = app
+                .list_tokens(&operator, owner)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{:>5}  {:>5}  {:<6}  {:<20}  {:<25}  {:<25}  name",
+                "id", "user", "scope", "state", "expires", "last used"
+            );
+            let now = SystemClock.now().as_millis();
+            for t in tokens {
+                let state = match (t.revoked_at, t.expires_at) {
+                    (Some(_), _) => "revoked",
+                    (None, Some(e)) if e <= now => "expired",
+                    _ => "active",
+                };
+                let show = |v: Option<i64>| v.map_or("-".to_owned(), fuwu_store::ser::rfc3339);
+                println!(
+                    "{:>5}  {:>5}  {:<6}  {:<20}  {:<25}  {:<25}  {}",
+                    t.id,
+                    t.user_id,
+                    t.scope,
+                    state,
+                    show(t.expires_at),
+                    show(t.last_used_at),
+                    t.name
+                );
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id, .. } => {
+            let t = app
+                .revoke_token(&operator, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("revoked token {} of user {}", t.id, t.user_id);
+            Ok(())
+        }
+    };
+    db.close().await;
+    result
 }
 
 fn print_demo(s: &demo::DemoSummary) {

@@ -258,3 +258,62 @@ fn calendar_show_lists_holidays_and_adjusted_working_days() {
     assert_eq!(code, 1);
     assert!(err.contains("2019"), "{err}");
 }
+
+#[test]
+fn tokens_are_created_listed_and_revoked_from_the_command_line() {
+    let dir = temp("tokens");
+    assert_eq!(
+        fuwu(&["user", "create", "--username", "ops", "--data-dir", &dir]).0,
+        0
+    );
+    let (code, out, err) = fuwu(&[
+        "token",
+        "create",
+        "--username",
+        "ops",
+        "--name",
+        "监控",
+        "--scope",
+        "read",
+        "--expires-days",
+        "30",
+        "--data-dir",
+        &dir,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("API token (shown once): fuwu_"), "{out}");
+    let (code, out, _) = fuwu(&["token", "list", "--data-dir", &dir]);
+    assert_eq!(code, 0);
+    assert!(
+        out.lines()
+            .any(|l| l.contains("监控") && l.contains("active") && l.contains("read")),
+        "{out}"
+    );
+    let id = out
+        .lines()
+        .find(|l| l.contains("监控"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let (code, out, err) = fuwu(&["token", "revoke", &id, "--data-dir", &dir]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("revoked"));
+    let (_, out, _) = fuwu(&["token", "list", "--username", "ops", "--data-dir", &dir]);
+    assert!(
+        out.lines()
+            .any(|l| l.contains("监控") && l.contains("revoked")),
+        "{out}"
+    );
+    let (code, _, err) = fuwu(&[
+        "token",
+        "create",
+        "--username",
+        "nobody",
+        "--data-dir",
+        &dir,
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("nobody"), "{err}");
+}

@@ -8,3 +8,4 @@ mod cli;
 mod directory;
 mod requests;
 mod schema;
+mod tokens;
