@@ -334,10 +334,15 @@ impl App {
             notes: input.notes,
         })?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "organization",
             Box::new(move |mut c| {
-                Box::pin(async move { store::insert_organization(&mut c, &f, now).await })
+                Box::pin(async move {
+                    let row = store::insert_organization(&mut c, &f, now).await?;
+                    crate::audit::created(&mut c, who, "organization", row.id, &row, now).await?;
+                    Ok(row)
+                })
             }),
         )
         .await
@@ -352,12 +357,13 @@ impl App {
         actor.require_write()?;
         actor.require_staff("edit organizations")?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "organization",
             Box::new(move |mut c| {
                 Box::pin(async move {
-                    let mut f =
-                        OrganizationFields::from(&store::get_organization(&mut c, id).await?);
+                    let before = store::get_organization(&mut c, id).await?;
+                    let mut f = OrganizationFields::from(&before);
                     merge!(
                         f,
                         p,
@@ -371,7 +377,10 @@ impl App {
                         notes
                     );
                     let f = check_organization(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    store::update_organization(&mut c, id, p.version, &f, now).await
+                    let after = store::update_organization(&mut c, id, p.version, &f, now).await?;
+                    crate::audit::updated(&mut c, who, "organization", id, &before, &after, now)
+                        .await?;
+                    Ok(after)
                 })
             }),
         )
@@ -437,10 +446,15 @@ impl App {
             notes: input.notes,
         })?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "contact",
             Box::new(move |mut c| {
-                Box::pin(async move { store::insert_contact(&mut c, &f, now).await })
+                Box::pin(async move {
+                    let row = store::insert_contact(&mut c, &f, now).await?;
+                    crate::audit::created(&mut c, who, "contact", row.id, &row, now).await?;
+                    Ok(row)
+                })
             }),
         )
         .await
@@ -455,14 +469,18 @@ impl App {
         actor.require_write()?;
         actor.require_staff("edit contacts")?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "contact",
             Box::new(move |mut c| {
                 Box::pin(async move {
-                    let mut f = ContactFields::from(&store::get_contact(&mut c, id).await?);
+                    let before = store::get_contact(&mut c, id).await?;
+                    let mut f = ContactFields::from(&before);
                     merge!(f, p, name, email, phone, job_title, notes);
                     let f = check_contact(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    store::update_contact(&mut c, id, p.version, &f, now).await
+                    let after = store::update_contact(&mut c, id, p.version, &f, now).await?;
+                    crate::audit::updated(&mut c, who, "contact", id, &before, &after, now).await?;
+                    Ok(after)
                 })
             }),
         )
@@ -518,10 +536,15 @@ impl App {
             lead_id: input.lead_id,
         };
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "team",
             Box::new(move |mut c| {
-                Box::pin(async move { store::insert_team(&mut c, &f, now).await })
+                Box::pin(async move {
+                    let row = store::insert_team(&mut c, &f, now).await?;
+                    crate::audit::created(&mut c, who, "team", row.id, &row, now).await?;
+                    Ok(row)
+                })
             }),
         )
         .await
@@ -536,13 +559,17 @@ impl App {
         actor.require_write()?;
         actor.require_admin("edit teams")?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "team",
             Box::new(move |mut c| {
                 Box::pin(async move {
-                    let mut f = TeamFields::from(&store::get_team(&mut c, id).await?);
+                    let before = store::get_team(&mut c, id).await?;
+                    let mut f = TeamFields::from(&before);
                     merge!(f, p, name, description, lead_id);
-                    store::update_team(&mut c, id, p.version, &f, now).await
+                    let after = store::update_team(&mut c, id, p.version, &f, now).await?;
+                    crate::audit::updated(&mut c, who, "team", id, &before, &after, now).await?;
+                    Ok(after)
                 })
             }),
         )
@@ -589,10 +616,15 @@ impl App {
             active: true,
         })?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "user",
             Box::new(move |mut c| {
-                Box::pin(async move { store::insert_user(&mut c, &f, now).await })
+                Box::pin(async move {
+                    let row = store::insert_user(&mut c, &f, now).await?;
+                    crate::audit::created(&mut c, who, "user", row.id, &row, now).await?;
+                    Ok(row)
+                })
             }),
         )
         .await
@@ -607,11 +639,13 @@ impl App {
         actor.require_write()?;
         actor.require_admin("edit users")?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "user",
             Box::new(move |mut c| {
                 Box::pin(async move {
-                    let mut f = UserFields::from(&store::get_user(&mut c, id).await?);
+                    let before = store::get_user(&mut c, id).await?;
+                    let mut f = UserFields::from(&before);
                     merge!(
                         f,
                         p,
@@ -625,12 +659,18 @@ impl App {
                         active
                     );
                     let f = check_user(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    store::update_user(&mut c, id, p.version, &f, now).await
+                    let after = store::update_user(&mut c, id, p.version, &f, now).await?;
+                    crate::audit::updated(&mut c, who, "user", id, &before, &after, now).await?;
+                    Ok(after)
                 })
             }),
         )
         .await
         .map_err(invalid_from_config)
+        .inspect(|_| {
+            // A changed role or a deactivation must not wait for the token cache.
+            self.forget_verified_tokens()
+        })
     }
 
     pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<User, AppError> {
@@ -693,10 +733,15 @@ impl App {
             serial_number: input.serial_number,
         })?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "system",
             Box::new(move |mut c| {
-                Box::pin(async move { store::insert_system(&mut c, &f, now).await })
+                Box::pin(async move {
+                    let row = store::insert_system(&mut c, &f, now).await?;
+                    crate::audit::created(&mut c, who, "system", row.id, &row, now).await?;
+                    Ok(row)
+                })
             }),
         )
         .await
@@ -711,14 +756,18 @@ impl App {
         actor.require_write()?;
         actor.require_staff("edit systems")?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "system",
             Box::new(move |mut c| {
                 Box::pin(async move {
-                    let mut f = SystemFields::from(&store::get_system(&mut c, id).await?);
+                    let before = store::get_system(&mut c, id).await?;
+                    let mut f = SystemFields::from(&before);
                     merge!(f, p, name, kind, description, location, serial_number);
                     let f = check_system(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    store::update_system(&mut c, id, p.version, &f, now).await
+                    let after = store::update_system(&mut c, id, p.version, &f, now).await?;
+                    crate::audit::updated(&mut c, who, "system", id, &before, &after, now).await?;
+                    Ok(after)
                 })
             }),
         )
@@ -776,10 +825,15 @@ impl App {
             notes: input.notes,
         })?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "contract",
             Box::new(move |mut c| {
-                Box::pin(async move { store::insert_contract(&mut c, &f, now).await })
+                Box::pin(async move {
+                    let row = store::insert_contract(&mut c, &f, now).await?;
+                    crate::audit::created(&mut c, who, "contract", row.id, &row, now).await?;
+                    Ok(row)
+                })
             }),
         )
         .await
@@ -794,11 +848,13 @@ impl App {
         actor.require_write()?;
         actor.require_admin("edit contracts")?;
         let now = self.now();
+        let who = actor.user_id;
         self.admin_write(
             "contract",
             Box::new(move |mut c| {
                 Box::pin(async move {
-                    let mut f = ContractFields::from(&store::get_contract(&mut c, id).await?);
+                    let before = store::get_contract(&mut c, id).await?;
+                    let mut f = ContractFields::from(&before);
                     merge!(
                         f,
                         p,
@@ -812,7 +868,10 @@ impl App {
                         notes
                     );
                     let f = check_contract(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    store::update_contract(&mut c, id, p.version, &f, now).await
+                    let after = store::update_contract(&mut c, id, p.version, &f, now).await?;
+                    crate::audit::updated(&mut c, who, "contract", id, &before, &after, now)
+                        .await?;
+                    Ok(after)
                 })
             }),
         )

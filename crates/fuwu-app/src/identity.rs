@@ -142,7 +142,7 @@ impl App {
     }
 
     /// Forget every verified token, so a revocation takes effect at once on this node.
-    fn forget_verified_tokens(&self) {
+    pub(crate) fn forget_verified_tokens(&self) {
         if let Ok(mut state) = self.tokens.0.lock() {
             state.verified.clear();
         }
@@ -177,6 +177,7 @@ impl App {
         }
         let secret = new_token_secret();
         let h = hash(&secret);
+        let who = actor.user_id;
         let scope_text = input.scope.clone();
         let token = self
             .db
@@ -201,6 +202,8 @@ impl App {
                         now,
                     )
                     .await?;
+                    let details = serde_json::json!({"user_id": user_id, "name": name, "scope": scope_text, "expires_at": input.expires_at});
+                    crate::audit::event(&mut c, who, "token_created", "token", id, details, now).await?;
                     Ok(tokens::get_token(&mut c, id).await?)
                 })
             })
@@ -250,6 +253,17 @@ impl App {
                         return Err(AppError::NotFound { what: "token" });
                     }
                     tokens::revoke_token(&mut c, token_id, now).await?;
+                    let details = serde_json::json!({"user_id": t.user_id, "name": t.name});
+                    crate::audit::event(
+                        &mut c,
+                        actor_c.user_id,
+                        "token_revoked",
+                        "token",
+                        token_id,
+                        details,
+                        now,
+                    )
+                    .await?;
                     Ok(tokens::get_token(&mut c, token_id).await?)
                 })
             })

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod attachments;
+mod audit;
 pub mod clock;
 pub mod directory;
 mod error;

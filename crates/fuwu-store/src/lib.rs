@@ -8,6 +8,7 @@
 //! into one durable transaction, each call in its own savepoint, and answers
 //! them only after the commit reached the disk.
 
+pub mod audit;
 mod batch;
 pub mod directory;
 mod error;

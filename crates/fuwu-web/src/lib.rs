@@ -1,6 +1,7 @@
 //! HTTP: the JSON API under `/api/v1` and its OpenAPI document, generated from
 //! the handlers themselves so the two cannot drift apart.
 
+mod audit;
 mod directory;
 pub mod error;
 mod extract;
@@ -39,7 +40,7 @@ Lists are paged with `cursor` (from `next_cursor`) and `limit` (1–200).",
     security(("bearer" = [])),
     tags((name = "requests", description = "Service requests and their lifecycle"),
          (name = "directory", description = "Organizations, contacts, teams, users, systems, contracts"),
-         (name = "identity", description = "API tokens"),
+         (name = "identity", description = "API tokens and the audit log"),
          (name = "system", description = "Health and the API description"))
 )]
 struct ApiDoc;
@@ -61,6 +62,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(requests::routes())
         .merge(directory::routes())
         .merge(tokens::routes())
+        .merge(audit::routes())
 }
 
 /// The OpenAPI document of the API this build serves.

@@ -64,3 +64,33 @@ both_engines! {
         assert!(recorded, "last use recorded");
     }
 }
+
+both_engines! {
+    async fn directory_changes_and_security_events_land_in_the_audit_log(t: TestApp) {
+        let (org, _) = t.organization("审计单位", "2025-06-01").await;
+        let (uid, agent) = t.user("audit.agent", "agent", None).await;
+        let (s, _) = t.patch(&t.admin_token, &format!("/api/v1/organizations/{org}"), json!({"version": 1, "notes": "续签"})).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = t.patch(&t.admin_token, &format!("/api/v1/users/{uid}"), json!({"version": 1, "role": "engineer"})).await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, created) = t.post(&t.admin_token, "/api/v1/tokens", json!({"name": "接口", "scope": "read", "user_id": uid})).await;
+        let token_id = created["token"]["id"].as_i64().unwrap();
+        t.call(&t.admin_token, reqwest::Method::DELETE, &format!("/api/v1/tokens/{token_id}"), None).await;
+
+        let (s, log) = t.get(&t.admin_token, "/api/v1/audit?limit=200").await;
+        assert_eq!(s, StatusCode::OK, "{log}");
+        let kinds: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        for k in ["organization_created", "contract_created", "user_created", "organization_updated", "role_changed", "user_updated", "token_created", "token_revoked"] {
+            assert!(kinds.contains(&k), "{k} in {kinds:?}");
+        }
+        let (_, org_log) = t.get(&t.admin_token, &format!("/api/v1/audit?object_type=organization&object_id={org}&kind=organization_updated")).await;
+        let entry = &org_log["items"][0];
+        let details: serde_json::Value = serde_json::from_str(entry["details"].as_str().unwrap()).unwrap();
+        assert_eq!(details["notes"], json!(["", "续签"]), "before and after");
+        assert!(details.get("version").is_none() && details.get("updated_at").is_none());
+        let (_, role) = t.get(&t.admin_token, &format!("/api/v1/audit?kind=role_changed&object_id={uid}")).await;
+        assert_eq!(role["items"][0]["details"].as_str().map(|d| d.contains("agent") && d.contains("engineer")), Some(true));
+        let (s, e) = t.get(&agent, "/api/v1/audit").await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::FORBIDDEN, "forbidden"), "the audit log is the admin's");
+    }
+}

@@ -1,0 +1,163 @@
+//! Writing and reading the audit log. Directory changes and security events
+//! are recorded here, in the same transaction as the change; a request's
+//! changes are its own history (`request_events`).
+
+use crate::{Actor, App, AppError, Page, page_limit};
+use fuwu_store::audit::{self as store, AuditEntry, AuditFilter, NewAudit};
+use fuwu_store::{Conn, StoreError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Fields every write touches; not worth recording.
+const UNTRACKED: &[&str] = &["updated_at", "version"];
+
+/// Record a new record, with its contents.
+pub(crate) async fn created<T: Serialize>(
+    c: &mut Conn<'_>,
+    who: i64,
+    object_type: &'static str,
+    id: i64,
+    row: &T,
+    now: i64,
+) -> Result<(), StoreError> {
+    let kind = format!("{object_type}_created");
+    let details = serde_json::to_value(row).ok().map(|v| v.to_string());
+    store::insert_audit(
+        c,
+        &NewAudit {
+            actor_id: who,
+            kind: &kind,
+            object_type,
+            object_id: id,
+            details,
+        },
+        now,
+    )
+    .await
+}
+
+/// Record the fields that changed as `{field: [before, after]}`; a change of a
+/// user's role is also recorded as the security event `role_changed`.
+pub(crate) async fn updated<T: Serialize>(
+    c: &mut Conn<'_>,
+    who: i64,
+    object_type: &'static str,
+    id: i64,
+    before: &T,
+    after: &T,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (Ok(Value::Object(b)), Ok(Value::Object(a))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return Ok(());
+    };
+    let changes: Map<String, Value> = a
+        .iter()
+        .filter(|(k, v)| !UNTRACKED.contains(&k.as_str()) && b.get(*k) != Some(*v))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                Value::Array(vec![b.get(k).cloned().unwrap_or(Value::Null), v.clone()]),
+            )
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    if object_type == "user" && changes.contains_key("role") {
+        let details = Some(
+            Value::Object(Map::from_iter([(
+                "role".to_owned(),
+                changes["role"].clone(),
+            )]))
+            .to_string(),
+        );
+        store::insert_audit(
+            c,
+            &NewAudit {
+                actor_id: who,
+                kind: "role_changed",
+                object_type,
+                object_id: id,
+                details,
+            },
+            now,
+        )
+        .await?;
+    }
+    let kind = format!("{object_type}_updated");
+    let details = Some(Value::Object(changes).to_string());
+    store::insert_audit(
+        c,
+        &NewAudit {
+            actor_id: who,
+            kind: &kind,
+            object_type,
+            object_id: id,
+            details,
+        },
+        now,
+    )
+    .await
+}
+
+/// A security event about a record (a token issued or revoked …).
+pub(crate) async fn event(
+    c: &mut Conn<'_>,
+    who: i64,
+    kind: &'static str,
+    object_type: &'static str,
+    id: i64,
+    details: Value,
+    now: i64,
+) -> Result<(), StoreError> {
+    store::insert_audit(
+        c,
+        &NewAudit {
+            actor_id: who,
+            kind,
+            object_type,
+            object_id: id,
+            details: Some(details.to_string()),
+        },
+        now,
+    )
+    .await
+}
+
+impl App {
+    /// The audit log, newest first (administrators only).
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        filter: AuditFilter,
+        cursor: Option<String>,
+        limit: Option<i64>,
+    ) -> Result<Page<AuditEntry>, AppError> {
+        actor.require_admin("read the audit log")?;
+        let before = cursor
+            .map(|c| {
+                c.parse::<i64>()
+                    .map_err(|_| AppError::invalid("cursor", "not a cursor this API gave out"))
+            })
+            .transpose()?;
+        let limit = page_limit(limit);
+        let mut items = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move { store::list_audit(&mut c, &filter, before, limit + 1).await })
+            })
+            .await?;
+        let next = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|e| e.id.to_string())
+        } else {
+            None
+        };
+        Ok(Page {
+            items,
+            next_cursor: next,
+        })
+    }
+}

@@ -1,0 +1,65 @@
+//! The audit log: who did what to which record, and security events.
+
+use crate::{Conn, StoreError, on_conn};
+use serde::Serialize;
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[serde(serialize_with = "crate::ser::ms")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: i64,
+    /// The acting user; 0 is the operator at the command line.
+    pub actor_id: i64,
+    /// e.g. `organization_created`, `user_updated`, `role_changed`, `token_created`, `token_revoked`.
+    pub kind: String,
+    pub object_type: Option<String>,
+    pub object_id: Option<i64>,
+    /// JSON: the new record, or the changed fields as `{field: [before, after]}`.
+    pub details: Option<String>,
+}
+
+pub struct NewAudit<'a> {
+    pub actor_id: i64,
+    pub kind: &'a str,
+    pub object_type: &'a str,
+    pub object_id: i64,
+    pub details: Option<String>,
+}
+
+pub async fn insert_audit(c: &mut Conn<'_>, e: &NewAudit<'_>, at: i64) -> Result<(), StoreError> {
+    on_conn!(c, c => sqlx::query(
+        "insert into audit_log (at, actor_id, kind, object_type, object_id, details) values ($1, $2, $3, $4, $5, $6)")
+        .bind(at).bind(e.actor_id).bind(e.kind).bind(e.object_type).bind(e.object_id).bind(&e.details)
+        .execute(c).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Filters of the audit log; every present one must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub kind: Option<String>,
+    pub actor_id: Option<i64>,
+    pub object_type: Option<String>,
+    pub object_id: Option<i64>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// Newest first, `limit` entries older than `before_id`.
+pub async fn list_audit(
+    c: &mut Conn<'_>,
+    f: &AuditFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    Ok(on_conn!(c, c => sqlx::query_as(
+        "select * from audit_log where ($1 is null or kind = $1) and ($2 is null or actor_id = $2)
+         and ($3 is null or object_type = $3) and ($4 is null or object_id = $4)
+         and ($5 is null or at >= $5) and ($6 is null or at < $6) and ($7 is null or id < $7)
+         order by id desc limit $8")
+        .bind(&f.kind).bind(f.actor_id).bind(&f.object_type).bind(f.object_id).bind(f.from).bind(f.to)
+        .bind(before_id).bind(limit).fetch_all(c).await)?)
+}
