@@ -11,6 +11,25 @@ use serde_json::{Map, Value};
 /// Fields every write touches; not worth recording.
 const UNTRACKED: &[&str] = &["updated_at", "version"];
 
+async fn write(
+    c: &mut Conn<'_>,
+    who: i64,
+    kind: &str,
+    object_type: &str,
+    id: i64,
+    details: Option<String>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let entry = NewAudit {
+        actor_id: who,
+        kind,
+        object_type,
+        object_id: id,
+        details,
+    };
+    store::insert_audit(c, &entry, now).await
+}
+
 /// Record a new record, with its contents.
 pub(crate) async fn created<T: Serialize>(
     c: &mut Conn<'_>,
@@ -22,18 +41,7 @@ pub(crate) async fn created<T: Serialize>(
 ) -> Result<(), StoreError> {
     let kind = format!("{object_type}_created");
     let details = serde_json::to_value(row).ok().map(|v| v.to_string());
-    store::insert_audit(
-        c,
-        &NewAudit {
-            actor_id: who,
-            kind: &kind,
-            object_type,
-            object_id: id,
-            details,
-        },
-        now,
-    )
-    .await
+    write(c, who, &kind, object_type, id, details, now).await
 }
 
 /// Record the fields that changed as `{field: [before, after]}`; a change of a
@@ -73,33 +81,11 @@ pub(crate) async fn updated<T: Serialize>(
             )]))
             .to_string(),
         );
-        store::insert_audit(
-            c,
-            &NewAudit {
-                actor_id: who,
-                kind: "role_changed",
-                object_type,
-                object_id: id,
-                details,
-            },
-            now,
-        )
-        .await?;
+        write(c, who, "role_changed", object_type, id, details, now).await?;
     }
     let kind = format!("{object_type}_updated");
     let details = Some(Value::Object(changes).to_string());
-    store::insert_audit(
-        c,
-        &NewAudit {
-            actor_id: who,
-            kind: &kind,
-            object_type,
-            object_id: id,
-            details,
-        },
-        now,
-    )
-    .await
+    write(c, who, &kind, object_type, id, details, now).await
 }
 
 /// A security event about a record (a token issued or revoked …).
@@ -112,15 +98,13 @@ pub(crate) async fn event(
     details: Value,
     now: i64,
 ) -> Result<(), StoreError> {
-    store::insert_audit(
+    write(
         c,
-        &NewAudit {
-            actor_id: who,
-            kind,
-            object_type,
-            object_id: id,
-            details: Some(details.to_string()),
-        },
+        who,
+        kind,
+        object_type,
+        id,
+        Some(details.to_string()),
         now,
     )
     .await
@@ -143,21 +127,12 @@ impl App {
             })
             .transpose()?;
         let limit = page_limit(limit);
-        let mut items = self
+        let items = self
             .db
             .read(move |mut c| {
                 Box::pin(async move { store::list_audit(&mut c, &filter, before, limit + 1).await })
             })
             .await?;
-        let next = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|e| e.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page {
-            items,
-            next_cursor: next,
-        })
+        Ok(crate::directory::page(items, limit, |e| e.id))
     }
 }

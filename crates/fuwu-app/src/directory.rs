@@ -54,7 +54,8 @@ fn cursor(after: Option<String>) -> Result<i64, AppError> {
     }
 }
 
-fn page<T>(mut items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
+/// Cut one extra fetched row off and turn the last kept id into the next cursor.
+pub(crate) fn page<T>(mut items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
     let next = if items.len() as i64 > limit {
         items.truncate(limit as usize);
         items.last().map(|t| id(t).to_string())
