@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// The username of the scheduler's user; `:` keeps it apart from people's names.
+pub const SYSTEM_USERNAME: &str = "fuwu:system";
+
 /// How long a verified token is trusted without asking the database again.
 const TOKEN_CACHE_MS: i64 = 10_000;
 
@@ -270,6 +273,28 @@ impl App {
             .await?;
         self.forget_verified_tokens();
         Ok(token)
+    }
+
+    /// The scheduler's own user (created by a migration), to act on recorded
+    /// rules such as auto-close; history then says who really did it.
+    pub async fn system_actor(&self) -> Result<Actor, AppError> {
+        let u = self
+            .db
+            .read(|mut c| {
+                Box::pin(
+                    async move { directory::get_user_by_username(&mut c, SYSTEM_USERNAME).await },
+                )
+            })
+            .await
+            .map_err(|e| AppError::from_store("system user", e))?;
+        Ok(Actor {
+            user_id: u.id,
+            role: Role::System,
+            organization_id: None,
+            team_id: None,
+            scope: Scope::Write,
+            display_name: u.display_name,
+        })
     }
 
     /// Create a user from the command line (bootstrapping an admin): no actor yet exists.

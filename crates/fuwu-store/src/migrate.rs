@@ -21,7 +21,7 @@ macro_rules! migrations {
     };
 }
 
-migrations!("0001_core", "0002_audit");
+migrations!("0001_core", "0002_audit", "0003_system_user");
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";
 

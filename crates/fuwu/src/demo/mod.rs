@@ -63,11 +63,12 @@ pub async fn is_loaded(db: &Db) -> anyhow::Result<bool> {
     let users = db
         .read(|mut c| {
             Box::pin(async move {
-                fuwu_store::directory::list_users(&mut c, 0, 1, None, None, None).await
+                fuwu_store::directory::list_users(&mut c, 0, 2, None, None, None).await
             })
         })
         .await?;
-    Ok(!users.is_empty())
+    // The scheduler's own user comes with every database.
+    Ok(users.iter().any(|u| u.role != Role::System.as_str()))
 }
 
 /// Load realistic demo data into an empty database. `now_ms` is the real
@@ -794,11 +795,7 @@ async fn setup_directory(
         clock.advance(minutes(rng, 10, 90));
     }
 
-    let system = Actor {
-        role: Role::System,
-        display_name: "系统（自动关闭）".to_owned(),
-        ..admin.clone()
-    };
+    let system = app.system_actor().await?;
     Ok(Dir {
         agents,
         l2,

@@ -342,3 +342,26 @@ async fn futures_join<F: std::future::Future<Output = T> + Send + 'static, T: Se
     }
     out
 }
+
+both_engines! {
+    async fn the_scheduler_auto_closes_as_its_own_user_once_the_period_has_passed(t: TestApp) {
+        let (org, _) = t.organization("自动关闭单位", "2025-06-01").await;
+        let rid = id(&t.request(org, "无人反馈的请求").await);
+        for (a, b) in [("acknowledge", json!({})), ("respond", json!({"mode": "phone", "plan": "电话指导"})), ("resolve", json!({"resolution": "已指导"}))] {
+            t.ok(&t.admin_token, &format!("/api/v1/requests/{rid}/{a}"), b).await;
+        }
+        let system = t.app.system_actor().await.unwrap();
+        assert_eq!(system.role, fuwu_core::Role::System);
+        let close = || fuwu_core::lifecycle::Action::Close { basis: fuwu_core::CloseBasis::AutoClose };
+        let early = t.app.act(&system, rid, None, close(), Default::default()).await;
+        assert!(matches!(early, Err(fuwu_app::AppError::Lifecycle(fuwu_core::lifecycle::LifecycleError::AutoCloseNotDue { .. }))), "{early:?}");
+        t.clock.advance(3 * 86_400_000);
+        let closed = t.app.act(&system, rid, None, close(), Default::default()).await.unwrap();
+        assert_eq!((closed.status.as_str(), closed.close_basis.as_deref()), ("closed", Some("auto_close")));
+        let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;
+        let closing = d["history"].as_array().unwrap().iter().find(|e| e["kind"] == "closed").unwrap();
+        assert_eq!(closing["actor_id"].as_i64(), Some(system.user_id), "history names the scheduler");
+        let (_, users) = t.get(&t.admin_token, "/api/v1/users?role=system").await;
+        assert_eq!(users["items"][0]["active"], false, "the scheduler cannot log in");
+    }
+}
