@@ -1,11 +1,10 @@
 //! The audit log: who did what to which record, and security events.
 
-use crate::{Conn, StoreError, on_conn};
+use crate::{Conn, StoreError, from_row, query};
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     #[serde(serialize_with = "crate::ser::ms")]
@@ -21,6 +20,16 @@ pub struct AuditEntry {
     pub details: Option<String>,
 }
 
+from_row!(AuditEntry {
+    id,
+    at,
+    actor_id,
+    kind,
+    object_type,
+    object_id,
+    details
+});
+
 pub struct NewAudit<'a> {
     pub actor_id: i64,
     pub kind: &'a str,
@@ -30,10 +39,10 @@ pub struct NewAudit<'a> {
 }
 
 pub async fn insert_audit(c: &mut Conn<'_>, e: &NewAudit<'_>, at: i64) -> Result<(), StoreError> {
-    on_conn!(c, c => sqlx::query(
+    c.execute(query(
         "insert into audit_log (at, actor_id, kind, object_type, object_id, details) values ($1, $2, $3, $4, $5, $6)")
         .bind(at).bind(e.actor_id).bind(e.kind).bind(e.object_type).bind(e.object_id).bind(&e.details)
-        .execute(c).await.map(|_| ()))?;
+        ).await.map(|_| ())?;
     Ok(())
 }
 
@@ -55,11 +64,11 @@ pub async fn list_audit(
     before_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_all(query(
         "select * from audit_log where ($1 is null or kind = $1) and ($2 is null or actor_id = $2)
          and ($3 is null or object_type = $3) and ($4 is null or object_id = $4)
          and ($5 is null or at >= $5) and ($6 is null or at < $6) and ($7 is null or id < $7)
          order by id desc limit $8")
         .bind(&f.kind).bind(f.actor_id).bind(&f.object_type).bind(f.object_id).bind(f.from).bind(f.to)
-        .bind(before_id).bind(limit).fetch_all(c).await)?)
+        .bind(before_id).bind(limit)).await
 }

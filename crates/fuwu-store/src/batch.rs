@@ -1,14 +1,16 @@
 //! Group commit for SQLite. SQLite has one writer at a time, and a durable
-//! commit costs an fsync; so one task owns the write connection and commits
+//! commit costs an fsync; so one thread owns the write connection and commits
 //! whatever queued up while the previous commit was on its way to the disk.
 //! Idle, a write is committed at once (a batch of one); under load, many
 //! share one fsync. Each call runs in its own savepoint, so one call's error
 //! undoes only its own work, and every caller is answered after the commit.
 
 use crate::{BoxFut, Conn, StoreError};
-use futures::FutureExt;
-use sqlx::{Connection, SqliteConnection};
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
 use tokio::sync::{mpsc, oneshot};
 
 /// Upper bound of one batch, so a flood cannot make one transaction huge.
@@ -28,12 +30,20 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn start(conn: SqliteConnection) -> Writer {
+    /// Start the writer thread; it owns `conn` until shut down.
+    pub(crate) fn start(conn: rusqlite::Connection) -> Result<Writer, StoreError> {
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(run(conn, rx));
-        Writer { tx }
+        // Lets a write that awaits something of tokio's (a timer, a channel) work here too.
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        std::thread::Builder::new()
+            .name("fuwu-sqlite-writer".into())
+            .spawn(move || {
+                let _entered = runtime.as_ref().map(|h| h.enter());
+                run(conn, rx)
+            })
+            .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
+        Ok(Writer { tx })
     }
-
     pub(crate) async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, E>> + Send + 'static,
@@ -73,14 +83,35 @@ impl Writer {
     }
 }
 
-async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(sql).execute(&mut *conn).await.map(|_| ())
+/// Wakes the writer thread when a write's future can go on.
+struct Unpark(Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>) {
+/// Drive a write's future on this thread. On SQLite every store call completes
+/// at once, so this returns after one poll unless the write awaits something else.
+fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+fn run(mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Msg>) {
     let mut stop: Option<oneshot::Sender<()>> = None;
     while stop.is_none() {
-        let Some(first) = rx.recv().await else { break };
+        let Some(first) = rx.blocking_recv() else {
+            break;
+        };
         let mut jobs = Vec::new();
         match first {
             Msg::Job(j) => jobs.push(j),
@@ -94,20 +125,19 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>) {
             }
         }
         if !jobs.is_empty() {
-            commit_batch(&mut conn, jobs).await;
+            commit_batch(&mut conn, jobs);
         }
     }
-    let _ = conn.close().await;
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "closing the SQLite writer");
+    }
     if let Some(s) = stop {
         let _ = s.send(());
     }
 }
 
-async fn commit_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
+fn commit_batch(conn: &mut rusqlite::Connection, jobs: Vec<Job>) {
     let mut finishers: Vec<Finish> = Vec::with_capacity(jobs.len());
-    // Every statement is a round trip to SQLite's thread, so the bookkeeping
-    // between two calls travels as one: close the last call's savepoint (keeping
-    // or undoing its work) and open the next one.
     let mut last_ok: Option<bool> = None;
     for job in jobs {
         let between = match last_ok {
@@ -115,18 +145,17 @@ async fn commit_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
             Some(true) => "release call; savepoint call",
             Some(false) => "rollback to call; release call; savepoint call",
         };
-        if let Err(e) = exec(conn, between).await {
+        if let Err(e) = conn.execute_batch(between) {
             tracing::error!(error = %e, "cannot open a savepoint; the batch is abandoned");
-            let _ = exec(conn, "rollback").await;
+            let _ = conn.execute_batch("rollback");
             // Dropping the calls not yet run answers their callers with `WriterGone`.
             for finish in finishers {
                 finish(Err(e.to_string()));
             }
             return;
         }
-        let outcome = AssertUnwindSafe(job(Conn::Sqlite(conn)))
-            .catch_unwind()
-            .await;
+        let outcome =
+            std::panic::catch_unwind(AssertUnwindSafe(|| block_on(job(Conn::Sqlite(&mut *conn)))));
         match outcome {
             Ok((ok, finish)) => {
                 last_ok = Some(ok);
@@ -145,11 +174,11 @@ async fn commit_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
     } else {
         "commit"
     };
-    let commit = match exec(conn, close).await {
+    let commit = match conn.execute_batch(close) {
         Ok(()) => Ok(()),
         Err(e) => {
             tracing::error!(error = %e, "commit failed; the batch was rolled back");
-            let _ = exec(conn, "rollback").await;
+            let _ = conn.execute_batch("rollback");
             Err(e.to_string())
         }
     };

@@ -1,9 +1,8 @@
 //! Organizations (with their customer archive), contacts, teams, users,
 //! systems, contracts and SLA policy references.
 
-use crate::{Conn, StoreError, on_conn};
+use crate::{Conn, StoreError, from_row, query};
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 
 /// After an update matched no row: tell a missing record from a stale version.
@@ -14,11 +13,11 @@ async fn missing_or_stale(
     expected: i64,
 ) -> StoreError {
     let sql = format!("select version from {table} where id = $1");
-    let found: Result<Option<(i64,)>, sqlx::Error> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(c).await);
+    let found: Result<Option<(i64,)>, StoreError> = c.fetch_optional(query(&sql).bind(id)).await;
     match found {
         Ok(Some(_)) => StoreError::StaleVersion { expected },
         Ok(None) => StoreError::NotFound,
-        Err(e) => e.into(),
+        Err(e) => e,
     }
 }
 
@@ -47,8 +46,9 @@ pub struct Page<T> {
 macro_rules! get_by_id {
     ($fn:ident, $row:ty, $table:literal) => {
         pub async fn $fn(c: &mut Conn<'_>, id: i64) -> Result<$row, StoreError> {
-            let row: Option<$row> = on_conn!(c, c => sqlx::query_as(concat!("select * from ", $table, " where id = $1"))
-                .bind(id).fetch_optional(c).await)?;
+            let row: Option<$row> = c
+                .fetch_optional(query(concat!("select * from ", $table, " where id = $1")).bind(id))
+                .await?;
             row.ok_or(StoreError::NotFound)
         }
     };
@@ -56,7 +56,7 @@ macro_rules! get_by_id {
 
 // ---------------------------------------------------------------- organizations
 
-#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
     pub id: i64,
     pub name: String,
@@ -77,6 +77,21 @@ pub struct Organization {
     pub updated_at: i64,
     pub version: i64,
 }
+
+from_row!(Organization {
+    id,
+    name,
+    short_name,
+    industry,
+    address,
+    phone,
+    profile,
+    support_needs,
+    notes,
+    created_at,
+    updated_at,
+    version
+});
 
 #[derive(Debug, Clone)]
 pub struct OrganizationFields {
@@ -110,12 +125,12 @@ pub async fn insert_organization(
     f: &OrganizationFields,
     now: i64,
 ) -> Result<Organization, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into organizations (name, short_name, industry, address, phone, profile, support_needs, notes, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning *")
         .bind(&f.name).bind(&f.short_name).bind(&f.industry).bind(&f.address).bind(&f.phone)
         .bind(&f.profile).bind(&f.support_needs).bind(&f.notes).bind(now)
-        .fetch_one(c).await)?)
+        ).await
 }
 
 pub async fn update_organization(
@@ -125,13 +140,13 @@ pub async fn update_organization(
     f: &OrganizationFields,
     now: i64,
 ) -> Result<Organization, StoreError> {
-    let row: Option<Organization> = on_conn!(c, c => sqlx::query_as(
+    let row: Option<Organization> = c.fetch_optional(query(
         "update organizations set name = $3, short_name = $4, industry = $5, address = $6, phone = $7, profile = $8,
          support_needs = $9, notes = $10, updated_at = $11, version = version + 1
          where id = $1 and version = $2 returning *")
         .bind(id).bind(version).bind(&f.name).bind(&f.short_name).bind(&f.industry).bind(&f.address).bind(&f.phone)
         .bind(&f.profile).bind(&f.support_needs).bind(&f.notes).bind(now)
-        .fetch_optional(c).await)?;
+        ).await?;
     updated_or_why_not(c, row, "organizations", id, version).await
 }
 
@@ -144,15 +159,15 @@ pub async fn list_organizations(
     name_like: Option<&str>,
 ) -> Result<Vec<Organization>, StoreError> {
     let pattern = name_like.map(|n| format!("%{}%", n.replace('%', "\\%").replace('_', "\\_")));
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_all(query(
         "select * from organizations where id > $1 and ($2 is null or name like $2 escape '\\' or short_name like $2 escape '\\')
          order by id limit $3")
-        .bind(after_id).bind(&pattern).bind(limit).fetch_all(c).await)?)
+        .bind(after_id).bind(&pattern).bind(limit)).await
 }
 
 // ---------------------------------------------------------------- contacts
 
-#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contact {
     pub id: i64,
     pub organization_id: i64,
@@ -169,6 +184,19 @@ pub struct Contact {
     pub updated_at: i64,
     pub version: i64,
 }
+
+from_row!(Contact {
+    id,
+    organization_id,
+    name,
+    email,
+    phone,
+    job_title,
+    notes,
+    created_at,
+    updated_at,
+    version
+});
 
 #[derive(Debug, Clone)]
 pub struct ContactFields {
@@ -198,11 +226,11 @@ pub async fn insert_contact(
     f: &ContactFields,
     now: i64,
 ) -> Result<Contact, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into contacts (organization_id, name, email, phone, job_title, notes, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $7) returning *")
         .bind(f.organization_id).bind(&f.name).bind(&f.email).bind(&f.phone).bind(&f.job_title).bind(&f.notes).bind(now)
-        .fetch_one(c).await)?)
+        ).await
 }
 
 pub async fn update_contact(
@@ -212,12 +240,12 @@ pub async fn update_contact(
     f: &ContactFields,
     now: i64,
 ) -> Result<Contact, StoreError> {
-    let row: Option<Contact> = on_conn!(c, c => sqlx::query_as(
+    let row: Option<Contact> = c.fetch_optional(query(
         "update contacts set organization_id = $3, name = $4, email = $5, phone = $6, job_title = $7, notes = $8,
          updated_at = $9, version = version + 1 where id = $1 and version = $2 returning *")
         .bind(id).bind(version).bind(f.organization_id).bind(&f.name).bind(&f.email).bind(&f.phone)
         .bind(&f.job_title).bind(&f.notes).bind(now)
-        .fetch_optional(c).await)?;
+        ).await?;
     updated_or_why_not(c, row, "contacts", id, version).await
 }
 
@@ -230,15 +258,15 @@ pub async fn list_contacts(
     organization_id: Option<i64>,
     phone: Option<&str>,
 ) -> Result<Vec<Contact>, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_all(query(
         "select * from contacts where id > $1 and ($2 is null or organization_id = $2) and ($3 is null or phone = $3)
          order by id limit $4")
-        .bind(after_id).bind(organization_id).bind(phone).bind(limit).fetch_all(c).await)?)
+        .bind(after_id).bind(organization_id).bind(phone).bind(limit)).await
 }
 
 // ---------------------------------------------------------------- teams
 
-#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Team {
     pub id: i64,
     pub name: String,
@@ -252,6 +280,16 @@ pub struct Team {
     pub updated_at: i64,
     pub version: i64,
 }
+
+from_row!(Team {
+    id,
+    name,
+    description,
+    lead_id,
+    created_at,
+    updated_at,
+    version
+});
 
 #[derive(Debug, Clone)]
 pub struct TeamFields {
@@ -271,9 +309,9 @@ impl From<&Team> for TeamFields {
 }
 
 pub async fn insert_team(c: &mut Conn<'_>, f: &TeamFields, now: i64) -> Result<Team, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into teams (name, description, lead_id, created_at, updated_at) values ($1, $2, $3, $4, $4) returning *")
-        .bind(&f.name).bind(&f.description).bind(f.lead_id).bind(now).fetch_one(c).await)?)
+        .bind(&f.name).bind(&f.description).bind(f.lead_id).bind(now)).await
 }
 
 pub async fn update_team(
@@ -283,11 +321,11 @@ pub async fn update_team(
     f: &TeamFields,
     now: i64,
 ) -> Result<Team, StoreError> {
-    let row: Option<Team> = on_conn!(c, c => sqlx::query_as(
+    let row: Option<Team> = c.fetch_optional(query(
         "update teams set name = $3, description = $4, lead_id = $5, updated_at = $6, version = version + 1
          where id = $1 and version = $2 returning *")
         .bind(id).bind(version).bind(&f.name).bind(&f.description).bind(f.lead_id).bind(now)
-        .fetch_optional(c).await)?;
+        ).await?;
     updated_or_why_not(c, row, "teams", id, version).await
 }
 
@@ -298,15 +336,17 @@ pub async fn list_teams(
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<Team>, StoreError> {
-    Ok(
-        on_conn!(c, c => sqlx::query_as("select * from teams where id > $1 order by id limit $2")
-        .bind(after_id).bind(limit).fetch_all(c).await)?,
+    c.fetch_all(
+        query("select * from teams where id > $1 order by id limit $2")
+            .bind(after_id)
+            .bind(limit),
     )
+    .await
 }
 
 // ---------------------------------------------------------------- users
 
-#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct User {
     pub id: i64,
     pub username: String,
@@ -329,6 +369,23 @@ pub struct User {
     pub updated_at: i64,
     pub version: i64,
 }
+
+from_row!(User {
+    id,
+    username,
+    display_name,
+    email,
+    phone,
+    role,
+    organization_id,
+    contact_id,
+    team_id,
+    active,
+    password_hash,
+    created_at,
+    updated_at,
+    version
+});
 
 #[derive(Debug, Clone)]
 pub struct UserFields {
@@ -360,12 +417,12 @@ impl From<&User> for UserFields {
 }
 
 pub async fn insert_user(c: &mut Conn<'_>, f: &UserFields, now: i64) -> Result<User, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into users (username, display_name, email, phone, role, organization_id, contact_id, team_id, active, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning *")
         .bind(&f.username).bind(&f.display_name).bind(&f.email).bind(&f.phone).bind(&f.role)
         .bind(f.organization_id).bind(f.contact_id).bind(f.team_id).bind(f.active).bind(now)
-        .fetch_one(c).await)?)
+        ).await
 }
 
 pub async fn update_user(
@@ -375,21 +432,22 @@ pub async fn update_user(
     f: &UserFields,
     now: i64,
 ) -> Result<User, StoreError> {
-    let row: Option<User> = on_conn!(c, c => sqlx::query_as(
+    let row: Option<User> = c.fetch_optional(query(
         "update users set username = $3, display_name = $4, email = $5, phone = $6, role = $7, organization_id = $8,
          contact_id = $9, team_id = $10, active = $11, updated_at = $12, version = version + 1
          where id = $1 and version = $2 returning *")
         .bind(id).bind(version).bind(&f.username).bind(&f.display_name).bind(&f.email).bind(&f.phone).bind(&f.role)
         .bind(f.organization_id).bind(f.contact_id).bind(f.team_id).bind(f.active).bind(now)
-        .fetch_optional(c).await)?;
+        ).await?;
     updated_or_why_not(c, row, "users", id, version).await
 }
 
 get_by_id!(get_user, User, "users");
 
 pub async fn get_user_by_username(c: &mut Conn<'_>, username: &str) -> Result<User, StoreError> {
-    let row: Option<User> = on_conn!(c, c => sqlx::query_as("select * from users where username = $1")
-        .bind(username).fetch_optional(c).await)?;
+    let row: Option<User> = c
+        .fetch_optional(query("select * from users where username = $1").bind(username))
+        .await?;
     row.ok_or(StoreError::NotFound)
 }
 
@@ -401,15 +459,15 @@ pub async fn list_users(
     team_id: Option<i64>,
     organization_id: Option<i64>,
 ) -> Result<Vec<User>, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_all(query(
         "select * from users where id > $1 and ($2 is null or role = $2) and ($3 is null or team_id = $3)
          and ($4 is null or organization_id = $4) order by id limit $5")
-        .bind(after_id).bind(role).bind(team_id).bind(organization_id).bind(limit).fetch_all(c).await)?)
+        .bind(after_id).bind(role).bind(team_id).bind(organization_id).bind(limit)).await
 }
 
 // ---------------------------------------------------------------- systems
 
-#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct System {
     pub id: i64,
     pub organization_id: i64,
@@ -428,6 +486,19 @@ pub struct System {
     pub updated_at: i64,
     pub version: i64,
 }
+
+from_row!(System {
+    id,
+    organization_id,
+    name,
+    kind,
+    description,
+    location,
+    serial_number,
+    created_at,
+    updated_at,
+    version
+});
 
 #[derive(Debug, Clone)]
 pub struct SystemFields {
@@ -457,11 +528,11 @@ pub async fn insert_system(
     f: &SystemFields,
     now: i64,
 ) -> Result<System, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into systems (organization_id, name, kind, description, location, serial_number, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $7) returning *")
         .bind(f.organization_id).bind(&f.name).bind(&f.kind).bind(&f.description).bind(&f.location).bind(&f.serial_number).bind(now)
-        .fetch_one(c).await)?)
+        ).await
 }
 
 pub async fn update_system(
@@ -471,12 +542,12 @@ pub async fn update_system(
     f: &SystemFields,
     now: i64,
 ) -> Result<System, StoreError> {
-    let row: Option<System> = on_conn!(c, c => sqlx::query_as(
+    let row: Option<System> = c.fetch_optional(query(
         "update systems set organization_id = $3, name = $4, kind = $5, description = $6, location = $7, serial_number = $8,
          updated_at = $9, version = version + 1 where id = $1 and version = $2 returning *")
         .bind(id).bind(version).bind(f.organization_id).bind(&f.name).bind(&f.kind).bind(&f.description)
         .bind(&f.location).bind(&f.serial_number).bind(now)
-        .fetch_optional(c).await)?;
+        ).await?;
     updated_or_why_not(c, row, "systems", id, version).await
 }
 
@@ -488,14 +559,14 @@ pub async fn list_systems(
     limit: i64,
     organization_id: Option<i64>,
 ) -> Result<Vec<System>, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_all(query(
         "select * from systems where id > $1 and ($2 is null or organization_id = $2) order by id limit $3")
-        .bind(after_id).bind(organization_id).bind(limit).fetch_all(c).await)?)
+        .bind(after_id).bind(organization_id).bind(limit)).await
 }
 
 // ---------------------------------------------------------------- SLA policies (filled by the SLA engine)
 
-#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SlaPolicy {
     pub id: i64,
     pub name: String,
@@ -513,6 +584,17 @@ pub struct SlaPolicy {
     pub version: i64,
 }
 
+from_row!(SlaPolicy {
+    id,
+    name,
+    description,
+    auto_close_after_ms,
+    definition,
+    created_at,
+    updated_at,
+    version
+});
+
 pub async fn insert_sla_policy(
     c: &mut Conn<'_>,
     name: &str,
@@ -520,22 +602,21 @@ pub async fn insert_sla_policy(
     auto_close_after_ms: i64,
     now: i64,
 ) -> Result<SlaPolicy, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into sla_policies (name, description, auto_close_after_ms, created_at, updated_at) values ($1, $2, $3, $4, $4) returning *")
-        .bind(name).bind(description).bind(auto_close_after_ms).bind(now).fetch_one(c).await)?)
+        .bind(name).bind(description).bind(auto_close_after_ms).bind(now)).await
 }
 
 get_by_id!(get_sla_policy, SlaPolicy, "sla_policies");
 
 pub async fn list_sla_policies(c: &mut Conn<'_>) -> Result<Vec<SlaPolicy>, StoreError> {
-    Ok(
-        on_conn!(c, c => sqlx::query_as("select * from sla_policies order by id").fetch_all(c).await)?,
-    )
+    c.fetch_all(query("select * from sla_policies order by id"))
+        .await
 }
 
 // ---------------------------------------------------------------- contracts
 
-#[derive(Debug, Clone, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contract {
     pub id: i64,
     pub organization_id: i64,
@@ -558,6 +639,22 @@ pub struct Contract {
     pub updated_at: i64,
     pub version: i64,
 }
+
+from_row!(Contract {
+    id,
+    organization_id,
+    code,
+    name,
+    accepted_on,
+    free_service_months,
+    vip,
+    sla_policy_id,
+    project_leader_id,
+    notes,
+    created_at,
+    updated_at,
+    version
+});
 
 #[derive(Debug, Clone)]
 pub struct ContractFields {
@@ -593,12 +690,12 @@ pub async fn insert_contract(
     f: &ContractFields,
     now: i64,
 ) -> Result<Contract, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into contracts (organization_id, code, name, accepted_on, free_service_months, vip, sla_policy_id, project_leader_id, notes, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning *")
         .bind(f.organization_id).bind(&f.code).bind(&f.name).bind(&f.accepted_on).bind(f.free_service_months).bind(f.vip)
         .bind(f.sla_policy_id).bind(f.project_leader_id).bind(&f.notes).bind(now)
-        .fetch_one(c).await)?)
+        ).await
 }
 
 pub async fn update_contract(
@@ -608,13 +705,13 @@ pub async fn update_contract(
     f: &ContractFields,
     now: i64,
 ) -> Result<Contract, StoreError> {
-    let row: Option<Contract> = on_conn!(c, c => sqlx::query_as(
+    let row: Option<Contract> = c.fetch_optional(query(
         "update contracts set organization_id = $3, code = $4, name = $5, accepted_on = $6, free_service_months = $7, vip = $8,
          sla_policy_id = $9, project_leader_id = $10, notes = $11, updated_at = $12, version = version + 1
          where id = $1 and version = $2 returning *")
         .bind(id).bind(version).bind(f.organization_id).bind(&f.code).bind(&f.name).bind(&f.accepted_on)
         .bind(f.free_service_months).bind(f.vip).bind(f.sla_policy_id).bind(f.project_leader_id).bind(&f.notes).bind(now)
-        .fetch_optional(c).await)?;
+        ).await?;
     updated_or_why_not(c, row, "contracts", id, version).await
 }
 
@@ -626,9 +723,9 @@ pub async fn list_contracts(
     limit: i64,
     organization_id: Option<i64>,
 ) -> Result<Vec<Contract>, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_all(query(
         "select * from contracts where id > $1 and ($2 is null or organization_id = $2) order by id limit $3")
-        .bind(after_id).bind(organization_id).bind(limit).fetch_all(c).await)?)
+        .bind(after_id).bind(organization_id).bind(limit)).await
 }
 
 /// The contract a new request of this organization runs under on `today` (`YYYY-MM-DD`):
@@ -638,7 +735,7 @@ pub async fn current_contract(
     organization_id: i64,
     today: &str,
 ) -> Result<Option<Contract>, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_optional(query(
         "select * from contracts where organization_id = $1 and accepted_on <= $2 order by accepted_on desc, id desc limit 1")
-        .bind(organization_id).bind(today).fetch_optional(c).await)?)
+        .bind(organization_id).bind(today)).await
 }

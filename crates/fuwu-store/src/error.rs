@@ -22,7 +22,7 @@ pub enum StoreError {
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
-    Database(#[source] sqlx::Error),
+    Database(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -37,7 +37,7 @@ impl From<sqlx::Error> for StoreError {
                     ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
                         StoreError::Invalid { constraint }
                     }
-                    _ => StoreError::Database(e),
+                    _ => StoreError::Database(e.to_string()),
                 }
             }
             sqlx::Error::Io(_)
@@ -47,7 +47,53 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
                 StoreError::Corrupt(e.to_string())
             }
-            _ => StoreError::Database(e),
+            _ => StoreError::Database(e.to_string()),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi;
+        match &e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(err, message) => {
+                // SQLite names what failed only in the message, e.g.
+                // "UNIQUE constraint failed: users.username"; the kind comes from the code.
+                let constraint = message
+                    .as_deref()
+                    .and_then(|m| m.split_once("failed: "))
+                    .map(|(_, what)| what.to_owned())
+                    .unwrap_or_default();
+                match err.extended_code {
+                    ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                        StoreError::Conflict { constraint }
+                    }
+                    ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
+                        StoreError::MissingReference { constraint }
+                    }
+                    ffi::SQLITE_CONSTRAINT_CHECK | ffi::SQLITE_CONSTRAINT_NOTNULL => {
+                        StoreError::Invalid { constraint }
+                    }
+                    _ => match err.code {
+                        ffi::ErrorCode::DatabaseBusy
+                        | ffi::ErrorCode::DatabaseLocked
+                        | ffi::ErrorCode::CannotOpen
+                        | ffi::ErrorCode::SystemIoFailure
+                        | ffi::ErrorCode::DiskFull
+                        | ffi::ErrorCode::ReadOnly => StoreError::Unavailable(e.to_string()),
+                        ffi::ErrorCode::DatabaseCorrupt | ffi::ErrorCode::NotADatabase => {
+                            StoreError::Corrupt(e.to_string())
+                        }
+                        _ => StoreError::Database(e.to_string()),
+                    },
+                }
+            }
+            rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)
+            | rusqlite::Error::Utf8Error(..)
+            | rusqlite::Error::InvalidColumnType(..) => StoreError::Corrupt(e.to_string()),
+            _ => StoreError::Database(e.to_string()),
         }
     }
 }

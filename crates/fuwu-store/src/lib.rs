@@ -1,32 +1,36 @@
 //! The only crate that speaks SQL. One SQL text per query runs on SQLite and
-//! on PostgreSQL: a [`Conn`] is either engine's connection, and [`on_conn!`]
-//! expands the same body for both.
+//! on PostgreSQL: a [`Conn`] is either engine's connection, and the small
+//! query layer in [`sql`] binds arguments and decodes rows the same way on both.
 //!
 //! Writes go through [`Db::write`]: on PostgreSQL one transaction per call
 //! (the server groups concurrent commits in its WAL flush); on SQLite a single
-//! writer task groups the calls that queue up while a commit is being made
+//! writer thread groups the calls that queue up while a commit is being made
 //! into one durable transaction, each call in its own savepoint, and answers
-//! them only after the commit reached the disk.
+//! them only after the commit reached the disk. SQLite reads run in-process on
+//! the calling thread, on a connection from a small pool.
 
 pub mod audit;
 mod batch;
 pub mod directory;
 mod error;
 mod migrate;
+mod readers;
 pub mod requests;
 pub mod ser;
+pub mod sql;
 pub mod tokens;
 
 pub use error::StoreError;
 pub use migrate::{MIGRATION_NAMES, postgres_migrations, sqlite_migrations};
+pub use sql::{FromRow, Query, query, query_owned};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, PgPool, SqliteConnection, SqlitePool};
+use sqlx::{PgConnection, PgPool};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A boxed future borrowing a connection for `'c`.
@@ -34,25 +38,8 @@ pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
 /// A connection of either engine, lent to a read or a write.
 pub enum Conn<'c> {
-    Sqlite(&'c mut SqliteConnection),
+    Sqlite(&'c mut rusqlite::Connection),
     Pg(&'c mut PgConnection),
-}
-
-/// Run the same body on either engine's connection: `on_conn!(conn, c => query.execute(c).await)`.
-#[macro_export]
-macro_rules! on_conn {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            $crate::Conn::Sqlite(inner) => {
-                let $c: &mut ::sqlx::SqliteConnection = &mut **inner;
-                $body
-            }
-            $crate::Conn::Pg(inner) => {
-                let $c: &mut ::sqlx::PgConnection = &mut **inner;
-                $body
-            }
-        }
-    };
 }
 
 impl Conn<'_> {
@@ -119,7 +106,7 @@ pub struct Db {
 #[derive(Clone)]
 enum Inner {
     Sqlite {
-        readers: SqlitePool,
+        readers: Arc<readers::Readers>,
         writer: batch::Writer,
     },
     Pg(PgPool),
@@ -134,32 +121,13 @@ impl Db {
                     StoreError::Config(format!("cannot create data folder {}: {e}", dir.display()))
                 })?;
                 let file = dir.join("fuwu.db");
-                let base = SqliteConnectOptions::new()
-                    .filename(&file)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    // FULL: in WAL mode NORMAL may lose the last commits on power loss, and an
-                    // acknowledged write must survive it. Group commit pays for the fsync.
-                    .synchronous(SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
-                    .pragma("temp_store", "memory")
-                    .pragma("cache_size", "-65536")
-                    .pragma("mmap_size", "268435456");
-                let mut writer_conn = sqlx::ConnectOptions::connect(&base).await?;
-                migrate::run_sqlite(&mut writer_conn, now_ms).await?;
-                // No liveness ping before each use: a local file does not go away, and the
-                // ping would double the cost of a one-query read.
-                let readers = SqlitePoolOptions::new()
-                    .test_before_acquire(false)
-                    .max_connections(4)
-                    .min_connections(1)
-                    .connect_with(base.clone().pragma("query_only", "true"))
-                    .await?;
+                let mut writer_conn = readers::open(&file, true)?;
+                migrate::run_sqlite(&mut writer_conn, now_ms)?;
+                let readers = Arc::new(readers::Readers::new(file)?);
                 Ok(Db {
                     inner: Inner::Sqlite {
                         readers,
-                        writer: batch::Writer::start(writer_conn),
+                        writer: batch::Writer::start(writer_conn)?,
                     },
                 })
             }
@@ -228,8 +196,8 @@ impl Db {
     {
         match &self.inner {
             Inner::Sqlite { readers, .. } => {
-                let mut c = readers.acquire().await.map_err(StoreError::from)?;
-                f(Conn::Sqlite(&mut c)).await
+                let mut lent = readers.take()?;
+                f(Conn::Sqlite(lent.conn())).await
             }
             Inner::Pg(pool) => {
                 let mut c = pool.acquire().await.map_err(StoreError::from)?;
@@ -240,13 +208,8 @@ impl Db {
 
     /// Refresh the query planner's statistics (after bulk loads).
     pub async fn analyze(&self) -> Result<(), StoreError> {
-        self.write(|mut c| {
-            Box::pin(async move {
-                on_conn!(&mut c, c => sqlx::raw_sql("analyze").execute(c).await.map(|_| ()))?;
-                Ok::<_, StoreError>(())
-            })
-        })
-        .await
+        self.write(|mut c| Box::pin(async move { c.execute_script("analyze").await }))
+            .await
     }
 
     /// The SQLite writer's (journal mode, synchronous level, foreign keys); `None` on PostgreSQL.
@@ -258,15 +221,9 @@ impl Db {
         self.write(|c| {
             Box::pin(async move {
                 let Conn::Sqlite(c) = c else { return Ok(None) };
-                let (mode,): (String,) = sqlx::query_as("pragma journal_mode")
-                    .fetch_one(&mut *c)
-                    .await?;
-                let (sync,): (i64,) = sqlx::query_as("pragma synchronous")
-                    .fetch_one(&mut *c)
-                    .await?;
-                let (fk,): (i64,) = sqlx::query_as("pragma foreign_keys")
-                    .fetch_one(&mut *c)
-                    .await?;
+                let mode: String = c.query_row("pragma journal_mode", [], |r| r.get(0))?;
+                let sync: i64 = c.query_row("pragma synchronous", [], |r| r.get(0))?;
+                let fk: i64 = c.query_row("pragma foreign_keys", [], |r| r.get(0))?;
                 Ok::<_, StoreError>(Some((mode, sync, fk)))
             })
         })
@@ -285,12 +242,8 @@ impl Db {
                  where table_schema = current_schema() order by 1, 2"
             }
         };
-        self.read(move |mut c| {
-            Box::pin(
-                async move { Ok(on_conn!(&mut c, c => sqlx::query_as(sql).fetch_all(c).await)?) },
-            )
-        })
-        .await
+        self.read(move |mut c| Box::pin(async move { c.fetch_all(query(sql)).await }))
+            .await
     }
 
     /// Close connections, waiting for queued writes to finish.
@@ -298,7 +251,7 @@ impl Db {
         match self.inner {
             Inner::Sqlite { readers, writer } => {
                 writer.shutdown().await;
-                readers.close().await;
+                readers.close();
             }
             Inner::Pg(pool) => pool.close().await,
         }

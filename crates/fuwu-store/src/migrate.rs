@@ -4,7 +4,7 @@
 //! lock lets several nodes start at once.
 
 use crate::StoreError;
-use sqlx::{PgConnection, SqliteConnection};
+use sqlx::PgConnection;
 
 macro_rules! migrations {
     ($($name:literal),+ $(,)?) => {
@@ -28,40 +28,39 @@ const LOG_TABLE: &str = "create table if not exists schema_migrations (name text
 /// An arbitrary constant naming Fuwu's migration lock on PostgreSQL.
 const PG_LOCK_KEY: i64 = 0x0066_7577_756d_6967;
 
-pub(crate) async fn run_sqlite(conn: &mut SqliteConnection, now_ms: i64) -> Result<(), StoreError> {
-    sqlx::raw_sql(LOG_TABLE).execute(&mut *conn).await?;
+pub(crate) fn run_sqlite(conn: &mut rusqlite::Connection, now_ms: i64) -> Result<(), StoreError> {
+    conn.execute_batch(LOG_TABLE)?;
     for (name, sql) in sqlite_migrations() {
-        sqlx::raw_sql("begin immediate").execute(&mut *conn).await?;
-        let applied: Option<(String,)> =
-            sqlx::query_as("select name from schema_migrations where name = $1")
-                .bind(*name)
-                .fetch_optional(&mut *conn)
-                .await?;
-        if applied.is_some() {
-            sqlx::raw_sql("commit").execute(&mut *conn).await?;
+        // IMMEDIATE takes the write lock first, so two processes never apply one migration twice.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let applied = tx
+            .query_row(
+                "select 1 from schema_migrations where name = ?1",
+                [name],
+                |_| Ok(()),
+            )
+            .map(|()| true)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(false),
+                other => Err(other),
+            })?;
+        if applied {
+            tx.commit()?;
             continue;
         }
-        let result = async {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query("insert into schema_migrations (name, applied_at) values ($1, $2)")
-                .bind(*name)
-                .bind(now_ms)
-                .execute(&mut *conn)
-                .await?;
-            Ok::<_, sqlx::Error>(())
-        }
-        .await;
+        let result = tx.execute_batch(sql).and_then(|()| {
+            tx.execute(
+                "insert into schema_migrations (name, applied_at) values (?1, ?2)",
+                rusqlite::params![name, now_ms],
+            )
+        });
         match result {
-            Ok(()) => {
-                sqlx::raw_sql("commit").execute(&mut *conn).await?;
+            Ok(_) => {
+                tx.commit()?;
                 tracing::info!(migration = name, "applied");
             }
-            Err(e) => {
-                let _ = sqlx::raw_sql("rollback").execute(&mut *conn).await;
-                return Err(StoreError::Config(format!("migration {name} failed: {e}")));
-            }
+            // Dropping the transaction rolls it back.
+            Err(e) => return Err(StoreError::Config(format!("migration {name} failed: {e}"))),
         }
     }
     Ok(())

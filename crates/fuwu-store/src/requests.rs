@@ -2,13 +2,12 @@
 //! attachments, work log, on-site visits, idempotency keys.
 
 use crate::directory::updated_or_why_not;
-use crate::{Conn, StoreError, on_conn};
+use crate::{Conn, StoreError, from_row, query, query_owned};
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 
 /// A service request as stored. Enum-valued columns hold the core's spellings.
-#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Request {
     pub id: i64,
     #[schema(example = "phone")]
@@ -73,6 +72,47 @@ pub struct Request {
     pub version: i64,
 }
 
+from_row!(Request {
+    id,
+    channel,
+    category,
+    impact,
+    urgency,
+    level,
+    level_override_reason,
+    title,
+    description,
+    organization_id,
+    requester_contact_id,
+    requester_user_id,
+    system_id,
+    contract_id,
+    assignee_id,
+    team_id,
+    tier,
+    status,
+    stage,
+    waiting_for,
+    response_mode,
+    response_plan,
+    resolution,
+    third_party_ref,
+    billable,
+    feedback_solved,
+    feedback_rating,
+    feedback_comment,
+    close_basis,
+    cancel_reason,
+    created_by,
+    created_at,
+    updated_at,
+    acknowledged_at,
+    responded_at,
+    resolved_at,
+    closed_at,
+    version
+});
+
 const INSERT_COLUMNS: &str = "channel, category, impact, urgency, level, level_override_reason, title, description,
     organization_id, requester_contact_id, requester_user_id, system_id, contract_id, assignee_id, team_id, tier, status,
     stage, waiting_for, response_mode, response_plan, resolution, third_party_ref, billable, feedback_solved,
@@ -133,9 +173,7 @@ pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, St
         "insert into requests ({INSERT_COLUMNS}) values ({}) returning *",
         placeholders(1, 36)
     );
-    Ok(
-        on_conn!(c, c => bind_request!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), r).fetch_one(c).await)?,
-    )
+    c.fetch_one(bind_request!(query(&sql), r)).await
 }
 
 /// Write every mutable column of `r` if the stored version is still `expected_version`.
@@ -154,12 +192,20 @@ pub async fn update_request(
     let sql = format!(
         "update requests set {sets}, version = version + 1 where id = $37 and version = $38 returning *"
     );
-    let row: Option<Request> = on_conn!(c, c => bind_request!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), r).bind(r.id).bind(expected_version).fetch_optional(c).await)?;
+    let row: Option<Request> = c
+        .fetch_optional(
+            bind_request!(query(&sql), r)
+                .bind(r.id)
+                .bind(expected_version),
+        )
+        .await?;
     updated_or_why_not(c, row, "requests", r.id, expected_version).await
 }
 
 pub async fn get_request(c: &mut Conn<'_>, id: i64) -> Result<Request, StoreError> {
-    let row: Option<Request> = on_conn!(c, c => sqlx::query_as("select * from requests where id = $1").bind(id).fetch_optional(c).await)?;
+    let row: Option<Request> = c
+        .fetch_optional(query("select * from requests where id = $1").bind(id))
+        .await?;
     row.ok_or(StoreError::NotFound)
 }
 
@@ -337,18 +383,14 @@ pub async fn list_requests(
     args.push(Arg::I(limit + 1));
     sql.push_str(&format!(" limit ${}", args.len()));
 
-    let mut rows: Vec<Request> = on_conn!(c, c => {
-        // Not prepared once for all: PostgreSQL would settle on a generic plan that
-        // ignores how selective this list's filter values are.
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).persistent(false);
-        for a in &args {
-            q = match a {
-                Arg::I(v) => q.bind(*v),
-                Arg::S(v) => q.bind(v.as_str()),
-            };
+    let mut q = query_owned(sql).unprepared();
+    for a in &args {
+        match a {
+            Arg::I(v) => q.push(*v),
+            Arg::S(v) => q.push(v.as_str()),
         }
-        q.fetch_all(c).await
-    })?;
+    }
+    let mut rows: Vec<Request> = c.fetch_all(q).await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| Cursor {
@@ -364,7 +406,7 @@ pub async fn list_requests(
 // ---------------------------------------------------------------- history
 
 /// One entry of a request's history: a lifecycle event or a field change.
-#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Event {
     pub id: i64,
     pub request_id: i64,
@@ -380,6 +422,18 @@ pub struct Event {
     /// JSON with the event's own data (plan, reason, mode …).
     pub details: Option<String>,
 }
+
+from_row!(Event {
+    id,
+    request_id,
+    at,
+    actor_id,
+    kind,
+    field,
+    before,
+    after,
+    details
+});
 
 #[derive(Debug, Clone, Default)]
 pub struct NewEvent {
@@ -398,24 +452,24 @@ pub async fn insert_events(
     events: &[NewEvent],
 ) -> Result<(), StoreError> {
     for e in events {
-        on_conn!(c, c => sqlx::query(
+        c.execute(query(
             "insert into request_events (request_id, at, actor_id, kind, field, before, after, details) values ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(request_id).bind(at).bind(actor_id).bind(&e.kind).bind(&e.field).bind(&e.before).bind(&e.after).bind(&e.details)
-            .execute(c).await.map(|_| ()))?;
+            ).await?;
     }
     Ok(())
 }
 
 pub async fn list_events(c: &mut Conn<'_>, request_id: i64) -> Result<Vec<Event>, StoreError> {
-    Ok(
-        on_conn!(c, c => sqlx::query_as("select * from request_events where request_id = $1 order by id")
-        .bind(request_id).fetch_all(c).await)?,
+    c.fetch_all(
+        query("select * from request_events where request_id = $1 order by id").bind(request_id),
     )
+    .await
 }
 
 // ---------------------------------------------------------------- messages
 
-#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Message {
     pub id: i64,
     pub request_id: i64,
@@ -429,6 +483,15 @@ pub struct Message {
     pub created_at: i64,
 }
 
+from_row!(Message {
+    id,
+    request_id,
+    author_id,
+    visibility,
+    body,
+    created_at
+});
+
 pub async fn insert_message(
     c: &mut Conn<'_>,
     request_id: i64,
@@ -437,9 +500,9 @@ pub async fn insert_message(
     body: &str,
     now: i64,
 ) -> Result<Message, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into request_messages (request_id, author_id, visibility, body, created_at) values ($1, $2, $3, $4, $5) returning *")
-        .bind(request_id).bind(author_id).bind(visibility).bind(body).bind(now).fetch_one(c).await)?)
+        .bind(request_id).bind(author_id).bind(visibility).bind(body).bind(now)).await
 }
 
 pub async fn list_messages(
@@ -447,14 +510,14 @@ pub async fn list_messages(
     request_id: i64,
     include_internal: bool,
 ) -> Result<Vec<Message>, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_all(query(
         "select * from request_messages where request_id = $1 and ($2 or visibility = 'public') order by id")
-        .bind(request_id).bind(include_internal).fetch_all(c).await)?)
+        .bind(request_id).bind(include_internal)).await
 }
 
 // ---------------------------------------------------------------- attachments
 
-#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Attachment {
     pub id: i64,
     pub request_id: i64,
@@ -468,6 +531,18 @@ pub struct Attachment {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
 }
+
+from_row!(Attachment {
+    id,
+    request_id,
+    message_id,
+    filename,
+    content_type,
+    size,
+    sha256,
+    uploaded_by,
+    created_at
+});
 
 pub struct NewAttachment<'a> {
     pub request_id: i64,
@@ -486,23 +561,26 @@ pub async fn insert_attachment(
     now: i64,
 ) -> Result<Attachment, StoreError> {
     let size = a.data.len() as i64;
-    on_conn!(c, c => sqlx::query("insert into attachment_blobs (sha256, size, data) values ($1, $2, $3) on conflict (sha256) do nothing")
-        .bind(a.sha256).bind(size).bind(a.data).execute(c).await.map(|_| ()))?;
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.execute(query("insert into attachment_blobs (sha256, size, data) values ($1, $2, $3) on conflict (sha256) do nothing")
+        .bind(a.sha256).bind(size).bind(a.data)).await.map(|_| ())?;
+    c.fetch_one(query(
         "insert into attachments (request_id, message_id, filename, content_type, size, sha256, uploaded_by, created_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8) returning *")
         .bind(a.request_id).bind(a.message_id).bind(a.filename).bind(a.content_type).bind(size).bind(a.sha256)
-        .bind(a.uploaded_by).bind(now).fetch_one(c).await)?)
+        .bind(a.uploaded_by).bind(now)).await
 }
 
 pub async fn get_attachment(c: &mut Conn<'_>, id: i64) -> Result<Attachment, StoreError> {
-    let row: Option<Attachment> = on_conn!(c, c => sqlx::query_as("select * from attachments where id = $1").bind(id).fetch_optional(c).await)?;
+    let row: Option<Attachment> = c
+        .fetch_optional(query("select * from attachments where id = $1").bind(id))
+        .await?;
     row.ok_or(StoreError::NotFound)
 }
 
 pub async fn attachment_data(c: &mut Conn<'_>, sha256: &str) -> Result<Vec<u8>, StoreError> {
-    let row: Option<(Vec<u8>,)> = on_conn!(c, c => sqlx::query_as("select data from attachment_blobs where sha256 = $1")
-        .bind(sha256).fetch_optional(c).await)?;
+    let row: Option<(Vec<u8>,)> = c
+        .fetch_optional(query("select data from attachment_blobs where sha256 = $1").bind(sha256))
+        .await?;
     row.map(|r| r.0).ok_or(StoreError::NotFound)
 }
 
@@ -510,15 +588,15 @@ pub async fn list_attachments(
     c: &mut Conn<'_>,
     request_id: i64,
 ) -> Result<Vec<Attachment>, StoreError> {
-    Ok(
-        on_conn!(c, c => sqlx::query_as("select * from attachments where request_id = $1 order by id")
-        .bind(request_id).fetch_all(c).await)?,
+    c.fetch_all(
+        query("select * from attachments where request_id = $1 order by id").bind(request_id),
     )
+    .await
 }
 
 // ---------------------------------------------------------------- work log
 
-#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct WorkLog {
     pub id: i64,
     pub request_id: i64,
@@ -533,6 +611,17 @@ pub struct WorkLog {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
 }
+
+from_row!(WorkLog {
+    id,
+    request_id,
+    user_id,
+    minutes,
+    billable,
+    note,
+    worked_at,
+    created_at
+});
 
 /// Time spent on a request.
 pub struct NewWorkLog<'a> {
@@ -549,21 +638,19 @@ pub async fn insert_work_log(
     w: &NewWorkLog<'_>,
     now: i64,
 ) -> Result<WorkLog, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into work_logs (request_id, user_id, minutes, billable, note, worked_at, created_at) values ($1, $2, $3, $4, $5, $6, $7) returning *")
-        .bind(w.request_id).bind(w.user_id).bind(w.minutes).bind(w.billable).bind(w.note).bind(w.worked_at).bind(now).fetch_one(c).await)?)
+        .bind(w.request_id).bind(w.user_id).bind(w.minutes).bind(w.billable).bind(w.note).bind(w.worked_at).bind(now)).await
 }
 
 pub async fn list_work_logs(c: &mut Conn<'_>, request_id: i64) -> Result<Vec<WorkLog>, StoreError> {
-    Ok(
-        on_conn!(c, c => sqlx::query_as("select * from work_logs where request_id = $1 order by id")
-        .bind(request_id).fetch_all(c).await)?,
-    )
+    c.fetch_all(query("select * from work_logs where request_id = $1 order by id").bind(request_id))
+        .await
 }
 
 // ---------------------------------------------------------------- on-site visits
 
-#[derive(Debug, Clone, PartialEq, FromRow, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Visit {
     pub id: i64,
     pub request_id: i64,
@@ -591,6 +678,20 @@ pub struct Visit {
     pub version: i64,
 }
 
+from_row!(Visit {
+    id,
+    request_id,
+    engineer_id,
+    requested_at,
+    departed_at,
+    arrived_at,
+    left_at,
+    work_done,
+    created_at,
+    updated_at,
+    version
+});
+
 pub async fn insert_visit(
     c: &mut Conn<'_>,
     request_id: i64,
@@ -598,9 +699,9 @@ pub async fn insert_visit(
     requested_at: i64,
     now: i64,
 ) -> Result<Visit, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_one(query(
         "insert into onsite_visits (request_id, engineer_id, requested_at, created_at, updated_at) values ($1, $2, $3, $4, $4) returning *")
-        .bind(request_id).bind(engineer_id).bind(requested_at).bind(now).fetch_one(c).await)?)
+        .bind(request_id).bind(engineer_id).bind(requested_at).bind(now)).await
 }
 
 pub async fn update_visit(
@@ -609,24 +710,26 @@ pub async fn update_visit(
     expected_version: i64,
     now: i64,
 ) -> Result<Visit, StoreError> {
-    let row: Option<Visit> = on_conn!(c, c => sqlx::query_as(
+    let row: Option<Visit> = c.fetch_optional(query(
         "update onsite_visits set engineer_id = $3, departed_at = $4, arrived_at = $5, left_at = $6, work_done = $7,
          updated_at = $8, version = version + 1 where id = $1 and version = $2 returning *")
         .bind(v.id).bind(expected_version).bind(v.engineer_id).bind(v.departed_at).bind(v.arrived_at).bind(v.left_at)
-        .bind(&v.work_done).bind(now).fetch_optional(c).await)?;
+        .bind(&v.work_done).bind(now)).await?;
     updated_or_why_not(c, row, "onsite_visits", v.id, expected_version).await
 }
 
 pub async fn get_visit(c: &mut Conn<'_>, id: i64) -> Result<Visit, StoreError> {
-    let row: Option<Visit> = on_conn!(c, c => sqlx::query_as("select * from onsite_visits where id = $1").bind(id).fetch_optional(c).await)?;
+    let row: Option<Visit> = c
+        .fetch_optional(query("select * from onsite_visits where id = $1").bind(id))
+        .await?;
     row.ok_or(StoreError::NotFound)
 }
 
 pub async fn list_visits(c: &mut Conn<'_>, request_id: i64) -> Result<Vec<Visit>, StoreError> {
-    Ok(
-        on_conn!(c, c => sqlx::query_as("select * from onsite_visits where request_id = $1 order by id")
-        .bind(request_id).fetch_all(c).await)?,
+    c.fetch_all(
+        query("select * from onsite_visits where request_id = $1 order by id").bind(request_id),
     )
+    .await
 }
 
 // ---------------------------------------------------------------- idempotency
@@ -637,10 +740,14 @@ pub async fn find_idempotency_key(
     user_id: i64,
     key: &str,
 ) -> Result<Option<(String, i64)>, StoreError> {
-    Ok(
-        on_conn!(c, c => sqlx::query_as("select fingerprint, request_id from idempotency_keys where user_id = $1 and key = $2")
-        .bind(user_id).bind(key).fetch_optional(c).await)?,
+    c.fetch_optional(
+        query(
+            "select fingerprint, request_id from idempotency_keys where user_id = $1 and key = $2",
+        )
+        .bind(user_id)
+        .bind(key),
     )
+    .await
 }
 
 pub async fn insert_idempotency_key(
@@ -651,7 +758,7 @@ pub async fn insert_idempotency_key(
     request_id: i64,
     now: i64,
 ) -> Result<(), StoreError> {
-    on_conn!(c, c => sqlx::query("insert into idempotency_keys (user_id, key, fingerprint, request_id, created_at) values ($1, $2, $3, $4, $5)")
-        .bind(user_id).bind(key).bind(fingerprint).bind(request_id).bind(now).execute(c).await.map(|_| ()))?;
+    c.execute(query("insert into idempotency_keys (user_id, key, fingerprint, request_id, created_at) values ($1, $2, $3, $4, $5)")
+        .bind(user_id).bind(key).bind(fingerprint).bind(request_id).bind(now)).await.map(|_| ())?;
     Ok(())
 }

@@ -1,9 +1,8 @@
 //! API tokens: only their SHA-256 is stored.
 
-use crate::{Conn, StoreError, on_conn};
-use sqlx::FromRow;
+use crate::{Conn, StoreError, from_row, query};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct TokenOwner {
     pub token_id: i64,
     pub user_id: i64,
@@ -17,6 +16,19 @@ pub struct TokenOwner {
     pub display_name: String,
 }
 
+from_row!(TokenOwner {
+    token_id,
+    user_id,
+    scope,
+    expires_at,
+    revoked_at,
+    role,
+    organization_id,
+    team_id,
+    active,
+    display_name
+});
+
 pub async fn insert_token(
     c: &mut Conn<'_>,
     user_id: i64,
@@ -26,9 +38,9 @@ pub async fn insert_token(
     expires_at: Option<i64>,
     now: i64,
 ) -> Result<i64, StoreError> {
-    let (id,): (i64,) = on_conn!(c, c => sqlx::query_as(
+    let (id,): (i64,) = c.fetch_one(query(
         "insert into api_tokens (user_id, name, token_hash, scope, created_at, expires_at) values ($1, $2, $3, $4, $5, $6) returning id")
-        .bind(user_id).bind(name).bind(token_hash).bind(scope).bind(now).bind(expires_at).fetch_one(c).await)?;
+        .bind(user_id).bind(name).bind(token_hash).bind(scope).bind(now).bind(expires_at)).await?;
     Ok(id)
 }
 
@@ -36,14 +48,14 @@ pub async fn find_token(
     c: &mut Conn<'_>,
     token_hash: &str,
 ) -> Result<Option<TokenOwner>, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_optional(query(
         "select t.id as token_id, t.user_id, t.scope, t.expires_at, t.revoked_at, u.role, u.organization_id, u.team_id, u.active, u.display_name
          from api_tokens t join users u on u.id = t.user_id where t.token_hash = $1")
-        .bind(token_hash).fetch_optional(c).await)?)
+        .bind(token_hash)).await
 }
 
 /// A token as listed: never its secret or hash.
-#[derive(Debug, Clone, FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Token {
     pub id: i64,
     pub user_id: i64,
@@ -65,33 +77,49 @@ pub struct Token {
     pub last_used_at: Option<i64>,
 }
 
+from_row!(Token {
+    id,
+    user_id,
+    name,
+    scope,
+    created_at,
+    expires_at,
+    revoked_at,
+    last_used_at
+});
+
 pub async fn list_tokens(c: &mut Conn<'_>, user_id: Option<i64>) -> Result<Vec<Token>, StoreError> {
-    Ok(on_conn!(c, c => sqlx::query_as(
+    c.fetch_all(query(
         "select id, user_id, name, scope, created_at, expires_at, revoked_at, last_used_at from api_tokens
          where ($1 is null or user_id = $1) order by id")
-        .bind(user_id).fetch_all(c).await)?)
+        .bind(user_id)).await
 }
 
 pub async fn get_token(c: &mut Conn<'_>, id: i64) -> Result<Token, StoreError> {
-    let row: Option<Token> = on_conn!(c, c => sqlx::query_as(
+    let row: Option<Token> = c.fetch_optional(query(
         "select id, user_id, name, scope, created_at, expires_at, revoked_at, last_used_at from api_tokens where id = $1")
-        .bind(id).fetch_optional(c).await)?;
+        .bind(id)).await?;
     row.ok_or(StoreError::NotFound)
 }
 
 /// Revoke a token (idempotent: the first revocation time stays).
 pub async fn revoke_token(c: &mut Conn<'_>, id: i64, now: i64) -> Result<(), StoreError> {
-    on_conn!(c, c => sqlx::query("update api_tokens set revoked_at = coalesce(revoked_at, $2) where id = $1")
-        .bind(id).bind(now).execute(c).await.map(|_| ()))?;
+    c.execute(
+        query("update api_tokens set revoked_at = coalesce(revoked_at, $2) where id = $1")
+            .bind(id)
+            .bind(now),
+    )
+    .await
+    .map(|_| ())?;
     Ok(())
 }
 
 /// Record when tokens were last used (only ever moving forward).
 pub async fn record_token_use(c: &mut Conn<'_>, uses: &[(i64, i64)]) -> Result<(), StoreError> {
     for (id, at) in uses {
-        on_conn!(c, c => sqlx::query(
+        c.execute(query(
             "update api_tokens set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $2)")
-            .bind(*id).bind(*at).execute(c).await.map(|_| ()))?;
+            .bind(*id).bind(*at)).await.map(|_| ())?;
     }
     Ok(())
 }

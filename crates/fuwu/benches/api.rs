@@ -15,7 +15,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use fuwu_app::{App, Settings, SystemClock};
 use fuwu_core::{FaultLevel, Impact, Urgency};
 use fuwu_store::directory::UserFields;
-use fuwu_store::{Conn, Db, Engine, Location, StoreError, on_conn};
+use fuwu_store::{Conn, Db, Engine, Location, StoreError, query, query_owned};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use reqwest::StatusCode;
@@ -531,8 +531,7 @@ async fn query_string(db: &Db, sql: &'static str) -> Result<String> {
     Ok(db
         .read(move |mut c| {
             Box::pin(async move {
-                let (v,): (String,) =
-                    on_conn!(&mut c, c => sqlx::query_as(sql).fetch_one(c).await)?;
+                let (v,): (String,) = c.fetch_one(query(sql)).await?;
                 Ok::<_, StoreError>(v)
             })
         })
@@ -543,7 +542,7 @@ async fn query_i64(db: &Db, sql: &'static str) -> Result<i64> {
     Ok(db
         .read(move |mut c| {
             Box::pin(async move {
-                let (v,): (i64,) = on_conn!(&mut c, c => sqlx::query_as(sql).fetch_one(c).await)?;
+                let (v,): (i64,) = c.fetch_one(query(sql)).await?;
                 Ok::<_, StoreError>(v)
             })
         })
@@ -1386,7 +1385,7 @@ async fn insert_batch(
             REQUEST_COLUMN_COUNT,
             chunk.len(),
         );
-        on_conn!(c, c => bind_requests!(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), chunk).execute(c).await.map(|_| ()))?;
+        c.execute(bind_requests!(query_owned(sql), chunk)).await?;
     }
     for chunk in events.chunks(EVENTS_PER_STATEMENT) {
         let sql = insert_sql(
@@ -1396,7 +1395,7 @@ async fn insert_batch(
             EVENT_COLUMN_COUNT,
             chunk.len(),
         );
-        on_conn!(c, c => bind_events!(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), chunk).execute(c).await.map(|_| ()))?;
+        c.execute(bind_events!(query_owned(sql), chunk)).await?;
     }
     Ok(())
 }
@@ -1467,7 +1466,7 @@ async fn load_to(
                     let sql = format!(
                         "select setval(pg_get_serial_sequence('{t}', 'id'), (select max(id) from {t}))"
                     );
-                    on_conn!(&mut c, c => sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(c).await.map(|_| ()))?;
+                    c.execute_script(&sql).await?;
                 }
                 Ok::<_, StoreError>(())
             })
@@ -1701,7 +1700,7 @@ async fn run_engine(engine: Engine, args: &Args, work_dir: &Path) -> Result<Engi
                 "delete from request_events",
                 "delete from requests",
             ] {
-                on_conn!(&mut c, c => sqlx::query(sql).execute(c).await.map(|_| ()))?;
+                c.execute(query(sql)).await?;
             }
             Ok::<_, StoreError>(())
         })

@@ -1,0 +1,446 @@
+//! The store's own small query layer: one SQL text (with `$1…$n`
+//! placeholders) and one list of arguments run on either engine, and rows
+//! decode into the same Rust types.
+//!
+//! SQLite runs in-process through `rusqlite`, synchronously, on the thread
+//! that polls the future: a point read costs microseconds, and a thread hop
+//! per statement (what an async SQLite driver pays) would cost more than the
+//! query. PostgreSQL runs through `sqlx` over the network, asynchronously.
+
+use crate::{Conn, StoreError};
+use rusqlite::types::ValueRef;
+use sqlx::Row as _;
+use sqlx::postgres::{PgArguments, PgRow};
+use std::borrow::Cow;
+
+/// One argument. Nulls are typed so that PostgreSQL knows each parameter's type.
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'a> {
+    I64(Option<i64>),
+    Bool(Option<bool>),
+    Text(Option<&'a str>),
+    Bytes(Option<&'a [u8]>),
+}
+
+macro_rules! value_from {
+    ($($t:ty => |$v:ident| $e:expr;)*) => {
+        $(impl<'a> From<$t> for Value<'a> {
+            fn from($v: $t) -> Self { $e }
+        })*
+    };
+}
+
+value_from! {
+    i64 => |v| Value::I64(Some(v));
+    Option<i64> => |v| Value::I64(v);
+    &'a i64 => |v| Value::I64(Some(*v));
+    &'a Option<i64> => |v| Value::I64(*v);
+    bool => |v| Value::Bool(Some(v));
+    Option<bool> => |v| Value::Bool(v);
+    &'a str => |v| Value::Text(Some(v));
+    &'a String => |v| Value::Text(Some(v.as_str()));
+    Option<&'a str> => |v| Value::Text(v);
+    &'a Option<String> => |v| Value::Text(v.as_deref());
+    &'a [u8] => |v| Value::Bytes(Some(v));
+    &'a Vec<u8> => |v| Value::Bytes(Some(v.as_slice()));
+}
+
+/// A statement and its arguments.
+#[derive(Debug, Clone)]
+pub struct Query<'a> {
+    sql: Cow<'a, str>,
+    args: Vec<Value<'a>>,
+    prepared: bool,
+}
+
+/// A statement with a fixed text: prepared once per connection and reused.
+pub fn query(sql: &str) -> Query<'_> {
+    Query {
+        sql: Cow::Borrowed(sql),
+        args: Vec::new(),
+        prepared: true,
+    }
+}
+
+/// A statement whose text is built at run time.
+pub fn query_owned<'a>(sql: String) -> Query<'a> {
+    Query {
+        sql: Cow::Owned(sql),
+        args: Vec::new(),
+        prepared: true,
+    }
+}
+
+impl<'a> Query<'a> {
+    pub fn bind(mut self, v: impl Into<Value<'a>>) -> Self {
+        self.args.push(v.into());
+        self
+    }
+
+    pub fn push(&mut self, v: impl Into<Value<'a>>) {
+        self.args.push(v.into());
+    }
+
+    /// Plan this statement for its actual arguments each time, instead of
+    /// keeping a prepared plan: PostgreSQL would settle on a generic plan that
+    /// ignores how selective a list's filter values are.
+    pub fn unprepared(mut self) -> Self {
+        self.prepared = false;
+        self
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+}
+
+// ---------------------------------------------------------------- decoding
+
+/// A column value that can be read from either engine.
+pub trait Decode: Sized {
+    fn from_sqlite(v: ValueRef<'_>) -> Result<Self, String>;
+    fn from_pg(row: &PgRow, index: usize) -> Result<Self, sqlx::Error>;
+}
+
+fn sqlite_type_error(expected: &str, v: ValueRef<'_>) -> String {
+    format!("expected {expected}, found {:?}", v.data_type())
+}
+
+macro_rules! decode {
+    ($t:ty, $name:literal, |$v:ident| $sqlite:expr) => {
+        impl Decode for $t {
+            fn from_sqlite($v: ValueRef<'_>) -> Result<Self, String> {
+                $sqlite.ok_or_else(|| sqlite_type_error($name, $v))
+            }
+            fn from_pg(row: &PgRow, index: usize) -> Result<Self, sqlx::Error> {
+                row.try_get::<$t, _>(index)
+            }
+        }
+        impl Decode for Option<$t> {
+            fn from_sqlite(v: ValueRef<'_>) -> Result<Self, String> {
+                match v {
+                    ValueRef::Null => Ok(None),
+                    other => <$t>::from_sqlite(other).map(Some),
+                }
+            }
+            fn from_pg(row: &PgRow, index: usize) -> Result<Self, sqlx::Error> {
+                row.try_get::<Option<$t>, _>(index)
+            }
+        }
+    };
+}
+
+decode!(i64, "an integer", |v| match v {
+    ValueRef::Integer(i) => Some(i),
+    _ => None,
+});
+decode!(bool, "a boolean", |v| match v {
+    ValueRef::Integer(i) => Some(i != 0),
+    _ => None,
+});
+decode!(f64, "a number", |v| match v {
+    ValueRef::Real(f) => Some(f),
+    ValueRef::Integer(i) => Some(i as f64),
+    _ => None,
+});
+decode!(String, "text", |v| match v {
+    ValueRef::Text(t) => std::str::from_utf8(t).ok().map(str::to_owned),
+    _ => None,
+});
+decode!(Vec<u8>, "bytes", |v| match v {
+    ValueRef::Blob(b) => Some(b.to_vec()),
+    ValueRef::Text(t) => Some(t.to_vec()),
+    _ => None,
+});
+
+/// Reads one row's values in field order.
+pub trait RowReader {
+    fn next<T: Decode>(&mut self) -> Result<T, StoreError>;
+}
+
+/// A type built from a row. Structs name their columns (matched by name, in
+/// any order); tuples take the columns as they come.
+pub trait FromRow: Sized {
+    /// Column names in field order; empty for positional types.
+    const COLUMNS: &'static [&'static str];
+    fn from_row(r: &mut impl RowReader) -> Result<Self, StoreError>;
+}
+
+/// `from_row!(Type { field, … })`: decode a struct whose fields are named like its columns.
+#[macro_export]
+macro_rules! from_row {
+    ($t:ident { $($field:ident),* $(,)? }) => {
+        impl $crate::sql::FromRow for $t {
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+            fn from_row(r: &mut impl $crate::sql::RowReader) -> Result<Self, $crate::StoreError> {
+                Ok($t { $($field: r.next()?),* })
+            }
+        }
+    };
+}
+
+macro_rules! tuple_from_row {
+    ($($t:ident),+) => {
+        impl<$($t: Decode),+> FromRow for ($($t,)+) {
+            const COLUMNS: &'static [&'static str] = &[];
+            fn from_row(r: &mut impl RowReader) -> Result<Self, StoreError> {
+                Ok(($(r.next::<$t>()?,)+))
+            }
+        }
+    };
+}
+tuple_from_row!(A);
+tuple_from_row!(A, B);
+tuple_from_row!(A, B, C);
+tuple_from_row!(A, B, C, D);
+
+/// For each of `T`'s fields, the index of its column in the result.
+fn column_map<T: FromRow>(names: &[&str]) -> Result<Vec<usize>, StoreError> {
+    if T::COLUMNS.is_empty() {
+        return Ok((0..names.len()).collect());
+    }
+    T::COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(k, want)| {
+            // `select *` usually lists columns in field order: try that position first.
+            if names.get(k) == Some(want) {
+                return Ok(k);
+            }
+            names
+                .iter()
+                .position(|n| n == want)
+                .ok_or_else(|| StoreError::Corrupt(format!("the result has no column `{want}`")))
+        })
+        .collect()
+}
+
+struct SqliteReader<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    map: &'r [usize],
+    k: usize,
+}
+
+impl RowReader for SqliteReader<'_, '_> {
+    fn next<T: Decode>(&mut self) -> Result<T, StoreError> {
+        let index = *self
+            .map
+            .get(self.k)
+            .ok_or_else(|| StoreError::Corrupt("more fields than columns".into()))?;
+        self.k += 1;
+        let v = self.row.get_ref(index).map_err(StoreError::from)?;
+        T::from_sqlite(v).map_err(|e| StoreError::Corrupt(format!("column {index}: {e}")))
+    }
+}
+
+struct PgReader<'r> {
+    row: &'r PgRow,
+    map: &'r [usize],
+    k: usize,
+}
+
+impl RowReader for PgReader<'_> {
+    fn next<T: Decode>(&mut self) -> Result<T, StoreError> {
+        let index = *self
+            .map
+            .get(self.k)
+            .ok_or_else(|| StoreError::Corrupt("more fields than columns".into()))?;
+        self.k += 1;
+        T::from_pg(self.row, index).map_err(StoreError::from)
+    }
+}
+
+// ---------------------------------------------------------------- running
+
+fn sqlite_param<'v>(v: &Value<'v>) -> rusqlite::types::ToSqlOutput<'v> {
+    use rusqlite::types::{ToSqlOutput, Value as Owned};
+    match *v {
+        Value::I64(Some(i)) => ToSqlOutput::Borrowed(ValueRef::Integer(i)),
+        Value::Bool(Some(b)) => ToSqlOutput::Borrowed(ValueRef::Integer(b as i64)),
+        Value::Text(Some(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        Value::Bytes(Some(b)) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        Value::I64(None) | Value::Bool(None) | Value::Text(None) | Value::Bytes(None) => {
+            ToSqlOutput::Owned(Owned::Null)
+        }
+    }
+}
+
+/// The statement with PostgreSQL's `$n` placeholders spelled as SQLite's `?n`:
+/// SQLite reads `$1` as a *named* parameter and numbers names by first
+/// appearance, which would bind `set a = $3 … where id = $1` wrongly.
+fn sqlite_sql(sql: &str) -> Cow<'_, str> {
+    let bytes = sql.as_bytes();
+    let needs = bytes
+        .windows(2)
+        .any(|w| w[0] == b'$' && w[1].is_ascii_digit());
+    if !needs {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut in_literal = false;
+    for (i, ch) in sql.char_indices() {
+        if ch == '\'' {
+            in_literal = !in_literal;
+        }
+        let next_is_digit = bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+        if ch == '$' && !in_literal && next_is_digit {
+            out.push('?');
+        } else {
+            out.push(ch);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn with_sqlite_statement<R>(
+    c: &rusqlite::Connection,
+    q: &Query<'_>,
+    run: impl FnOnce(&mut rusqlite::Statement<'_>) -> Result<R, StoreError>,
+) -> Result<R, StoreError> {
+    let bind = |st: &mut rusqlite::Statement<'_>| -> Result<(), StoreError> {
+        for (i, v) in q.args.iter().enumerate() {
+            st.raw_bind_parameter(i + 1, sqlite_param(v))?;
+        }
+        Ok(())
+    };
+    let sql = sqlite_sql(&q.sql);
+    if q.prepared {
+        let mut st = c.prepare_cached(&sql)?;
+        bind(&mut st)?;
+        run(&mut st)
+    } else {
+        let mut st = c.prepare(&sql)?;
+        bind(&mut st)?;
+        run(&mut st)
+    }
+}
+
+fn sqlite_fetch<T: FromRow>(
+    c: &rusqlite::Connection,
+    q: &Query<'_>,
+    at_most: usize,
+) -> Result<Vec<T>, StoreError> {
+    with_sqlite_statement(c, q, |st| {
+        let map = column_map::<T>(&st.column_names().collect::<Vec<_>>())?;
+        let mut rows = st.raw_query();
+        let mut out = Vec::new();
+        while out.len() < at_most {
+            let Some(row) = rows.next()? else { break };
+            let mut reader = SqliteReader {
+                row,
+                map: &map,
+                k: 0,
+            };
+            out.push(T::from_row(&mut reader)?);
+        }
+        // A statement with side effects (INSERT … RETURNING) must run to its end.
+        if out.len() == at_most {
+            while rows.next()?.is_some() {}
+        }
+        Ok(out)
+    })
+}
+
+fn pg_query<'q>(q: &'q Query<'_>) -> sqlx::query::Query<'q, sqlx::Postgres, PgArguments> {
+    let mut pq = sqlx::query(sqlx::AssertSqlSafe(q.sql.as_ref())).persistent(q.prepared);
+    for v in &q.args {
+        pq = match *v {
+            Value::I64(i) => pq.bind(i),
+            Value::Bool(b) => pq.bind(b),
+            Value::Text(s) => pq.bind(s),
+            Value::Bytes(b) => pq.bind(b),
+        };
+    }
+    pq
+}
+
+fn pg_decode<T: FromRow>(rows: &[PgRow]) -> Result<Vec<T>, StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<&str> = first.columns().iter().map(sqlx::Column::name).collect();
+    let map = column_map::<T>(&names)?;
+    rows.iter()
+        .map(|row| {
+            T::from_row(&mut PgReader {
+                row,
+                map: &map,
+                k: 0,
+            })
+        })
+        .collect()
+}
+
+impl Conn<'_> {
+    /// Every row of the result.
+    pub async fn fetch_all<T: FromRow>(&mut self, q: Query<'_>) -> Result<Vec<T>, StoreError> {
+        match self {
+            Conn::Sqlite(c) => sqlite_fetch(c, &q, usize::MAX),
+            Conn::Pg(c) => {
+                let rows = pg_query(&q).fetch_all(&mut **c).await?;
+                pg_decode(&rows)
+            }
+        }
+    }
+
+    /// The first row, if any.
+    pub async fn fetch_optional<T: FromRow>(
+        &mut self,
+        q: Query<'_>,
+    ) -> Result<Option<T>, StoreError> {
+        match self {
+            Conn::Sqlite(c) => Ok(sqlite_fetch(c, &q, 1)?.pop()),
+            Conn::Pg(c) => {
+                let row = pg_query(&q).fetch_optional(&mut **c).await?;
+                Ok(pg_decode(row.as_slice())?.pop())
+            }
+        }
+    }
+
+    /// The first row; [`StoreError::NotFound`] if there is none.
+    pub async fn fetch_one<T: FromRow>(&mut self, q: Query<'_>) -> Result<T, StoreError> {
+        self.fetch_optional(q).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Run a statement; the number of rows it changed.
+    pub async fn execute(&mut self, q: Query<'_>) -> Result<u64, StoreError> {
+        match self {
+            Conn::Sqlite(c) => with_sqlite_statement(c, &q, |st| {
+                let mut rows = st.raw_query();
+                while rows.next()?.is_some() {}
+                Ok(())
+            })
+            .map(|()| c.changes()),
+            Conn::Pg(c) => Ok(pg_query(&q).execute(&mut **c).await?.rows_affected()),
+        }
+    }
+
+    /// Run statements separated by `;`, without arguments (schema, bookkeeping).
+    pub async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Conn::Pg(c) => {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut **c)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_sql;
+
+    #[test]
+    fn placeholders_become_numbered_sqlite_parameters() {
+        assert_eq!(
+            sqlite_sql("update t set a = $3 where id = $1 and v = $2"),
+            "update t set a = ?3 where id = ?1 and v = ?2"
+        );
+        assert_eq!(sqlite_sql("select '$1', $12"), "select '$1', ?12");
+        assert_eq!(sqlite_sql("select 1"), "select 1");
+        assert_eq!(sqlite_sql("select '中文' || $1"), "select '中文' || ?1");
+    }
+}
