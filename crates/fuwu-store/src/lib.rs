@@ -15,6 +15,7 @@ mod error;
 mod migrate;
 pub mod requests;
 pub mod ser;
+pub mod sessions;
 pub mod tokens;
 
 pub use error::StoreError;
