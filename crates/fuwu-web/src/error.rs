@@ -33,6 +33,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "a state-changing request authenticated by the session cookie lacks its CSRF token (header X-CSRF-Token or form field csrf_token)",
     ),
     (
+        "cross_site_request",
+        403,
+        "a login was posted from another site (its Origin is not this host)",
+    ),
+    (
         "csrf_token_invalid",
         403,
         "the CSRF token does not belong to this session",

@@ -83,6 +83,30 @@ fn session_cookie(s: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("fuwu_session=; Max-Age=0"))
 }
 
+/// Refuse a login posted from another site (login CSRF: a page elsewhere
+/// logging the victim's browser into the attacker's account). Browsers send
+/// `Origin` with every POST; its host must be the one the request was sent to.
+fn same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|v| v.to_str().ok());
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, h)| h.trim_end_matches('/'));
+    match (origin_host, host) {
+        (Some(o), Some(h)) if o.eq_ignore_ascii_case(h.trim()) => Ok(()),
+        (_, None) => Ok(()),
+        _ => Err(ApiError::new(
+            "cross_site_request",
+            "a login posted from another site is refused",
+        )),
+    }
+}
+
 fn see_other(location: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
@@ -94,11 +118,13 @@ fn see_other(location: &str) -> Response {
 #[utoipa::path(post, path = "/login", tag = "identity", request_body = LoginBody, security(()),
     description = "Log in with a username and password (JSON, or an HTML form as application/x-www-form-urlencoded, \
 which is answered 303 to `next`). Sets the `fuwu_session` cookie (HttpOnly, SameSite=Lax, Secure when configured). \
-A wrong password, an unknown or an inactive account all get 401 `login_failed`; too many failures per account \
+A wrong password, an unknown or an inactive account all get 401 `login_failed`; a login posted from another \
+site (its `Origin` is not this host) gets 403 `cross_site_request`; too many failures per account \
 (5 in 15 min) or per address (20) get 429 `too_many_attempts` with Retry-After.",
     responses((status = 200, body = LoginAnswer), (status = 303, description = "form login: to `next`"),
-        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    same_origin(req.headers())?;
     let form = is_form(req.headers());
     let addr = client_addr(req.extensions());
     let agent = req

@@ -187,6 +187,15 @@ both_engines! {
         let r = client().post(format!("{}/login", t.base)).header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(form("%2F%2Fevil.example.com")).send().await.unwrap();
         assert_eq!(r.headers()[LOCATION], "/", "never to another site");
+        let host = t.base.trim_start_matches("http://").to_owned();
+        let r = client().post(format!("{}/login", t.base)).header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("Origin", "https://evil.example.com").body(form("%2F")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "a login form on another site");
+        assert!(r.headers().get(SET_COOKIE).is_none());
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "cross_site_request");
+        let r = client().post(format!("{}/login", t.base)).header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("Origin", format!("http://{host}")).body(form("%2F")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "a login form of this site");
         let r = client().post(format!("{}/login", t.base)).header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body("login=form.user&password=nope").send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -378,6 +387,19 @@ both_engines! {
         }
         assert_eq!(send(&t, &b, Method::GET, "/api/v1/me", None, None).await.0, StatusCode::OK, "the real one still works");
         assert!(b.set_cookie.contains("HttpOnly"));
+    }
+
+    async fn deactivating_a_user_ends_their_sessions_at_once(t: TestApp) {
+        let (id, _) = user_with_password(&t, "leaving.soon", "engineer").await;
+        let b = login(&t, "leaving.soon", PW).await;
+        assert_eq!(send(&t, &b, Method::GET, "/api/v1/me", None, None).await.0, StatusCode::OK);
+        let (s, v) = t.patch(&t.admin_token, &format!("/api/v1/users/{id}"), json!({"version": 1, "active": false})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(send(&t, &b, Method::GET, "/api/v1/me", None, None).await.0, StatusCode::UNAUTHORIZED);
+        let (s, v) = t.patch(&t.admin_token, &format!("/api/v1/users/{id}"), json!({"version": 2, "active": true})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(send(&t, &b, Method::GET, "/api/v1/me", None, None).await.0, StatusCode::UNAUTHORIZED, "the ended session stays ended");
+        assert_eq!(try_login(&t, "leaving.soon", PW).await.0, StatusCode::OK);
     }
 }
 
