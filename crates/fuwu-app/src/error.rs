@@ -6,6 +6,13 @@ use fuwu_store::StoreError;
 pub enum AppError {
     #[error("authentication required")]
     Unauthenticated,
+    /// One answer for a wrong password, an unknown or inactive account: never which.
+    #[error("wrong username or password (用户名或密码错误)")]
+    LoginFailed,
+    #[error(
+        "too many failed logins; try again in {retry_after_s} seconds (登录失败次数过多，请稍后再试)"
+    )]
+    Throttled { retry_after_s: u64 },
     #[error("you may not {0}")]
     Forbidden(&'static str),
     #[error("{what} not found")]
@@ -33,6 +40,8 @@ pub enum AppError {
     Unavailable(#[source] StoreError),
     #[error("internal error")]
     Internal(#[source] StoreError),
+    #[error("internal error")]
+    Hashing(#[from] crate::password::HashError),
 }
 
 impl AppError {

@@ -144,11 +144,13 @@ impl App {
         });
     }
 
-    /// Forget every verified token, so a revocation takes effect at once on this node.
+    /// Forget every verified token and session, so a revocation, a role change
+    /// or a deactivation takes effect at once on this node.
     pub(crate) fn forget_verified_tokens(&self) {
         if let Ok(mut state) = self.tokens.0.lock() {
             state.verified.clear();
         }
+        self.forget_sessions();
     }
 
     /// Issue a token for `user_id` (yourself unless you are an admin), at most as

@@ -11,7 +11,10 @@ pub mod directory;
 mod error;
 mod history;
 pub mod identity;
+pub mod password;
 pub mod requests;
+pub mod sessions;
+pub mod throttle;
 
 pub use access::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -26,12 +29,24 @@ use std::sync::Arc;
 pub struct Settings {
     /// Largest attachment accepted, in bytes.
     pub max_attachment_bytes: usize,
+    /// A browser session ends this long after login, however active (absolute expiry).
+    pub session_max_age_ms: i64,
+    /// A browser session ends after this long without a request (idle timeout).
+    pub session_idle_ms: i64,
+    /// Mark the session cookie `Secure` (served over HTTPS, directly or behind a proxy).
+    pub cookie_secure: bool,
+    /// Failed-login limits (kept in memory on each node).
+    pub login_throttle: throttle::ThrottleLimits,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             max_attachment_bytes: 20 * 1024 * 1024,
+            session_max_age_ms: 12 * 3_600_000,
+            session_idle_ms: 2 * 3_600_000,
+            cookie_secure: false,
+            login_throttle: throttle::ThrottleLimits::default(),
         }
     }
 }
@@ -43,15 +58,20 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub(crate) tokens: identity::TokenCache,
+    pub(crate) sessions: sessions::SessionCache,
+    pub(crate) throttle: Arc<std::sync::Mutex<throttle::Throttle>>,
 }
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> App {
+        let throttle = throttle::Throttle::new(settings.login_throttle);
         App {
             db,
             clock,
             settings: Arc::new(settings),
             tokens: identity::TokenCache::default(),
+            sessions: sessions::SessionCache::default(),
+            throttle: Arc::new(std::sync::Mutex::new(throttle)),
         }
     }
 

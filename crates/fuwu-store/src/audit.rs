@@ -10,9 +10,12 @@ pub struct AuditEntry {
     #[serde(serialize_with = "crate::ser::ms")]
     #[schema(value_type = String, format = DateTime)]
     pub at: i64,
-    /// The acting user; 0 is the operator at the command line.
+    /// The acting user; 0 is the operator at the command line, or nobody
+    /// (a failed or throttled login of an unknown account).
     pub actor_id: i64,
-    /// e.g. `organization_created`, `user_updated`, `role_changed`, `token_created`, `token_revoked`.
+    /// e.g. `organization_created`, `user_updated`, `role_changed`, `token_created`, `token_revoked`,
+    /// `login_succeeded`, `login_failed`, `login_throttled`, `logout`, `password_changed`,
+    /// `password_change_failed`, `password_reset`, `access_denied`.
     pub kind: String,
     pub object_type: Option<String>,
     pub object_id: Option<i64>,

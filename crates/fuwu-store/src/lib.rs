@@ -17,6 +17,7 @@ mod migrate;
 mod readers;
 pub mod requests;
 pub mod ser;
+pub mod sessions;
 pub mod sql;
 pub mod tokens;
 

@@ -21,7 +21,12 @@ macro_rules! migrations {
     };
 }
 
-migrations!("0001_core", "0002_audit", "0003_system_user");
+migrations!(
+    "0001_core",
+    "0002_audit",
+    "0003_system_user",
+    "0004_sessions"
+);
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";
 

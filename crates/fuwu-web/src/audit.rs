@@ -20,10 +20,12 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct AuditParams {
-    /// e.g. `user_updated`, `role_changed`, `token_created`, `token_revoked`, `organization_created`.
+    /// e.g. `user_updated`, `role_changed`, `token_created`, `token_revoked`, `organization_created`,
+    /// `login_succeeded`, `login_failed`, `login_throttled`, `logout`, `password_changed`,
+    /// `password_reset`, `access_denied`.
     kind: Option<String>,
     actor_id: Option<i64>,
-    /// organization, contact, team, user, system, contract or token.
+    /// organization, contact, team, user, system, contract, token or login (unknown accounts).
     object_type: Option<String>,
     object_id: Option<i64>,
     /// RFC 3339; at or after.

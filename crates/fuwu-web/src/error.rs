@@ -16,8 +16,32 @@ pub const CODES: &[(&str, u16, &str)] = &[
         400,
         "the request is malformed: unreadable JSON, a bad query parameter or header",
     ),
-    ("unauthenticated", 401, "no valid API token was presented"),
+    (
+        "unauthenticated",
+        401,
+        "no valid API token or session cookie was presented (a session expired, ended or was tampered with)",
+    ),
+    (
+        "login_failed",
+        401,
+        "wrong username or password; the same answer whether or not the account exists",
+    ),
     ("forbidden", 403, "the acting user may not do this"),
+    (
+        "csrf_token_missing",
+        403,
+        "a state-changing request authenticated by the session cookie lacks its CSRF token (header X-CSRF-Token or form field csrf_token)",
+    ),
+    (
+        "cross_site_request",
+        403,
+        "a login was posted from another site (its Origin is not this host)",
+    ),
+    (
+        "csrf_token_invalid",
+        403,
+        "the CSRF token does not belong to this session",
+    ),
     (
         "action_not_allowed",
         403,
@@ -74,6 +98,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "the uploaded file's content type is not accepted",
     ),
     (
+        "too_many_attempts",
+        429,
+        "too many failed logins for this account or from this address; retry after the Retry-After header's seconds",
+    ),
+    (
         "unavailable",
         503,
         "the database is unavailable; retry later",
@@ -99,6 +128,16 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds for the `Retry-After` header (429).
+    pub retry_after: Option<u64>,
+}
+
+/// Put on every error response, so middleware can tell a denial (403) by its
+/// code and message without parsing the body.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub code: &'static str,
+    pub message: String,
 }
 
 impl ApiError {
@@ -107,6 +146,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
     pub fn field(code: &'static str, field: &str, message: impl Into<String>) -> Self {
@@ -114,6 +154,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: Some(field.to_owned()),
+            retry_after: None,
         }
     }
     pub fn status(&self) -> StatusCode {
@@ -128,7 +169,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        (
+        let info = ErrorInfo {
+            code: self.code,
+            message: self.message.clone(),
+        };
+        let mut r = (
             status,
             Json(ErrorBody {
                 code: self.code,
@@ -136,7 +181,13 @@ impl IntoResponse for ApiError {
                 field: self.field,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        r.extensions_mut().insert(info);
+        r
     }
 }
 
@@ -145,6 +196,11 @@ impl From<AppError> for ApiError {
         let msg = e.to_string();
         match e {
             AppError::Unauthenticated => ApiError::new("unauthenticated", msg),
+            AppError::LoginFailed => ApiError::new("login_failed", msg),
+            AppError::Throttled { retry_after_s } => ApiError {
+                retry_after: Some(retry_after_s),
+                ..ApiError::new("too_many_attempts", msg)
+            },
             AppError::Forbidden(_) => ApiError::new("forbidden", msg),
             AppError::NotFound { .. } => ApiError::new("not_found", msg),
             AppError::Invalid { field, message } => {
@@ -171,6 +227,10 @@ impl From<AppError> for ApiError {
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
+                ApiError::new("internal", "an unexpected error occurred; it was logged")
+            }
+            AppError::Hashing(cause) => {
+                tracing::error!(error = %cause, "password hashing failed");
                 ApiError::new("internal", "an unexpected error occurred; it was logged")
             }
         }

@@ -2,11 +2,16 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use axum::extract::ConnectInfo;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
 use fuwu_app::Actor;
+use fuwu_app::sessions::SessionInfo;
 use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 /// A JSON body: unreadable JSON is 400, a body of the wrong shape is 422.
 pub struct ApiJson<T>(pub T);
@@ -82,40 +87,160 @@ fn parse_id(raw: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::new("not_found", format!("`{raw}` is not an id")))
 }
 
-/// The acting user, from `Authorization: Bearer <token>`.
+/// The browser session cookie.
+pub const SESSION_COOKIE: &str = "fuwu_session";
+/// The header carrying the CSRF token of a cookie session.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The CSRF token the form layer found in an urlencoded body (`csrf_token`).
+#[derive(Debug, Clone)]
+pub struct FormCsrf(pub String);
+
+/// Filled with the acting user's id once a request is authenticated, so the
+/// denial layer can audit the 403s the app layer answers.
+#[derive(Debug, Clone, Default)]
+pub struct ActorSlot(pub Arc<Mutex<Option<i64>>>);
+
+/// The value of cookie `name`, from any `Cookie` header.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// The client's IP address as seen on the connection ("" when unknown).
+pub fn client_addr(extensions: &axum::http::Extensions) -> String {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// Whether the method changes nothing (and so needs no CSRF token).
+pub fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The CSRF token a request carries: the header, else the form field.
+pub fn csrf_given(headers: &HeaderMap, extensions: &axum::http::Extensions) -> Option<String> {
+    headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| extensions.get::<FormCsrf>().map(|f| f.0.clone()))
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// Refuse a state-changing request of a cookie session without its CSRF token.
+pub fn check_csrf(
+    method: &Method,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+    session: &SessionInfo,
+) -> Result<(), ApiError> {
+    if is_safe(method) {
+        return Ok(());
+    }
+    match csrf_given(headers, extensions) {
+        None => Err(ApiError::new(
+            "csrf_token_missing",
+            "send the session's CSRF token (from GET /api/v1/me) as the X-CSRF-Token header or the csrf_token form field",
+        )),
+        Some(t) if session.csrf_matches(&t) => Ok(()),
+        Some(_) => Err(ApiError::new(
+            "csrf_token_invalid",
+            "the CSRF token does not belong to this session; reload the page",
+        )),
+    }
+}
+
+/// The acting user and how they authenticated: `Authorization: Bearer <token>`,
+/// else the session cookie (then a state-changing request must carry the
+/// session's CSRF token).
+pub struct Authn {
+    pub actor: Actor,
+    /// The cookie session, when that is how the request authenticated.
+    pub session: Option<SessionInfo>,
+}
+
+impl FromRequestParts<AppState> for Authn {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let fill = |user_id: i64| {
+            if let Some(slot) = parts.extensions.get::<ActorSlot>()
+                && let Ok(mut s) = slot.0.lock()
+            {
+                *s = Some(user_id);
+            }
+        };
+        if let Some(header) = parts.headers.get(header::AUTHORIZATION) {
+            let token = header
+                .to_str()
+                .ok()
+                .and_then(|h| h.strip_prefix("Bearer "))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        "unauthenticated",
+                        "the Authorization header must be `Bearer <token>`",
+                    )
+                })?;
+            let actor = state
+                .app
+                .authenticate(token.trim())
+                .await
+                .map_err(|e| match e {
+                    fuwu_app::AppError::Unauthenticated => ApiError::new(
+                        "unauthenticated",
+                        "the API token is unknown, expired or revoked",
+                    ),
+                    other => other.into(),
+                })?;
+            fill(actor.user_id);
+            return Ok(Authn {
+                actor,
+                session: None,
+            });
+        }
+        let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(ApiError::new(
+                "unauthenticated",
+                "log in (POST /login) or send an API token as `Authorization: Bearer <token>`",
+            ));
+        };
+        let (actor, session) = state
+            .app
+            .authenticate_session(sid)
+            .await
+            .map_err(|e| match e {
+                fuwu_app::AppError::Unauthenticated => ApiError::new(
+                    "unauthenticated",
+                    "the session has ended, expired or is not valid; log in again (会话已失效，请重新登录)",
+                ),
+                other => other.into(),
+            })?;
+        fill(actor.user_id);
+        check_csrf(&parts.method, &parts.headers, &parts.extensions, &session)?;
+        Ok(Authn {
+            actor,
+            session: Some(session),
+        })
+    }
+}
+
+/// The acting user (see [`Authn`] for how they authenticate).
 pub struct Auth(pub Actor);
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::new(
-                    "unauthenticated",
-                    "send an API token as `Authorization: Bearer <token>`",
-                )
-            })?;
-        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-            ApiError::new(
-                "unauthenticated",
-                "the Authorization header must be `Bearer <token>`",
-            )
-        })?;
-        let actor = state
-            .app
-            .authenticate(token.trim())
+        Authn::from_request_parts(parts, state)
             .await
-            .map_err(|e| match e {
-                fuwu_app::AppError::Unauthenticated => ApiError::new(
-                    "unauthenticated",
-                    "the API token is unknown, expired or revoked",
-                ),
-                other => other.into(),
-            })?;
-        Ok(Auth(actor))
+            .map(|a| Auth(a.actor))
     }
 }
 
@@ -140,5 +265,15 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOr
                     ApiError::new("validation_failed", e.to_string())
                 }
             })
+    }
+}
+
+/// The client's IP address ("" when the server was not given connection info).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(&parts.extensions)))
     }
 }

@@ -6,14 +6,19 @@ mod directory;
 pub mod error;
 mod extract;
 mod requests;
+mod sessions;
 mod tokens;
 
 use axum::Json;
 use axum::Router;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use error::ApiError;
+use error::{ApiError, ErrorInfo};
+use extract::{ActorSlot, CSRF_HEADER, FormCsrf, SESSION_COOKIE, cookie, is_safe};
 use fuwu_app::App;
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -31,7 +36,9 @@ pub struct AppState {
     info(
         title = "Fuwu service desk API",
         description = "Service requests, their lifecycle and the directory around them. \
-Authenticate with `Authorization: Bearer <token>` (create one with `fuwu user create`). \
+Authenticate with `Authorization: Bearer <token>` (create one with `fuwu user create`), \
+or log in (`POST /login`) for the `fuwu_session` cookie: then every POST, PUT, PATCH and DELETE must carry \
+the session's CSRF token (from `GET /api/v1/me`) as `X-CSRF-Token` or the form field `csrf_token`. \
 Errors are `{\"code\": ..., \"message\": ...}` with the stable codes listed under the ErrorBody schema. \
 Updates carry the `version` you read; a stale one gets 409 `version_conflict`. \
 Lists are paged with `cursor` (from `next_cursor`) and `limit` (1–200).",
@@ -40,7 +47,7 @@ Lists are paged with `cursor` (from `next_cursor`) and `limit` (1–200).",
     security(("bearer" = [])),
     tags((name = "requests", description = "Service requests and their lifecycle"),
          (name = "directory", description = "Organizations, contacts, teams, users, systems, contracts"),
-         (name = "identity", description = "API tokens and the audit log"),
+         (name = "identity", description = "Logins and sessions, passwords, API tokens and the audit log"),
          (name = "system", description = "Health and the API description"))
 )]
 struct ApiDoc;
@@ -62,6 +69,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(requests::routes())
         .merge(directory::routes())
         .merge(tokens::routes())
+        .merge(sessions::routes())
         .merge(audit::routes())
 }
 
@@ -93,7 +101,67 @@ pub fn router(app: App) -> Router {
         .merge(api_router)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_layer,
+        ))
         .with_state(state)
+}
+
+/// Largest urlencoded form body read for its CSRF field.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+/// Around every request: finds the CSRF token of an HTML form post made with
+/// the session cookie (the `Auth` extractor checks it), and audits every 403
+/// the app layer gives an authenticated caller.
+async fn security_layer(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let slot = ActorSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let h = req.headers();
+    let form_with_session = !is_safe(&method)
+        && h.get(header::AUTHORIZATION).is_none()
+        && h.get(CSRF_HEADER).is_none()
+        && cookie(h, SESSION_COOKIE).is_some()
+        && h.get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if form_with_session {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+            let mut r =
+                ApiError::new("payload_too_large", "the form is larger than 1 MiB").into_response();
+            *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+            return r;
+        };
+        let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf_token"))
+            .map(|(_, v)| v);
+        req = Request::from_parts(parts, Body::from(bytes));
+        if let Some(t) = token {
+            req.extensions_mut().insert(FormCsrf(t));
+        }
+    }
+    let response = next.run(req).await;
+    if response.status() == StatusCode::FORBIDDEN {
+        let who = slot.0.lock().ok().and_then(|v| *v);
+        if let (Some(who), Some(info)) = (who, response.extensions().get::<ErrorInfo>()) {
+            let recorded = s
+                .app
+                .record_denial(who, method.as_str(), &path, info.code, &info.message)
+                .await;
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, "could not audit a denial");
+            }
+        }
+    }
+    response
 }
 
 async fn healthz() -> &'static str {

@@ -12,6 +12,12 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub max_attachment_mb: Option<usize>,
+    /// Mark the session cookie Secure (HTTPS, directly or behind a proxy).
+    pub cookie_secure: Option<bool>,
+    /// A browser session's absolute lifetime, in hours (default 12).
+    pub session_hours: Option<u32>,
+    /// A browser session ends after this many idle minutes (default 120).
+    pub session_idle_minutes: Option<u32>,
 }
 
 impl FileConfig {

@@ -49,6 +49,9 @@ enum Command {
         /// Load the demo data first if the database has none.
         #[arg(long)]
         demo: bool,
+        /// Mark the session cookie Secure: set it when users reach Fuwu over HTTPS (default false).
+        #[arg(long, env = "FUWU_COOKIE_SECURE")]
+        cookie_secure: Option<bool>,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -158,8 +161,48 @@ enum UserCommand {
         #[arg(long)]
         scope: Option<String>,
         #[command(flatten)]
+        password: PasswordArgs,
+        #[command(flatten)]
         storage: StorageArgs,
     },
+    /// Set a user's password (ends the user's browser sessions).
+    SetPassword {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        password: PasswordArgs,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Args, Clone)]
+struct PasswordArgs {
+    /// Read the password from the first line of standard input
+    /// (else from the FUWU_PASSWORD environment variable, if set).
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+impl PasswordArgs {
+    /// The password given, if any: never from a command-line argument, which
+    /// other users of the machine could see.
+    fn read(&self) -> Result<Option<String>> {
+        if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            let pw = line.trim_end_matches(['\n', '\r']).to_owned();
+            if pw.is_empty() {
+                bail!("--password-stdin: standard input held no password");
+            }
+            return Ok(Some(pw));
+        }
+        Ok(std::env::var("FUWU_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()))
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -204,6 +247,7 @@ async fn run(cli: Cli) -> Result<()> {
             listen,
             storage,
             demo,
+            cookie_secure,
         } => {
             let listen = listen
                 .or(file.listen.clone())
@@ -226,17 +270,28 @@ async fn run(cli: Cli) -> Result<()> {
                     print_demo(&s);
                 }
             }
+            let defaults = Settings::default();
             let settings = Settings {
                 max_attachment_bytes: file
                     .max_attachment_mb
-                    .map_or(Settings::default().max_attachment_bytes, |mb| {
-                        mb * 1024 * 1024
-                    }),
+                    .map_or(defaults.max_attachment_bytes, |mb| mb * 1024 * 1024),
+                session_max_age_ms: file
+                    .session_hours
+                    .filter(|h| *h > 0)
+                    .map_or(defaults.session_max_age_ms, |h| i64::from(h) * 3_600_000),
+                session_idle_ms: file
+                    .session_idle_minutes
+                    .filter(|m| *m > 0)
+                    .map_or(defaults.session_idle_ms, |m| i64::from(m) * 60_000),
+                cookie_secure: cookie_secure.or(file.cookie_secure).unwrap_or(false),
+                ..defaults
             };
             let app = App::new(db.clone(), Arc::new(SystemClock), settings);
             let addr = listener.local_addr()?;
             tracing::info!(%addr, storage = %st.describe(), "Fuwu is serving; API description at /api/v1/openapi.json");
-            axum::serve(listener, fuwu_web::router(app))
+            let service =
+                fuwu_web::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, service)
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .context("server failed")?;
@@ -285,9 +340,15 @@ async fn run(cli: Cli) -> Result<()> {
                     email,
                     organization_id,
                     scope,
+                    password,
                     storage,
                 },
         } => {
+            let password = password.read()?;
+            if let Some(pw) = &password {
+                fuwu_app::password::check_new_password(pw, &username)
+                    .map_err(|e| anyhow::anyhow!("the password {e}"))?;
+            }
             let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
             let db = open(&st).await?;
             let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
@@ -317,11 +378,48 @@ async fn run(cli: Cli) -> Result<()> {
                 .issue_token(user.id, "cli", &scope, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(pw) = password {
+                app.set_password_bootstrap(user.id, pw)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot set the password: {e}"))?;
+            }
             println!(
                 "created user {} (id {}, role {})",
                 user.username, user.id, user.role
             );
             println!("API token (shown once): {token}");
+            db.close().await;
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::SetPassword {
+                    username,
+                    password,
+                    storage,
+                },
+        } => {
+            let Some(pw) = password.read()? else {
+                bail!("give the password with --password-stdin or FUWU_PASSWORD");
+            };
+            fuwu_app::password::check_new_password(&pw, &username)
+                .map_err(|e| anyhow::anyhow!("the password {e}"))?;
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            let db = open(&st).await?;
+            let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
+            let name = username.clone();
+            let user = db
+                .read(move |mut c| {
+                    Box::pin(async move {
+                        fuwu_store::directory::get_user_by_username(&mut c, &name).await
+                    })
+                })
+                .await
+                .map_err(|_| anyhow::anyhow!("there is no user `{username}`"))?;
+            app.set_password_bootstrap(user.id, pw)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot set the password: {e}"))?;
+            println!("password set for {username}; their browser sessions have ended");
             db.close().await;
             Ok(())
         }

@@ -6,6 +6,7 @@ fn fuwu(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_fuwu"))
         .args(args)
         .env_remove("FUWU_DATABASE_URL")
+        .env_remove("FUWU_PASSWORD")
         .env("FUWU_LOG", "warn")
         .output()
         .unwrap();
@@ -316,4 +317,140 @@ fn tokens_are_created_listed_and_revoked_from_the_command_line() {
     ]);
     assert_eq!(code, 1);
     assert!(err.contains("nobody"), "{err}");
+}
+
+/// Run `fuwu` with `stdin` as its input and extra environment variables.
+fn fuwu_with(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fuwu"));
+    cmd.args(args)
+        .env_remove("FUWU_DATABASE_URL")
+        .env_remove("FUWU_PASSWORD")
+        .env("FUWU_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[tokio::test]
+async fn user_create_takes_a_password_from_stdin_or_the_environment_and_stores_only_its_argon2id_hash()
+ {
+    let dir = temp("password");
+    let args = |name: &'static str| {
+        vec![
+            "user",
+            "create",
+            "--username",
+            name,
+            "--role",
+            "agent",
+            "--password-stdin",
+            "--data-dir",
+        ]
+    };
+    let mut a = args("short.pw");
+    a.push(&dir);
+    let (code, _, err) = fuwu_with(&a, "short\n", &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("at least 10 characters"), "{err}");
+    let mut a = args("stdin.pw");
+    a.push(&dir);
+    let (code, out, err) = fuwu_with(&a, "门禁系统-口令-2026\n", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created user stdin.pw"), "{out}");
+    let (code, _, err) = fuwu_with(
+        &[
+            "user",
+            "set-password",
+            "--username",
+            "env.nobody",
+            "--data-dir",
+            &dir,
+        ],
+        "",
+        &[("FUWU_PASSWORD", "long enough password")],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("no user `env.nobody`"), "{err}");
+    let (code, out, err) = fuwu_with(
+        &[
+            "user",
+            "set-password",
+            "--username",
+            "short.pw",
+            "--data-dir",
+            &dir,
+        ],
+        "",
+        &[],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("--password-stdin or FUWU_PASSWORD"), "{err}");
+
+    let (code, _, err) = fuwu_with(
+        &[
+            "user",
+            "create",
+            "--username",
+            "env.pw",
+            "--role",
+            "agent",
+            "--data-dir",
+            &dir,
+        ],
+        "",
+        &[("FUWU_PASSWORD", "环境变量里的密码-0001")],
+    );
+    assert_eq!(code, 0, "{err}");
+    let db = fuwu_store::Db::open(&fuwu_store::Location::SqliteFolder(dir.clone().into()), 0)
+        .await
+        .unwrap();
+    let (user, identities) = db
+        .read(|mut c| {
+            Box::pin(async move {
+                let u = fuwu_store::directory::get_user_by_username(&mut c, "stdin.pw").await?;
+                let ids = fuwu_store::sessions::list_identities(&mut c, u.id).await?;
+                Ok::<_, fuwu_store::StoreError>((u, ids))
+            })
+        })
+        .await
+        .unwrap();
+    let hash = user.password_hash.unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains("门禁系统"));
+    assert!(
+        fuwu_app::password::verify_password("门禁系统-口令-2026", &hash),
+        "the line without its newline"
+    );
+    assert_eq!(identities.len(), 1);
+    assert_eq!(identities[0].provider, "password");
+    let env_user = db
+        .read(|mut c| {
+            Box::pin(
+                async move { fuwu_store::directory::get_user_by_username(&mut c, "env.pw").await },
+            )
+        })
+        .await
+        .unwrap();
+    assert!(fuwu_app::password::verify_password(
+        "环境变量里的密码-0001",
+        &env_user.password_hash.unwrap()
+    ));
+    db.close().await;
 }

@@ -143,6 +143,7 @@ impl TestApp {
             engine,
             Settings {
                 max_attachment_bytes: 64 * 1024,
+                ..Settings::default()
             },
         )
         .await
@@ -174,7 +175,8 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let router = fuwu_web::router(app.clone());
+        let router = fuwu_web::router(app.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, router).await });
         Some(TestApp {
             base: format!("http://{addr}"),

@@ -8,4 +8,5 @@ mod cli;
 mod directory;
 mod requests;
 mod schema;
+mod sessions;
 mod tokens;
