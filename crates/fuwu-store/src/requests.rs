@@ -4,6 +4,7 @@
 use crate::directory::updated_or_why_not;
 use crate::{Conn, StoreError, from_row, query, query_owned};
 use serde::Serialize;
+use std::sync::LazyLock;
 use utoipa::ToSchema;
 
 /// A service request as stored. Enum-valued columns hold the core's spellings.
@@ -169,11 +170,13 @@ fn placeholders(from: usize, count: usize) -> String {
 
 /// Insert a request (its `id` and `version` are ignored and assigned).
 pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, StoreError> {
-    let sql = format!(
-        "insert into requests ({INSERT_COLUMNS}) values ({}) returning *",
-        placeholders(1, 36)
-    );
-    c.fetch_one(bind_request!(query(&sql), r)).await
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "insert into requests ({INSERT_COLUMNS}) values ({}) returning *",
+            placeholders(1, 36)
+        )
+    });
+    c.fetch_one(bind_request!(query(&SQL), r)).await
 }
 
 /// Write every mutable column of `r` if the stored version is still `expected_version`.
@@ -182,19 +185,21 @@ pub async fn update_request(
     r: &Request,
     expected_version: i64,
 ) -> Result<Request, StoreError> {
-    let sets = INSERT_COLUMNS
-        .split(',')
-        .map(str::trim)
-        .enumerate()
-        .map(|(i, col)| format!("{col} = ${}", i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "update requests set {sets}, version = version + 1 where id = $37 and version = $38 returning *"
-    );
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let sets = INSERT_COLUMNS
+            .split(',')
+            .map(str::trim)
+            .enumerate()
+            .map(|(i, col)| format!("{col} = ${}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "update requests set {sets}, version = version + 1 where id = $37 and version = $38 returning *"
+        )
+    });
     let row: Option<Request> = c
         .fetch_optional(
-            bind_request!(query(&sql), r)
+            bind_request!(query(&SQL), r)
                 .bind(r.id)
                 .bind(expected_version),
         )

@@ -270,26 +270,30 @@ fn sqlite_param<'v>(v: &Value<'v>) -> rusqlite::types::ToSqlOutput<'v> {
 /// appearance, which would bind `set a = $3 … where id = $1` wrongly.
 fn sqlite_sql(sql: &str) -> Cow<'_, str> {
     let bytes = sql.as_bytes();
-    let needs = bytes
-        .windows(2)
-        .any(|w| w[0] == b'$' && w[1].is_ascii_digit());
-    if !needs {
+    let is_placeholder =
+        |i: usize| bytes[i] == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+    let Some(first) = (0..bytes.len()).find(|&i| bytes[i] == b'$' || bytes[i] == b'\'') else {
         return Cow::Borrowed(sql);
-    }
-    let mut out = String::with_capacity(sql.len());
+    };
+    // Work on bytes: `$`, `?` and `'` are ASCII, so every other byte (UTF-8 included) is copied as is.
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
     let mut in_literal = false;
-    for (i, ch) in sql.char_indices() {
-        if ch == '\'' {
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
+        if b == b'\'' {
             in_literal = !in_literal;
         }
-        let next_is_digit = bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
-        if ch == '$' && !in_literal && next_is_digit {
-            out.push('?');
+        out.push(if !in_literal && is_placeholder(i) {
+            b'?'
         } else {
-            out.push(ch);
-        }
+            b
+        });
     }
-    Cow::Owned(out)
+    match String::from_utf8(out) {
+        Ok(s) => Cow::Owned(s),
+        // Unreachable: only ASCII bytes were replaced by ASCII bytes.
+        Err(_) => Cow::Borrowed(sql),
+    }
 }
 
 fn with_sqlite_statement<R>(

@@ -61,8 +61,35 @@ async fn sqlite_commits_durably_with_foreign_keys() {
     let db = fresh_db(Engine::Sqlite).await.unwrap();
     let (mode, sync, fk) = db.sqlite_settings().await.unwrap().unwrap();
     assert_eq!(mode, "wal");
-    assert_eq!(sync, 2, "synchronous must be FULL (2)");
+    // NORMAL: the writer syncs the WAL itself before it answers (checked below).
+    assert_eq!(
+        sync, 1,
+        "synchronous must be NORMAL (1) with the writer's own WAL sync"
+    );
     assert_eq!(fk, 1);
+    // Every acknowledged write was preceded by a sync of the WAL: written one
+    // after another, each write needs its own.
+    let before = db.sqlite_wal_syncs().unwrap();
+    for i in 0..5 {
+        db.write(move |mut c| {
+            Box::pin(async move {
+                c.execute(
+                    fuwu_store::query("insert into teams (name, description, created_at, updated_at) values ($1, '', 0, 0)")
+                        .bind(format!("durable-{i}").as_str()),
+                )
+                .await
+            })
+        })
+        .await
+        .unwrap();
+        let after = db.sqlite_wal_syncs().unwrap();
+        assert!(
+            after > before + i,
+            "write {i} was acknowledged without a WAL sync ({before} → {after})"
+        );
+    }
+    let wal = db.sqlite_wal_syncs().unwrap();
+    assert!(wal >= before + 5);
 }
 
 #[tokio::test]
