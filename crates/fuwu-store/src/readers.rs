@@ -40,7 +40,7 @@ pub(crate) fn open(file: &Path, writer: bool) -> Result<Connection, StoreError> 
     conn.execute_batch(settings)?;
     conn.execute_batch(
         "pragma foreign_keys = on; pragma temp_store = memory;
-         pragma cache_size = -65536; pragma mmap_size = 268435456;",
+         pragma cache_size = -65536; pragma mmap_size = 0;",
     )?;
     Ok(conn)
 }
