@@ -1,6 +1,7 @@
 //! Use cases of service requests: intake, reading, listing, editing, the
 //! lifecycle actions, messages, work log and on-site visits.
 
+use crate::access::{Capability, Narrowed};
 use crate::history::{diff, lifecycle_details};
 use crate::{Actor, App, AppError, Page, page_limit};
 use fuwu_core::level::LevelDecision;
@@ -251,15 +252,36 @@ async fn rules_for(c: &mut Conn<'_>, r: &Request) -> Result<Rules, AppError> {
     }
 }
 
-/// Load a request the actor may see; one it may not see is "not found".
-async fn load_visible(c: &mut Conn<'_>, actor: &Actor, id: i64) -> Result<Request, AppError> {
+/// Load a request the actor may see; one out of reach is "not found".
+pub(crate) async fn load_visible(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    id: i64,
+) -> Result<Request, AppError> {
     let r = store::get_request(c, id)
         .await
         .map_err(|e| AppError::from_store("request", e))?;
-    if actor.can_see_request(&r) {
+    if actor.may_read_request(c, &r).await? {
         Ok(r)
     } else {
         Err(AppError::NotFound { what: "request" })
+    }
+}
+
+/// Load a request the actor may work (change, act on, write to): out of
+/// reach is 404, in sight but not theirs to work is 403.
+pub(crate) async fn load_workable(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    id: i64,
+) -> Result<Request, AppError> {
+    let r = load_visible(c, actor, id).await?;
+    if actor.may_work(c, &r).await? {
+        Ok(r)
+    } else {
+        Err(AppError::Forbidden(
+            "work this request (it is another team's or another person's)",
+        ))
     }
 }
 
@@ -278,10 +300,7 @@ impl App {
         input: NewRequest,
         idempotency_key: Option<String>,
     ) -> Result<(Request, bool), AppError> {
-        actor.require_write()?;
-        if matches!(actor.role, Role::ThirdParty | Role::System) {
-            return Err(AppError::Forbidden("create requests"));
-        }
+        actor.require(Capability::CreateRequests)?;
         let title =
             Title::parse(&input.title).map_err(|e| AppError::invalid("title", e.to_string()))?;
         if input.description.chars().count() > 100_000 {
@@ -476,11 +495,14 @@ impl App {
                         Vec::new()
                     };
                     let visits = store::list_visits(&mut c, id).await?;
-                    let available_actions =
+                    let available_actions = if actor.may_work(&mut c, &request).await? {
                         lifecycle::available_actions(&snapshot_of(&request)?, actor.role)
                             .into_iter()
                             .map(|a| a.as_str().to_owned())
-                            .collect();
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
                     Ok(RequestDetail {
                         request,
                         messages,
@@ -500,7 +522,12 @@ impl App {
         actor: &Actor,
         mut q: ListQuery,
     ) -> Result<Page<Request>, AppError> {
-        actor.scope_filter(&mut q.filter)?;
+        if let Narrowed::Empty = actor.narrow_requests(&mut q.filter) {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
         let after = match &q.cursor {
             Some(s) => Some(
                 Cursor::decode(s)
@@ -531,8 +558,7 @@ impl App {
         id: i64,
         patch: RequestPatch,
     ) -> Result<Request, AppError> {
-        actor.require_write()?;
-        actor.require_staff("edit requests")?;
+        actor.require(Capability::EditRequests)?;
         let title = patch
             .title
             .as_deref()
@@ -544,7 +570,7 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let before = load_visible(&mut c, &actor, id).await?;
+                    let before = load_workable(&mut c, &actor, id).await?;
                     if before.version != patch.version {
                         return Err(AppError::StaleVersion {
                             what: "request",
@@ -645,8 +671,8 @@ impl App {
         body: &str,
     ) -> Result<Message, AppError> {
         actor.require_write()?;
-        if visibility == Visibility::Internal && !actor.sees_internal() {
-            return Err(AppError::Forbidden("write internal notes"));
+        if visibility == Visibility::Internal {
+            actor.require(Capability::SeeInternal)?;
         }
         let body = nonempty("body", body)?.into_inner();
         let now = self.now();
@@ -654,7 +680,7 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = load_visible(&mut c, &actor, id).await?;
+                    let r = load_workable(&mut c, &actor, id).await?;
                     if parse::<Status>("status", &r.status)?.is_terminal() {
                         return Err(AppError::Conflict(format!(
                             "request {id} is {}; it takes no more messages",
@@ -713,8 +739,7 @@ impl App {
         note: &str,
         worked_at: Option<i64>,
     ) -> Result<WorkLog, AppError> {
-        actor.require_write()?;
-        actor.require_staff("log work")?;
+        actor.require(Capability::LogWork)?;
         if !(1..=1440).contains(&minutes) {
             return Err(AppError::invalid("minutes", "between 1 and 1440"));
         }
@@ -730,7 +755,7 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = load_visible(&mut c, &actor, id).await?;
+                    let r = load_workable(&mut c, &actor, id).await?;
                     let w = store::insert_work_log(
                         &mut c,
                         &store::NewWorkLog {
@@ -765,14 +790,13 @@ impl App {
         id: i64,
         engineer_id: Option<i64>,
     ) -> Result<Visit, AppError> {
-        actor.require_write()?;
-        actor.require_staff("request on-site visits")?;
+        actor.require(Capability::RecordVisits)?;
         let now = self.now();
         let actor = actor.clone();
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = load_visible(&mut c, &actor, id).await?;
+                    let r = load_workable(&mut c, &actor, id).await?;
                     if !parse::<Status>("status", &r.status)?.is_open() {
                         return Err(AppError::Conflict(format!(
                             "request {id} is {}; no visit can be requested",
@@ -804,20 +828,20 @@ impl App {
         visit_id: i64,
         update: VisitUpdate,
     ) -> Result<Visit, AppError> {
-        actor.require_write()?;
-        actor.require_staff("record on-site visits")?;
+        actor.require(Capability::RecordVisits)?;
         let now = self.now();
         let actor = actor.clone();
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = load_visible(&mut c, &actor, request_id).await?;
+                    let r = load_workable(&mut c, &actor, request_id).await?;
                     let before = store::get_visit(&mut c, visit_id)
                         .await
                         .map_err(|e| AppError::from_store("visit", e))?;
                     if before.request_id != request_id {
                         return Err(AppError::NotFound { what: "visit" });
                     }
+
                     if before.version != update.version {
                         return Err(AppError::StaleVersion {
                             what: "visit",
@@ -932,7 +956,7 @@ async fn act_in(
     extras: ActionExtras,
     now: i64,
 ) -> Result<Request, AppError> {
-    let before = load_visible(c, actor, id).await?;
+    let before = load_workable(c, actor, id).await?;
     if let Some(v) = expected_version
         && v != before.version
     {
