@@ -349,6 +349,7 @@ impl App {
         // transaction holds nothing but the inserts (and the writer stays free).
         let (key_r, input_r) = (key.clone(), (input.requester_contact_id, input.system_id));
         let user = actor.user_id;
+        let actor_r = actor.clone();
         let looked_up = self
             .db
             .read(move |mut c| {
@@ -361,6 +362,11 @@ impl App {
                     directory::get_organization(&mut c, organization_id)
                         .await
                         .map_err(|e| AppError::from_store("organization", e))?;
+                    if !actor_r.sees_organization(&mut c, organization_id).await? {
+                        return Err(AppError::NotFound {
+                            what: "organization",
+                        });
+                    }
                     check_belongs(&mut c, organization_id, input_r.0, input_r.1).await?;
                     let contract =
                         directory::current_contract(&mut c, organization_id, &china_date(now))
@@ -957,6 +963,14 @@ async fn act_in(
     now: i64,
 ) -> Result<Request, AppError> {
     let before = load_workable(c, actor, id).await?;
+    // Who may act comes before whether the version is current.
+    if !lifecycle::roles_allowed(action.kind()).contains(&actor.role) {
+        return Err(lifecycle::LifecycleError::RoleNotAllowed {
+            action: action.kind(),
+            role: actor.role,
+        }
+        .into());
+    }
     if let Some(v) = expected_version
         && v != before.version
     {
