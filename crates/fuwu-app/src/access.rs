@@ -18,7 +18,8 @@
 //!
 //! Working a request (editing it, taking lifecycle actions, messages, work
 //! logs, attachments, visits) needs more than seeing it: [`Actor::may_work`].
-//! The rules, and why, are in `docs/design.md` ("Who may do what").
+//! The rules, and why, are in `docs/design.md` ("Access in the app layer");
+//! the README has them as a table ("Who may do what").
 
 use crate::AppError;
 use fuwu_core::Role;
