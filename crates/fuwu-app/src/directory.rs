@@ -69,6 +69,16 @@ pub(crate) fn page<T>(mut items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> 
     }
 }
 
+/// A patch field that may be absent (keep), `null` (clear) or a value (set):
+/// present in the body — `null` included — becomes `Some(…)`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 macro_rules! merge {
     ($fields:ident, $patch:ident, $($f:ident),+) => {
         $(if let Some(v) = $patch.$f { $fields.$f = v; })+
@@ -98,9 +108,13 @@ pub struct OrganizationInput {
 pub struct OrganizationPatch {
     pub version: i64,
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub short_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub industry: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub phone: Option<Option<String>>,
     pub profile: Option<String>,
     pub support_needs: Option<String>,
@@ -137,8 +151,11 @@ pub struct ContactInput {
 pub struct ContactPatch {
     pub version: i64,
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub job_title: Option<Option<String>>,
     pub notes: Option<String>,
 }
@@ -169,6 +186,7 @@ pub struct TeamPatch {
     pub version: i64,
     pub name: Option<String>,
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub lead_id: Option<Option<i64>>,
 }
 
@@ -191,11 +209,16 @@ pub struct UserInput {
 pub struct UserPatch {
     pub version: i64,
     pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub phone: Option<Option<String>>,
     pub role: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub organization_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
     pub contact_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
     pub team_id: Option<Option<i64>>,
     pub active: Option<bool>,
 }
@@ -231,7 +254,9 @@ pub struct SystemPatch {
     pub name: Option<String>,
     pub kind: Option<String>,
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub location: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub serial_number: Option<Option<String>>,
 }
 
@@ -280,7 +305,9 @@ pub struct ContractPatch {
     pub accepted_on: Option<String>,
     pub free_service_months: Option<i64>,
     pub vip: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
     pub sla_policy_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
     pub project_leader_id: Option<Option<i64>>,
     pub notes: Option<String>,
 }

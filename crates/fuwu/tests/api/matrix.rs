@@ -563,3 +563,65 @@ both_engines! {
         assert_eq!(calls, MATRIX.len() * ROLES.len() * 2);
     }
 }
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"].as_array().unwrap().iter().map(id).collect()
+}
+
+both_engines! {
+    async fn a_project_leader_sees_and_works_only_what_is_under_their_contracts(t: TestApp) {
+        let (pl, leader) = user_in(&t, "pl.only", "project_leader", None, None).await;
+        let a = id(&t.ok(&t.admin_token, "/api/v1/organizations", json!({"name": "领导的单位"})).await);
+        let b = id(&t.ok(&t.admin_token, "/api/v1/organizations", json!({"name": "别人的单位"})).await);
+        let ka = t.ok(&t.admin_token, "/api/v1/contracts", json!({"organization_id": a, "code": "PL-A", "name": "x", "accepted_on": "2025-06-01", "project_leader_id": pl})).await;
+        t.ok(&t.admin_token, "/api/v1/contracts", json!({"organization_id": b, "code": "PL-B", "name": "x", "accepted_on": "2025-06-01"})).await;
+        let ra = id(&t.request(a, "领导合同下的故障").await);
+        let rb = id(&t.request(b, "别人合同下的故障").await);
+        let (_, list) = t.get(&leader, "/api/v1/requests").await;
+        assert_eq!(ids(&list), [ra]);
+        let (s, r) = t.post(&leader, &format!("/api/v1/requests/{ra}/acknowledge"), json!({})).await;
+        assert_eq!((s, r["status"].as_str()), (StatusCode::OK, Some("acknowledged")));
+        assert_eq!(t.get(&leader, &format!("/api/v1/requests/{rb}")).await.0, StatusCode::NOT_FOUND);
+        let (_, orgs) = t.get(&leader, "/api/v1/organizations").await;
+        assert_eq!(ids(&orgs), [a]);
+        let (_, contracts) = t.get(&leader, "/api/v1/contracts").await;
+        assert_eq!(ids(&contracts), [id(&ka)]);
+        let (s, _) = t.patch(&leader, &format!("/api/v1/organizations/{a}"), json!({"version": 1, "notes": "x"})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "the desk keeps the archive");
+        // Handing the contract to nobody takes its requests out of sight at once.
+        let (s, _) = t.patch(&t.admin_token, &format!("/api/v1/contracts/{}", id(&ka)), json!({"version": 1, "project_leader_id": null})).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(t.get(&leader, &format!("/api/v1/requests/{ra}")).await.0, StatusCode::NOT_FOUND);
+        let (_, list) = t.get(&leader, "/api/v1/requests").await;
+        assert_eq!(ids(&list), Vec::<i64>::new());
+    }
+
+    async fn an_engineer_reads_every_request_but_works_only_their_teams_queue(t: TestApp) {
+        let org = id(&t.ok(&t.admin_token, "/api/v1/organizations", json!({"name": "分组单位"})).await);
+        let t1 = id(&t.ok(&t.admin_token, "/api/v1/teams", json!({"name": "网络组"})).await);
+        let t2 = id(&t.ok(&t.admin_token, "/api/v1/teams", json!({"name": "数据库组"})).await);
+        let (e1, _) = user_in(&t, "eng.net", "engineer", None, Some(t1)).await;
+        let (e2, other) = user_in(&t, "eng.db", "engineer", None, Some(t2)).await;
+        let r = id(&t.request(org, "核心交换机端口故障").await);
+        t.hand_to(r, "l2", e1).await;
+        t.ok(&t.admin_token, &format!("/api/v1/requests/{r}/dispatch"), json!({"tier": "l2", "team_id": t1})).await;
+        let (s, d) = t.get(&other, &format!("/api/v1/requests/{r}/timeline")).await;
+        assert_eq!(s, StatusCode::OK, "engineers read every request");
+        assert_eq!(d["available_actions"], json!([]), "nothing to offer on another team's request");
+        let (s, e) = t.post(&other, &format!("/api/v1/requests/{r}/respond"), json!({"mode": "remote", "plan": "远程登录排查"})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::FORBIDDEN, "forbidden"));
+        // Moved into the network team, the same engineer works its queue.
+        let (s, _) = t.patch(&t.admin_token, &format!("/api/v1/users/{e2}"), json!({"version": 1, "team_id": t1})).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, d) = t.get(&other, &format!("/api/v1/requests/{r}/timeline")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(d["available_actions"].as_array().unwrap().contains(&json!("respond")), "{d}");
+        let (s, done) = t.post(&other, &format!("/api/v1/requests/{r}/respond"), json!({"mode": "remote", "plan": "远程登录排查"})).await;
+        assert_eq!((s, done["status"].as_str()), (StatusCode::OK, Some("in_progress")));
+        // Out of every team (`null` clears the field), the queue is no longer theirs.
+        let (s, u) = t.patch(&t.admin_token, &format!("/api/v1/users/{e2}"), json!({"version": 2, "team_id": null})).await;
+        assert_eq!((s, u["team_id"].clone()), (StatusCode::OK, Value::Null));
+        let (s, _) = t.post(&other, &format!("/api/v1/requests/{r}/stage"), json!({"stage": "analysing"})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+}
