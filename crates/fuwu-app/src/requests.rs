@@ -178,6 +178,9 @@ pub fn outside_free_period(accepted_on: &str, free_months: i64, now_ms: i64) -> 
     today >= end
 }
 
+/// The contact and the system must be the request's organization's. One
+/// answer whether such a record is missing or another organization's, so a
+/// customer cannot probe other tenants' ids.
 async fn check_belongs(
     c: &mut Conn<'_>,
     organization_id: i64,
@@ -185,24 +188,28 @@ async fn check_belongs(
     system: Option<i64>,
 ) -> Result<(), AppError> {
     if let Some(id) = contact {
-        let k = directory::get_contact(c, id)
-            .await
-            .map_err(|e| AppError::from_store("contact", e))?;
-        if k.organization_id != organization_id {
+        let owner = match directory::get_contact(c, id).await {
+            Ok(k) => Some(k.organization_id),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(AppError::from_store("contact", e)),
+        };
+        if owner != Some(organization_id) {
             return Err(AppError::invalid(
                 "requester_contact_id",
-                "the contact belongs to another organization",
+                format!("no contact {id} in the request's organization"),
             ));
         }
     }
     if let Some(id) = system {
-        let s = directory::get_system(c, id)
-            .await
-            .map_err(|e| AppError::from_store("system", e))?;
-        if s.organization_id != organization_id {
+        let owner = match directory::get_system(c, id).await {
+            Ok(s) => Some(s.organization_id),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(AppError::from_store("system", e)),
+        };
+        if owner != Some(organization_id) {
             return Err(AppError::invalid(
                 "system_id",
-                "the system belongs to another organization",
+                format!("no system {id} in the request's organization"),
             ));
         }
     }

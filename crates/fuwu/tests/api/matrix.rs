@@ -625,3 +625,26 @@ both_engines! {
         assert_eq!(s, StatusCode::FORBIDDEN);
     }
 }
+
+both_engines! {
+    async fn a_customer_cannot_tell_another_tenants_ids_from_missing_ones(t: TestApp) {
+        let (a, _) = t.organization("探测方", "2025-06-01").await;
+        let (b, _) = t.organization("被探测方", "2025-06-01").await;
+        let sys_b = id(&t.ok(&t.admin_token, "/api/v1/systems", json!({"organization_id": b, "name": "乙方系统", "kind": "software"})).await);
+        let contact_b = id(&t.ok(&t.admin_token, "/api/v1/contacts", json!({"organization_id": b, "name": "乙方联系人"})).await);
+        let (_, cust) = t.user("prober", "customer_user", Some(a)).await;
+        let new = |field: &str, v: i64| json!({"channel": "web", "category": "fault", "impact": "minor", "urgency": "low", "title": "探测", field: v});
+        for (field, existing) in [("system_id", sys_b), ("requester_contact_id", contact_b)] {
+            let (s1, e1) = t.post(&cust, "/api/v1/requests", new(field, existing)).await;
+            let (s2, e2) = t.post(&cust, "/api/v1/requests", new(field, 999_999)).await;
+            assert_eq!((s1, e1["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)));
+            assert_eq!((s1, TestApp::code(&e1)), (s2, TestApp::code(&e2)), "the same answer for another tenant's {field} and a missing one");
+            assert!(!e1.to_string().contains("乙方"), "{e1}");
+            for (s, e) in [(s1, e1), (s2, e2)] {
+                assert!(e["message"].as_str().unwrap().contains("in the request's organization"), "{s} {e}");
+            }
+        }
+        let (_, mine) = t.get(&cust, "/api/v1/requests").await;
+        assert_eq!(ids(&mine), Vec::<i64>::new(), "nothing was created");
+    }
+}
