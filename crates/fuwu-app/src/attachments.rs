@@ -97,12 +97,7 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = store::get_request(&mut c, request_id)
-                        .await
-                        .map_err(|e| AppError::from_store("request", e))?;
-                    if !actor.can_see_request(&r) {
-                        return Err(AppError::NotFound { what: "request" });
-                    }
+                    let r = crate::requests::load_workable(&mut c, &actor, request_id).await?;
                     if r.status
                         .parse::<fuwu_core::Status>()
                         .is_ok_and(|s| s.is_terminal())
@@ -153,13 +148,11 @@ impl App {
         self.db
             .read(move |mut c| {
                 Box::pin(async move {
-                    let r = store::get_request(&mut c, request_id)
-                        .await
-                        .map_err(|e| AppError::from_store("request", e))?;
+                    crate::requests::load_visible(&mut c, &actor, request_id).await?;
                     let a = store::get_attachment(&mut c, attachment_id)
                         .await
                         .map_err(|e| AppError::from_store("attachment", e))?;
-                    if !actor.can_see_request(&r) || a.request_id != request_id {
+                    if a.request_id != request_id {
                         return Err(AppError::NotFound { what: "attachment" });
                     }
                     if let Some(m) = a.message_id {

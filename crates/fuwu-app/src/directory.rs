@@ -5,6 +5,7 @@
 //! a caller it does not know); teams, users and contracts are the admin's.
 //! Customers read their own organization's records.
 
+use crate::access::Capability;
 use crate::identity::validate_user;
 use crate::{Actor, App, AppError, Page, page_limit};
 use fuwu_core::{Email, PhoneNumber, Role};
@@ -68,6 +69,16 @@ pub(crate) fn page<T>(mut items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> 
     }
 }
 
+/// A patch field that may be absent (keep), `null` (clear) or a value (set):
+/// present in the body — `null` included — becomes `Some(…)`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 macro_rules! merge {
     ($fields:ident, $patch:ident, $($f:ident),+) => {
         $(if let Some(v) = $patch.$f { $fields.$f = v; })+
@@ -97,9 +108,13 @@ pub struct OrganizationInput {
 pub struct OrganizationPatch {
     pub version: i64,
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub short_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub industry: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub phone: Option<Option<String>>,
     pub profile: Option<String>,
     pub support_needs: Option<String>,
@@ -136,8 +151,11 @@ pub struct ContactInput {
 pub struct ContactPatch {
     pub version: i64,
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub job_title: Option<Option<String>>,
     pub notes: Option<String>,
 }
@@ -168,6 +186,7 @@ pub struct TeamPatch {
     pub version: i64,
     pub name: Option<String>,
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub lead_id: Option<Option<i64>>,
 }
 
@@ -190,11 +209,16 @@ pub struct UserInput {
 pub struct UserPatch {
     pub version: i64,
     pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub phone: Option<Option<String>>,
     pub role: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub organization_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
     pub contact_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
     pub team_id: Option<Option<i64>>,
     pub active: Option<bool>,
 }
@@ -230,7 +254,9 @@ pub struct SystemPatch {
     pub name: Option<String>,
     pub kind: Option<String>,
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub location: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub serial_number: Option<Option<String>>,
 }
 
@@ -279,7 +305,9 @@ pub struct ContractPatch {
     pub accepted_on: Option<String>,
     pub free_service_months: Option<i64>,
     pub vip: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
     pub sla_policy_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
     pub project_leader_id: Option<Option<i64>>,
     pub notes: Option<String>,
 }
@@ -322,8 +350,7 @@ impl App {
         actor: &Actor,
         input: OrganizationInput,
     ) -> Result<Organization, AppError> {
-        actor.require_write()?;
-        actor.require_staff("create organizations")?;
+        actor.require(Capability::KeepDirectory)?;
         let f = check_organization(OrganizationFields {
             name: input.name,
             short_name: input.short_name,
@@ -355,8 +382,7 @@ impl App {
         id: i64,
         p: OrganizationPatch,
     ) -> Result<Organization, AppError> {
-        actor.require_write()?;
-        actor.require_staff("edit organizations")?;
+        actor.require(Capability::KeepDirectory)?;
         let now = self.now();
         let who = actor.user_id;
         self.admin_write(
@@ -390,15 +416,26 @@ impl App {
     }
 
     pub async fn get_organization(&self, actor: &Actor, id: i64) -> Result<Organization, AppError> {
-        if !actor.can_see_organization(id) {
-            return Err(AppError::NotFound {
-                what: "organization",
-            });
+        let a = actor.clone();
+        let mut o = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    if !a.sees_organization(&mut c, id).await? {
+                        return Err(AppError::NotFound {
+                            what: "organization",
+                        });
+                    }
+                    store::get_organization(&mut c, id)
+                        .await
+                        .map_err(|e| AppError::from_store("organization", e))
+                })
+            })
+            .await?;
+        if !actor.sees_internal() {
+            o.notes.clear();
         }
-        self.db
-            .read(move |mut c| Box::pin(async move { store::get_organization(&mut c, id).await }))
-            .await
-            .map_err(|e| AppError::from_store("organization", e))
+        Ok(o)
     }
 
     pub async fn list_organizations(
@@ -408,26 +445,19 @@ impl App {
         limit: Option<i64>,
         q: Option<String>,
     ) -> Result<Page<Organization>, AppError> {
-        if actor.role.is_customer() {
-            let own = actor
-                .organization_id
-                .ok_or(AppError::Forbidden("list organizations"))?;
-            let o = self.get_organization(actor, own).await?;
-            return Ok(Page {
-                items: vec![o],
-                next_cursor: None,
-            });
-        }
-        actor.require_staff("list organizations")?;
+        let reach = actor.org_reach(None)?;
         let (after, limit) = (cursor(after)?, page_limit(limit));
-        let rows = self
+        let mut rows = self
             .db
             .read(move |mut c| {
                 Box::pin(async move {
-                    store::list_organizations(&mut c, after, limit + 1, q.as_deref()).await
+                    store::list_organizations(&mut c, after, limit + 1, q.as_deref(), reach).await
                 })
             })
             .await?;
+        if !actor.sees_internal() {
+            rows.iter_mut().for_each(|o| o.notes.clear());
+        }
         Ok(page(rows, limit, |o| o.id))
     }
 
@@ -436,8 +466,7 @@ impl App {
         actor: &Actor,
         input: ContactInput,
     ) -> Result<Contact, AppError> {
-        actor.require_write()?;
-        actor.require_staff("create contacts")?;
+        actor.require(Capability::KeepDirectory)?;
         let f = check_contact(ContactFields {
             organization_id: input.organization_id,
             name: input.name,
@@ -467,8 +496,7 @@ impl App {
         id: i64,
         p: ContactPatch,
     ) -> Result<Contact, AppError> {
-        actor.require_write()?;
-        actor.require_staff("edit contacts")?;
+        actor.require(Capability::KeepDirectory)?;
         let now = self.now();
         let who = actor.user_id;
         self.admin_write(
@@ -490,16 +518,26 @@ impl App {
     }
 
     pub async fn get_contact(&self, actor: &Actor, id: i64) -> Result<Contact, AppError> {
-        let k = self
+        let a = actor.clone();
+        let mut k = self
             .db
-            .read(move |mut c| Box::pin(async move { store::get_contact(&mut c, id).await }))
-            .await
-            .map_err(|e| AppError::from_store("contact", e))?;
-        if actor.can_see_organization(k.organization_id) {
-            Ok(k)
-        } else {
-            Err(AppError::NotFound { what: "contact" })
+            .read(move |mut c| {
+                Box::pin(async move {
+                    let k = store::get_contact(&mut c, id)
+                        .await
+                        .map_err(|e| AppError::from_store("contact", e))?;
+                    if a.sees_organization(&mut c, k.organization_id).await? {
+                        Ok(k)
+                    } else {
+                        Err(AppError::NotFound { what: "contact" })
+                    }
+                })
+            })
+            .await?;
+        if !actor.sees_internal() {
+            k.notes.clear();
         }
+        Ok(k)
     }
 
     pub async fn list_contacts(
@@ -510,21 +548,24 @@ impl App {
         organization_id: Option<i64>,
         phone_number: Option<String>,
     ) -> Result<Page<Contact>, AppError> {
-        let org = scoped_org(actor, organization_id)?;
+        let reach = actor.org_reach(organization_id)?;
         let phone_number = phone_number
             .map(|p| PhoneNumber::parse(&p).map(|p| p.as_str().to_owned()))
             .transpose()
             .map_err(|e| AppError::invalid("phone", e.to_string()))?;
         let (after, limit) = (cursor(after)?, page_limit(limit));
-        let rows = self
+        let mut rows = self
             .db
             .read(move |mut c| {
                 Box::pin(async move {
-                    store::list_contacts(&mut c, after, limit + 1, org, phone_number.as_deref())
+                    store::list_contacts(&mut c, after, limit + 1, reach, phone_number.as_deref())
                         .await
                 })
             })
             .await?;
+        if !actor.sees_internal() {
+            rows.iter_mut().for_each(|k| k.notes.clear());
+        }
         Ok(page(rows, limit, |o| o.id))
     }
 
@@ -578,7 +619,7 @@ impl App {
     }
 
     pub async fn get_team(&self, actor: &Actor, id: i64) -> Result<Team, AppError> {
-        actor.require_staff("see teams")?;
+        actor.require(Capability::ReadStaffDirectory)?;
         self.db
             .read(move |mut c| Box::pin(async move { store::get_team(&mut c, id).await }))
             .await
@@ -591,7 +632,7 @@ impl App {
         after: Option<String>,
         limit: Option<i64>,
     ) -> Result<Page<Team>, AppError> {
-        actor.require_staff("list teams")?;
+        actor.require(Capability::ReadStaffDirectory)?;
         let (after, limit) = (cursor(after)?, page_limit(limit));
         let rows = self
             .db
@@ -676,7 +717,7 @@ impl App {
 
     pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<User, AppError> {
         if actor.user_id != id {
-            actor.require_staff("see users")?;
+            actor.require(Capability::ReadStaffDirectory)?;
         }
         self.db
             .read(move |mut c| Box::pin(async move { store::get_user(&mut c, id).await }))
@@ -693,7 +734,7 @@ impl App {
         team_id: Option<i64>,
         organization_id: Option<i64>,
     ) -> Result<Page<User>, AppError> {
-        actor.require_staff("list users")?;
+        actor.require(Capability::ReadStaffDirectory)?;
         if let Some(r) = &role {
             r.parse::<Role>()
                 .map_err(|e| AppError::invalid("role", e.to_string()))?;
@@ -723,8 +764,7 @@ impl App {
         actor: &Actor,
         input: SystemInput,
     ) -> Result<System, AppError> {
-        actor.require_write()?;
-        actor.require_staff("register systems")?;
+        actor.require(Capability::KeepDirectory)?;
         let f = check_system(SystemFields {
             organization_id: input.organization_id,
             name: input.name,
@@ -754,8 +794,7 @@ impl App {
         id: i64,
         p: SystemPatch,
     ) -> Result<System, AppError> {
-        actor.require_write()?;
-        actor.require_staff("edit systems")?;
+        actor.require(Capability::KeepDirectory)?;
         let now = self.now();
         let who = actor.user_id;
         self.admin_write(
@@ -777,16 +816,21 @@ impl App {
     }
 
     pub async fn get_system(&self, actor: &Actor, id: i64) -> Result<System, AppError> {
-        let s = self
-            .db
-            .read(move |mut c| Box::pin(async move { store::get_system(&mut c, id).await }))
+        let a = actor.clone();
+        self.db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    let s = store::get_system(&mut c, id)
+                        .await
+                        .map_err(|e| AppError::from_store("system", e))?;
+                    if a.sees_organization(&mut c, s.organization_id).await? {
+                        Ok(s)
+                    } else {
+                        Err(AppError::NotFound { what: "system" })
+                    }
+                })
+            })
             .await
-            .map_err(|e| AppError::from_store("system", e))?;
-        if actor.can_see_organization(s.organization_id) {
-            Ok(s)
-        } else {
-            Err(AppError::NotFound { what: "system" })
-        }
     }
 
     pub async fn list_systems(
@@ -796,12 +840,12 @@ impl App {
         limit: Option<i64>,
         organization_id: Option<i64>,
     ) -> Result<Page<System>, AppError> {
-        let org = scoped_org(actor, organization_id)?;
+        let reach = actor.org_reach(organization_id)?;
         let (after, limit) = (cursor(after)?, page_limit(limit));
         let rows = self
             .db
             .read(move |mut c| {
-                Box::pin(async move { store::list_systems(&mut c, after, limit + 1, org).await })
+                Box::pin(async move { store::list_systems(&mut c, after, limit + 1, reach).await })
             })
             .await?;
         Ok(page(rows, limit, |o| o.id))
@@ -886,8 +930,13 @@ impl App {
             .read(move |mut c| Box::pin(async move { store::get_contract(&mut c, id).await }))
             .await
             .map_err(|e| AppError::from_store("contract", e))?;
-        if actor.role == Role::CustomerUser || !actor.can_see_organization(k.organization_id) {
+        if !actor.sees_contract(&k) {
             return Err(AppError::NotFound { what: "contract" });
+        }
+        actor.require(Capability::ReadContracts)?;
+        let mut k = k;
+        if !actor.sees_internal() {
+            k.notes.clear();
         }
         Ok(k)
     }
@@ -899,46 +948,30 @@ impl App {
         limit: Option<i64>,
         organization_id: Option<i64>,
     ) -> Result<Page<Contract>, AppError> {
-        if actor.role == Role::CustomerUser {
-            return Err(AppError::Forbidden("list contracts"));
-        }
-        let org = scoped_org(actor, organization_id)?;
+        actor.require(Capability::ReadContracts)?;
+        let reach = actor.org_reach(organization_id)?;
         let (after, limit) = (cursor(after)?, page_limit(limit));
-        let rows = self
+        let mut rows = self
             .db
             .read(move |mut c| {
-                Box::pin(async move { store::list_contracts(&mut c, after, limit + 1, org).await })
+                Box::pin(
+                    async move { store::list_contracts(&mut c, after, limit + 1, reach).await },
+                )
             })
             .await?;
+        if !actor.sees_internal() {
+            rows.iter_mut().for_each(|k| k.notes.clear());
+        }
         Ok(page(rows, limit, |o| o.id))
     }
 
     pub async fn list_sla_policies(&self, actor: &Actor) -> Result<Vec<SlaPolicy>, AppError> {
-        actor.require_staff("list SLA policies")?;
+        actor.require(Capability::ReadStaffDirectory)?;
         Ok(self
             .db
             .read(|mut c| Box::pin(async move { store::list_sla_policies(&mut c).await }))
             .await?)
     }
-}
-
-/// Customers are held to their own organization; third parties see no directory.
-fn scoped_org(actor: &Actor, requested: Option<i64>) -> Result<Option<i64>, AppError> {
-    if actor.role.is_customer() {
-        let own = actor
-            .organization_id
-            .ok_or(AppError::Forbidden("read the directory"))?;
-        if requested.is_some_and(|r| r != own) {
-            return Err(AppError::NotFound {
-                what: "organization",
-            });
-        }
-        return Ok(Some(own));
-    }
-    if actor.role == Role::ThirdParty {
-        return Err(AppError::Forbidden("read the directory"));
-    }
-    Ok(requested)
 }
 
 /// Validation inside a write closure travels as `StoreError::Config`; turn it back into a 422.

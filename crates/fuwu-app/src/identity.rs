@@ -227,7 +227,7 @@ impl App {
                 actor.require_admin("list other users' tokens")?;
                 Some(u)
             }
-            None if actor.role == Role::Admin && actor.scope == Scope::Admin => None,
+            None if actor.is_admin() => None,
             _ => Some(actor.user_id),
         };
         Ok(self
@@ -253,7 +253,7 @@ impl App {
                     let t = tokens::get_token(&mut c, token_id)
                         .await
                         .map_err(|e| AppError::from_store("token", e))?;
-                    let admin = actor_c.role == Role::Admin && actor_c.scope == Scope::Admin;
+                    let admin = actor_c.is_admin();
                     if t.user_id != actor_c.user_id && !admin {
                         return Err(AppError::NotFound { what: "token" });
                     }

@@ -1,6 +1,7 @@
 //! Use cases of service requests: intake, reading, listing, editing, the
 //! lifecycle actions, messages, work log and on-site visits.
 
+use crate::access::{Capability, Narrowed};
 use crate::history::{diff, lifecycle_details};
 use crate::{Actor, App, AppError, Page, page_limit};
 use fuwu_core::level::LevelDecision;
@@ -177,6 +178,9 @@ pub fn outside_free_period(accepted_on: &str, free_months: i64, now_ms: i64) -> 
     today >= end
 }
 
+/// The contact and the system must be the request's organization's. One
+/// answer whether such a record is missing or another organization's, so a
+/// customer cannot probe other tenants' ids.
 async fn check_belongs(
     c: &mut Conn<'_>,
     organization_id: i64,
@@ -184,24 +188,28 @@ async fn check_belongs(
     system: Option<i64>,
 ) -> Result<(), AppError> {
     if let Some(id) = contact {
-        let k = directory::get_contact(c, id)
-            .await
-            .map_err(|e| AppError::from_store("contact", e))?;
-        if k.organization_id != organization_id {
+        let owner = match directory::get_contact(c, id).await {
+            Ok(k) => Some(k.organization_id),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(AppError::from_store("contact", e)),
+        };
+        if owner != Some(organization_id) {
             return Err(AppError::invalid(
                 "requester_contact_id",
-                "the contact belongs to another organization",
+                format!("no contact {id} in the request's organization"),
             ));
         }
     }
     if let Some(id) = system {
-        let s = directory::get_system(c, id)
-            .await
-            .map_err(|e| AppError::from_store("system", e))?;
-        if s.organization_id != organization_id {
+        let owner = match directory::get_system(c, id).await {
+            Ok(s) => Some(s.organization_id),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(AppError::from_store("system", e)),
+        };
+        if owner != Some(organization_id) {
             return Err(AppError::invalid(
                 "system_id",
-                "the system belongs to another organization",
+                format!("no system {id} in the request's organization"),
             ));
         }
     }
@@ -251,15 +259,36 @@ async fn rules_for(c: &mut Conn<'_>, r: &Request) -> Result<Rules, AppError> {
     }
 }
 
-/// Load a request the actor may see; one it may not see is "not found".
-async fn load_visible(c: &mut Conn<'_>, actor: &Actor, id: i64) -> Result<Request, AppError> {
+/// Load a request the actor may see; one out of reach is "not found".
+pub(crate) async fn load_visible(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    id: i64,
+) -> Result<Request, AppError> {
     let r = store::get_request(c, id)
         .await
         .map_err(|e| AppError::from_store("request", e))?;
-    if actor.can_see_request(&r) {
+    if actor.may_read_request(c, &r).await? {
         Ok(r)
     } else {
         Err(AppError::NotFound { what: "request" })
+    }
+}
+
+/// Load a request the actor may work (change, act on, write to): out of
+/// reach is 404, in sight but not theirs to work is 403.
+pub(crate) async fn load_workable(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    id: i64,
+) -> Result<Request, AppError> {
+    let r = load_visible(c, actor, id).await?;
+    if actor.may_work(c, &r).await? {
+        Ok(r)
+    } else {
+        Err(AppError::Forbidden(
+            "work this request (it is another team's or another person's)",
+        ))
     }
 }
 
@@ -278,10 +307,7 @@ impl App {
         input: NewRequest,
         idempotency_key: Option<String>,
     ) -> Result<(Request, bool), AppError> {
-        actor.require_write()?;
-        if matches!(actor.role, Role::ThirdParty | Role::System) {
-            return Err(AppError::Forbidden("create requests"));
-        }
+        actor.require(Capability::CreateRequests)?;
         let title =
             Title::parse(&input.title).map_err(|e| AppError::invalid("title", e.to_string()))?;
         if input.description.chars().count() > 100_000 {
@@ -330,6 +356,7 @@ impl App {
         // transaction holds nothing but the inserts (and the writer stays free).
         let (key_r, input_r) = (key.clone(), (input.requester_contact_id, input.system_id));
         let user = actor.user_id;
+        let actor_r = actor.clone();
         let looked_up = self
             .db
             .read(move |mut c| {
@@ -342,6 +369,11 @@ impl App {
                     directory::get_organization(&mut c, organization_id)
                         .await
                         .map_err(|e| AppError::from_store("organization", e))?;
+                    if !actor_r.sees_organization(&mut c, organization_id).await? {
+                        return Err(AppError::NotFound {
+                            what: "organization",
+                        });
+                    }
                     check_belongs(&mut c, organization_id, input_r.0, input_r.1).await?;
                     let contract =
                         directory::current_contract(&mut c, organization_id, &china_date(now))
@@ -476,11 +508,14 @@ impl App {
                         Vec::new()
                     };
                     let visits = store::list_visits(&mut c, id).await?;
-                    let available_actions =
+                    let available_actions = if actor.may_work(&mut c, &request).await? {
                         lifecycle::available_actions(&snapshot_of(&request)?, actor.role)
                             .into_iter()
                             .map(|a| a.as_str().to_owned())
-                            .collect();
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
                     Ok(RequestDetail {
                         request,
                         messages,
@@ -500,7 +535,12 @@ impl App {
         actor: &Actor,
         mut q: ListQuery,
     ) -> Result<Page<Request>, AppError> {
-        actor.scope_filter(&mut q.filter)?;
+        if let Narrowed::Empty = actor.narrow_requests(&mut q.filter) {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
         let after = match &q.cursor {
             Some(s) => Some(
                 Cursor::decode(s)
@@ -531,8 +571,7 @@ impl App {
         id: i64,
         patch: RequestPatch,
     ) -> Result<Request, AppError> {
-        actor.require_write()?;
-        actor.require_staff("edit requests")?;
+        actor.require(Capability::EditRequests)?;
         let title = patch
             .title
             .as_deref()
@@ -544,7 +583,7 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let before = load_visible(&mut c, &actor, id).await?;
+                    let before = load_workable(&mut c, &actor, id).await?;
                     if before.version != patch.version {
                         return Err(AppError::StaleVersion {
                             what: "request",
@@ -645,8 +684,8 @@ impl App {
         body: &str,
     ) -> Result<Message, AppError> {
         actor.require_write()?;
-        if visibility == Visibility::Internal && !actor.sees_internal() {
-            return Err(AppError::Forbidden("write internal notes"));
+        if visibility == Visibility::Internal {
+            actor.require(Capability::SeeInternal)?;
         }
         let body = nonempty("body", body)?.into_inner();
         let now = self.now();
@@ -654,7 +693,7 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = load_visible(&mut c, &actor, id).await?;
+                    let r = load_workable(&mut c, &actor, id).await?;
                     if parse::<Status>("status", &r.status)?.is_terminal() {
                         return Err(AppError::Conflict(format!(
                             "request {id} is {}; it takes no more messages",
@@ -713,8 +752,7 @@ impl App {
         note: &str,
         worked_at: Option<i64>,
     ) -> Result<WorkLog, AppError> {
-        actor.require_write()?;
-        actor.require_staff("log work")?;
+        actor.require(Capability::LogWork)?;
         if !(1..=1440).contains(&minutes) {
             return Err(AppError::invalid("minutes", "between 1 and 1440"));
         }
@@ -730,7 +768,7 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = load_visible(&mut c, &actor, id).await?;
+                    let r = load_workable(&mut c, &actor, id).await?;
                     let w = store::insert_work_log(
                         &mut c,
                         &store::NewWorkLog {
@@ -765,14 +803,13 @@ impl App {
         id: i64,
         engineer_id: Option<i64>,
     ) -> Result<Visit, AppError> {
-        actor.require_write()?;
-        actor.require_staff("request on-site visits")?;
+        actor.require(Capability::RecordVisits)?;
         let now = self.now();
         let actor = actor.clone();
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = load_visible(&mut c, &actor, id).await?;
+                    let r = load_workable(&mut c, &actor, id).await?;
                     if !parse::<Status>("status", &r.status)?.is_open() {
                         return Err(AppError::Conflict(format!(
                             "request {id} is {}; no visit can be requested",
@@ -804,20 +841,20 @@ impl App {
         visit_id: i64,
         update: VisitUpdate,
     ) -> Result<Visit, AppError> {
-        actor.require_write()?;
-        actor.require_staff("record on-site visits")?;
+        actor.require(Capability::RecordVisits)?;
         let now = self.now();
         let actor = actor.clone();
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = load_visible(&mut c, &actor, request_id).await?;
+                    let r = load_workable(&mut c, &actor, request_id).await?;
                     let before = store::get_visit(&mut c, visit_id)
                         .await
                         .map_err(|e| AppError::from_store("visit", e))?;
                     if before.request_id != request_id {
                         return Err(AppError::NotFound { what: "visit" });
                     }
+
                     if before.version != update.version {
                         return Err(AppError::StaleVersion {
                             what: "visit",
@@ -932,7 +969,15 @@ async fn act_in(
     extras: ActionExtras,
     now: i64,
 ) -> Result<Request, AppError> {
-    let before = load_visible(c, actor, id).await?;
+    let before = load_workable(c, actor, id).await?;
+    // Who may act comes before whether the version is current.
+    if !lifecycle::roles_allowed(action.kind()).contains(&actor.role) {
+        return Err(lifecycle::LifecycleError::RoleNotAllowed {
+            action: action.kind(),
+            role: actor.role,
+        }
+        .into());
+    }
     if let Some(v) = expected_version
         && v != before.version
     {

@@ -15,7 +15,7 @@ pub struct AuditEntry {
     pub actor_id: i64,
     /// e.g. `organization_created`, `user_updated`, `role_changed`, `token_created`, `token_revoked`,
     /// `login_succeeded`, `login_failed`, `login_throttled`, `logout`, `password_changed`,
-    /// `password_change_failed`, `password_reset`, `access_denied`.
+    /// `password_change_failed`, `password_reset`, `access_denied`, `token_used` (at most once an hour per token).
     pub kind: String,
     pub object_type: Option<String>,
     pub object_id: Option<i64>,

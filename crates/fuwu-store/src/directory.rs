@@ -157,12 +157,49 @@ pub async fn list_organizations(
     after_id: i64,
     limit: i64,
     name_like: Option<&str>,
+    reach: OrgReach,
 ) -> Result<Vec<Organization>, StoreError> {
     let pattern = name_like.map(|n| format!("%{}%", n.replace('%', "\\%").replace('_', "\\_")));
     c.fetch_all(query(
         "select * from organizations where id > $1 and ($2 is null or name like $2 escape '\\' or short_name like $2 escape '\\')
+         and ($4 is null or id = $4)
+         and ($5 is null or id in (select organization_id from contracts where project_leader_id = $5))
          order by id limit $3")
-        .bind(after_id).bind(&pattern).bind(limit)).await
+        .bind(after_id).bind(&pattern).bind(limit).bind(reach.organization_id).bind(reach.leader_id)).await
+}
+
+/// Which organizations' records a list may return (both present: both must hold).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrgReach {
+    /// Only this organization.
+    pub organization_id: Option<i64>,
+    /// Only organizations with a contract this user leads.
+    pub leader_id: Option<i64>,
+}
+
+/// Whether `leader_id` leads a contract of `organization_id`.
+pub async fn leads_organization(
+    c: &mut Conn<'_>,
+    leader_id: i64,
+    organization_id: i64,
+) -> Result<bool, StoreError> {
+    let row: Option<(i64,)> = c.fetch_optional(query(
+        "select id from contracts where organization_id = $1 and project_leader_id = $2 limit 1")
+        .bind(organization_id).bind(leader_id)).await?;
+    Ok(row.is_some())
+}
+
+/// Who leads a contract (none when the contract has no leader or does not exist).
+pub async fn contract_leader(
+    c: &mut Conn<'_>,
+    contract_id: i64,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(Option<i64>,)> = c
+        .fetch_optional(
+            query("select project_leader_id from contracts where id = $1").bind(contract_id),
+        )
+        .await?;
+    Ok(row.and_then(|(l,)| l))
 }
 
 // ---------------------------------------------------------------- contacts
@@ -255,13 +292,14 @@ pub async fn list_contacts(
     c: &mut Conn<'_>,
     after_id: i64,
     limit: i64,
-    organization_id: Option<i64>,
+    reach: OrgReach,
     phone: Option<&str>,
 ) -> Result<Vec<Contact>, StoreError> {
     c.fetch_all(query(
         "select * from contacts where id > $1 and ($2 is null or organization_id = $2) and ($3 is null or phone = $3)
+         and ($5 is null or organization_id in (select organization_id from contracts where project_leader_id = $5))
          order by id limit $4")
-        .bind(after_id).bind(organization_id).bind(phone).bind(limit)).await
+        .bind(after_id).bind(reach.organization_id).bind(phone).bind(limit).bind(reach.leader_id)).await
 }
 
 // ---------------------------------------------------------------- teams
@@ -557,11 +595,13 @@ pub async fn list_systems(
     c: &mut Conn<'_>,
     after_id: i64,
     limit: i64,
-    organization_id: Option<i64>,
+    reach: OrgReach,
 ) -> Result<Vec<System>, StoreError> {
     c.fetch_all(query(
-        "select * from systems where id > $1 and ($2 is null or organization_id = $2) order by id limit $3")
-        .bind(after_id).bind(organization_id).bind(limit)).await
+        "select * from systems where id > $1 and ($2 is null or organization_id = $2)
+         and ($4 is null or organization_id in (select organization_id from contracts where project_leader_id = $4))
+         order by id limit $3")
+        .bind(after_id).bind(reach.organization_id).bind(limit).bind(reach.leader_id)).await
 }
 
 // ---------------------------------------------------------------- SLA policies (filled by the SLA engine)
@@ -721,11 +761,19 @@ pub async fn list_contracts(
     c: &mut Conn<'_>,
     after_id: i64,
     limit: i64,
-    organization_id: Option<i64>,
+    reach: OrgReach,
 ) -> Result<Vec<Contract>, StoreError> {
-    c.fetch_all(query(
-        "select * from contracts where id > $1 and ($2 is null or organization_id = $2) order by id limit $3")
-        .bind(after_id).bind(organization_id).bind(limit)).await
+    c.fetch_all(
+        query(
+            "select * from contracts where id > $1 and ($2 is null or organization_id = $2)
+         and ($4 is null or project_leader_id = $4) order by id limit $3",
+        )
+        .bind(after_id)
+        .bind(reach.organization_id)
+        .bind(limit)
+        .bind(reach.leader_id),
+    )
+    .await
 }
 
 /// The contract a new request of this organization runs under on `today` (`YYYY-MM-DD`):

@@ -260,6 +260,8 @@ pub struct RequestFilter {
     pub created_to: Option<i64>,
     pub updated_from: Option<i64>,
     pub updated_to: Option<i64>,
+    /// Only requests under a contract this user leads (a project leader's reach).
+    pub contract_leader_id: Option<i64>,
 }
 
 /// Where a page starts: after the row with this sort value and id.
@@ -355,6 +357,10 @@ pub async fn list_requests(
     }
     if let Some(v) = filter.updated_to {
         push(&mut sql, &mut args, " and updated_at < ?", Arg::I(v));
+    }
+    if let Some(v) = filter.contract_leader_id {
+        let f = " and contract_id in (select id from contracts where project_leader_id = ?)";
+        push(&mut sql, &mut args, f, Arg::I(v));
     }
     let col = sort.column();
     let (cmp, dir) = if descending {

@@ -114,12 +114,32 @@ pub async fn revoke_token(c: &mut Conn<'_>, id: i64, now: i64) -> Result<(), Sto
     Ok(())
 }
 
-/// Record when tokens were last used (only ever moving forward).
+/// At most one `token_used` audit entry per token in this window.
+pub const TOKEN_USE_AUDIT_MS: i64 = 3_600_000;
+
+/// Record when tokens were last used (only ever moving forward), and audit a
+/// use as `token_used` when the token's last such entry is older than an hour
+/// (or it has none): one cheap conditional update per token in the batch.
 pub async fn record_token_use(c: &mut Conn<'_>, uses: &[(i64, i64)]) -> Result<(), StoreError> {
     for (id, at) in uses {
         c.execute(query(
             "update api_tokens set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $2)")
             .bind(*id).bind(*at)).await.map(|_| ())?;
+        let due: Option<(i64, String)> = c.fetch_optional(query(
+            "update api_tokens set use_audited_at = $2 where id = $1 and (use_audited_at is null or use_audited_at <= $3)
+             returning user_id, name")
+            .bind(*id).bind(*at).bind(*at - TOKEN_USE_AUDIT_MS)).await?;
+        if let Some((user_id, name)) = due {
+            let details = serde_json::json!({ "name": name }).to_string();
+            let entry = crate::audit::NewAudit {
+                actor_id: user_id,
+                kind: "token_used",
+                object_type: "token",
+                object_id: *id,
+                details: Some(details),
+            };
+            crate::audit::insert_audit(c, &entry, *at).await?;
+        }
     }
     Ok(())
 }

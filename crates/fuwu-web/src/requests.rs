@@ -142,6 +142,7 @@ async fn list_requests(
         created_to: opt_time("created_to", &p.created_to)?,
         updated_from: opt_time("updated_from", &p.updated_from)?,
         updated_to: opt_time("updated_to", &p.updated_to)?,
+        contract_leader_id: None,
     };
     let sort_raw = p.sort.as_deref().unwrap_or("-created_at");
     let (descending, key) = match sort_raw.strip_prefix('-') {

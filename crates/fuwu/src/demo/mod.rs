@@ -2287,17 +2287,26 @@ async fn run_story(app: &App, clock: &ManualClock, story: Story) -> anyhow::Resu
                     .with_context(|| format!("{} by {}", kind, who.display_name))?;
             }
             Op::Msg(who, visibility, body) => {
-                app.add_message(&who, id, visibility, &body).await?;
+                app.add_message(&who, id, visibility, &body)
+                    .await
+                    .with_context(|| format!("a message by {}", who.display_name))?;
             }
             Op::Work(who, spent, note) => {
-                app.add_work_log(&who, id, spent, None, &note, None).await?;
+                app.add_work_log(&who, id, spent, None, &note, None)
+                    .await
+                    .with_context(|| format!("work logged by {}", who.display_name))?;
             }
             Op::Attach(who, a) => {
                 let (name, data) = attachment_file(&a, t);
-                app.add_attachment(&who, id, &name, data).await?;
+                app.add_attachment(&who, id, &name, data)
+                    .await
+                    .with_context(|| format!("an attachment by {}", who.display_name))?;
             }
             Op::VisitRequest(who, engineer) => {
-                let v = app.request_visit(&who, id, Some(engineer)).await?;
+                let v = app
+                    .request_visit(&who, id, Some(engineer))
+                    .await
+                    .with_context(|| format!("a visit requested by {}", who.display_name))?;
                 visit = Some((v.id, v.version));
             }
             Op::VisitArrive(who) => {

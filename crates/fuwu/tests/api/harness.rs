@@ -272,6 +272,22 @@ impl TestApp {
         .await
     }
 
+    /// Acknowledge a new request and dispatch it at `tier` to `assignee` (as the admin).
+    pub async fn hand_to(&self, request_id: i64, tier: &str, assignee: i64) -> Value {
+        self.ok(
+            &self.admin_token,
+            &format!("/api/v1/requests/{request_id}/acknowledge"),
+            json!({}),
+        )
+        .await;
+        self.ok(
+            &self.admin_token,
+            &format!("/api/v1/requests/{request_id}/dispatch"),
+            json!({"tier": tier, "assignee_id": assignee}),
+        )
+        .await
+    }
+
     pub fn code(body: &Value) -> &str {
         body["code"].as_str().unwrap_or("")
     }

@@ -162,8 +162,10 @@ both_engines! {
         let (s, _) = t.post(&ca, &format!("/api/v1/requests/{rb}/messages"), json!({"body": "hi"})).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (_, page) = t.get(&ca, &format!("/api/v1/requests?organization_id={b}")).await;
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(0), "asking for another organization finds nothing of it");
+        let (_, page) = t.get(&ca, "/api/v1/requests").await;
         let ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(id).collect();
-        assert_eq!(ids, [ra], "a customer's list is held to its own organization whatever the filter");
+        assert_eq!(ids, [ra], "a customer's list is held to its own organization");
         let (_, d) = t.get(&ca, &format!("/api/v1/requests/{ra}/timeline")).await;
         assert_eq!(d["messages"].as_array().unwrap().len(), 0);
         let (s, e) = t.post(&ca, &format!("/api/v1/requests/{ra}/messages"), json!({"visibility": "internal", "body": "x"})).await;
@@ -296,8 +298,11 @@ both_engines! {
         let (new, _) = t.organization("新客户", "2025-12-01").await;
         assert_eq!(t.request(old, "质保期外的故障").await["billable"], true);
         assert_eq!(t.request(new, "免费期内的故障").await["billable"], false);
-        let (_, engineer) = t.user("eng", "engineer", None).await;
+        let (eid, engineer) = t.user("eng", "engineer", None).await;
         let rid = id(&t.request(old, "需要计费的工作").await);
+        let (s, e) = t.post(&engineer, &format!("/api/v1/requests/{rid}/work-logs"), json!({"minutes": 90})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::FORBIDDEN, "forbidden"), "an engineer works only what is theirs");
+        t.hand_to(rid, "l2", eid).await;
         let w = t.ok(&engineer, &format!("/api/v1/requests/{rid}/work-logs"), json!({"minutes": 90, "note": "现场排查"})).await;
         assert_eq!((w["minutes"].as_i64(), w["billable"].as_bool()), (Some(90), Some(true)));
         let (s, _) = t.post(&engineer, &format!("/api/v1/requests/{rid}/work-logs"), json!({"minutes": 0})).await;
@@ -311,7 +316,10 @@ both_engines! {
         let (org, _) = t.organization("现场单位", "2025-06-01").await;
         let (eid, engineer) = t.user("onsite", "engineer", None).await;
         let rid = id(&t.request(org, "存储阵列告警灯亮").await);
-        let v = t.ok(&engineer, &format!("/api/v1/requests/{rid}/visits"), json!({"engineer_id": eid})).await;
+        let (s, _) = t.post(&engineer, &format!("/api/v1/requests/{rid}/visits"), json!({"engineer_id": eid})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "not the engineer's request yet");
+        // The desk sends the engineer on site: from then on they record their visit.
+        let v = t.ok(&t.admin_token, &format!("/api/v1/requests/{rid}/visits"), json!({"engineer_id": eid})).await;
         let vp = format!("/api/v1/requests/{rid}/visits/{}", id(&v));
         let at = |mins: i64| jiff::Timestamp::from_millisecond(T0 + mins * 60_000).unwrap().to_string();
         let (s, e) = t.patch(&engineer, &vp, json!({"version": 1, "departed_at": at(10)})).await;

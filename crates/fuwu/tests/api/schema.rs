@@ -179,7 +179,14 @@ async fn grouped_writes_succeed_or_fail_one_by_one() {
         let names: Vec<String> = db
             .read(|mut c| {
                 Box::pin(async move {
-                    fuwu_store::directory::list_organizations(&mut c, 0, 100, None).await
+                    fuwu_store::directory::list_organizations(
+                        &mut c,
+                        0,
+                        100,
+                        None,
+                        Default::default(),
+                    )
+                    .await
                 })
             })
             .await

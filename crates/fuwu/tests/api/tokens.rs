@@ -63,6 +63,34 @@ both_engines! {
         }
         assert!(recorded, "last use recorded");
     }
+
+    async fn token_use_is_audited_at_most_once_an_hour_per_token(t: TestApp) {
+        let (uid, agent) = t.user("used.agent", "agent", None).await;
+        let (_, mine) = t.get(&agent, "/api/v1/tokens").await;
+        let tid = mine[0]["id"].as_i64().unwrap();
+        // Uses 6 s apart are written back in batches; within the hour only the first is audited.
+        for step in [6_000, 6_000, 6_000, 3_600_000, 6_000] {
+            t.clock.advance(step);
+            assert_eq!(t.get(&agent, "/api/v1/requests").await.0, StatusCode::OK);
+        }
+        let path = format!("/api/v1/audit?kind=token_used&object_type=token&object_id={tid}");
+        let mut entries = Vec::new();
+        for _ in 0..100 {
+            let (_, log) = t.get(&t.admin_token, &path).await;
+            entries = log["items"].as_array().unwrap().clone();
+            if entries.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (_, log) = t.get(&t.admin_token, &path).await;
+        assert_eq!(log["items"].as_array().map(Vec::len), Some(2), "one entry per token per hour: {log}");
+        assert_eq!(entries.len(), 2);
+        assert!(entries.iter().all(|e| e["actor_id"] == uid), "recorded as the token's owner");
+        let times: Vec<&str> = entries.iter().filter_map(|e| e["at"].as_str()).collect();
+        assert_ne!(times[0], times[1]);
+    }
 }
 
 both_engines! {
