@@ -215,19 +215,31 @@ fn column_map<T: FromRow>(names: &[&str]) -> Result<Vec<usize>, StoreError> {
         .collect()
 }
 
-struct SqliteReader<'r, 's> {
-    row: &'r rusqlite::Row<'s>,
+/// Walks the fields of one row: the column of field `k` is `map[k]`.
+struct Fields<'r> {
     map: &'r [usize],
     k: usize,
 }
 
-impl RowReader for SqliteReader<'_, '_> {
-    fn next<T: Decode>(&mut self) -> Result<T, StoreError> {
+impl Fields<'_> {
+    fn next_column(&mut self) -> Result<usize, StoreError> {
         let index = *self
             .map
             .get(self.k)
             .ok_or_else(|| StoreError::Corrupt("more fields than columns".into()))?;
         self.k += 1;
+        Ok(index)
+    }
+}
+
+struct SqliteReader<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    fields: Fields<'r>,
+}
+
+impl RowReader for SqliteReader<'_, '_> {
+    fn next<T: Decode>(&mut self) -> Result<T, StoreError> {
+        let index = self.fields.next_column()?;
         let v = self.row.get_ref(index).map_err(StoreError::from)?;
         T::from_sqlite(v).map_err(|e| StoreError::Corrupt(format!("column {index}: {e}")))
     }
@@ -235,17 +247,12 @@ impl RowReader for SqliteReader<'_, '_> {
 
 struct PgReader<'r> {
     row: &'r PgRow,
-    map: &'r [usize],
-    k: usize,
+    fields: Fields<'r>,
 }
 
 impl RowReader for PgReader<'_> {
     fn next<T: Decode>(&mut self) -> Result<T, StoreError> {
-        let index = *self
-            .map
-            .get(self.k)
-            .ok_or_else(|| StoreError::Corrupt("more fields than columns".into()))?;
-        self.k += 1;
+        let index = self.fields.next_column()?;
         T::from_pg(self.row, index).map_err(StoreError::from)
     }
 }
@@ -332,8 +339,7 @@ fn sqlite_fetch<T: FromRow>(
             let Some(row) = rows.next()? else { break };
             let mut reader = SqliteReader {
                 row,
-                map: &map,
-                k: 0,
+                fields: Fields { map: &map, k: 0 },
             };
             out.push(T::from_row(&mut reader)?);
         }
@@ -368,8 +374,7 @@ fn pg_decode<T: FromRow>(rows: &[PgRow]) -> Result<Vec<T>, StoreError> {
         .map(|row| {
             T::from_row(&mut PgReader {
                 row,
-                map: &map,
-                k: 0,
+                fields: Fields { map: &map, k: 0 },
             })
         })
         .collect()
