@@ -1,5 +1,3 @@
-use sqlx::error::ErrorKind;
-
 /// Storage failures, classified by kind (never by the driver's message text).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -25,29 +23,33 @@ pub enum StoreError {
     Database(String),
 }
 
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(db) => {
-                let constraint = db.constraint().unwrap_or("").to_owned();
-                match db.kind() {
-                    ErrorKind::UniqueViolation => StoreError::Conflict { constraint },
-                    ErrorKind::ForeignKeyViolation => StoreError::MissingReference { constraint },
-                    ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
-                        StoreError::Invalid { constraint }
-                    }
-                    _ => StoreError::Database(e.to_string()),
-                }
-            }
-            sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
-            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
-                StoreError::Corrupt(e.to_string())
-            }
-            _ => StoreError::Database(e.to_string()),
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        if let Some(db) = e.as_db_error() {
+            let constraint = db.constraint().unwrap_or("").to_owned();
+            let code = db.code();
+            return if *code == SqlState::UNIQUE_VIOLATION {
+                StoreError::Conflict { constraint }
+            } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
+                StoreError::MissingReference { constraint }
+            } else if *code == SqlState::CHECK_VIOLATION || *code == SqlState::NOT_NULL_VIOLATION {
+                StoreError::Invalid { constraint }
+            } else if code.code().starts_with("08") || code.code().starts_with("57") {
+                // Connection exceptions, operator intervention (shutdown, admin cancel).
+                StoreError::Unavailable(e.to_string())
+            } else {
+                StoreError::Database(e.to_string())
+            };
+        }
+        if e.is_closed() {
+            return StoreError::Unavailable(e.to_string());
+        }
+        let text = e.to_string();
+        if text.contains("error deserializing") || text.contains("cannot convert") {
+            StoreError::Corrupt(text)
+        } else {
+            StoreError::Unavailable(text)
         }
     }
 }

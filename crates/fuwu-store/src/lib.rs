@@ -14,6 +14,7 @@ mod batch;
 pub mod directory;
 mod error;
 mod migrate;
+pub mod pg;
 mod readers;
 pub mod requests;
 pub mod ser;
@@ -25,14 +26,10 @@ pub use error::StoreError;
 pub use migrate::{MIGRATION_NAMES, postgres_migrations, sqlite_migrations};
 pub use sql::{FromRow, Query, query, query_owned};
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgConnection, PgPool};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A boxed future borrowing a connection for `'c`.
 pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
@@ -40,7 +37,7 @@ pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 /// A connection of either engine, lent to a read or a write.
 pub enum Conn<'c> {
     Sqlite(&'c mut rusqlite::Connection),
-    Pg(&'c mut PgConnection),
+    Pg(&'c mut pg::PgConn),
 }
 
 impl Conn<'_> {
@@ -110,7 +107,7 @@ enum Inner {
         readers: Arc<readers::Readers>,
         writer: batch::Writer,
     },
-    Pg(PgPool),
+    Pg(Arc<pg::Pool>),
 }
 
 impl Db {
@@ -134,19 +131,13 @@ impl Db {
                 })
             }
             Location::Postgres(url) => {
-                let opts = PgConnectOptions::from_str(url)
+                // Validate the URL up front for a clear message (a typo is not "unavailable").
+                url.parse::<pg::tokio_postgres::Config>()
                     .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
-                // A broken connection shows as an error on use and is replaced; pinging
-                // before every use would add a round trip to each query.
-                let pool = PgPoolOptions::new()
-                    .test_before_acquire(false)
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(opts)
-                    .await?;
-                let mut conn = pool.acquire().await?;
-                migrate::run_postgres(&mut conn, now_ms).await?;
-                drop(conn);
+                let pool = pg::Pool::open(url, 16).await?;
+                let mut lent = pool.acquire().await?;
+                migrate::run_postgres(lent.conn(), now_ms).await?;
+                drop(lent);
                 Ok(Db {
                     inner: Inner::Pg(pool),
                 })
@@ -172,19 +163,24 @@ impl Db {
         match &self.inner {
             Inner::Sqlite { writer, .. } => writer.run(f).await,
             Inner::Pg(pool) => {
-                let mut tx = pool.begin().await.map_err(StoreError::from)?;
-                let out = f(Conn::Pg(&mut tx)).await;
-                match out {
-                    Ok(v) => {
-                        tx.commit().await.map_err(StoreError::from)?;
-                        Ok(v)
-                    }
-                    Err(e) => {
-                        // Rolling back can only fail if the connection broke; the
-                        // caller's error says more than that.
-                        let _ = tx.rollback().await;
-                        Err(e)
-                    }
+                let mut lent = pool.acquire().await?;
+                let conn = lent.conn();
+                conn.client
+                    .batch_execute("begin")
+                    .await
+                    .map_err(StoreError::from)?;
+                // Until it ends, a cancelled write closes the connection instead of
+                // returning it to the pool with the transaction open.
+                conn.in_transaction = true;
+                let out = f(Conn::Pg(&mut *conn)).await;
+                let end = if out.is_ok() { "commit" } else { "rollback" };
+                let ended = conn.client.batch_execute(end).await;
+                conn.in_transaction = ended.is_err();
+                match (out, ended) {
+                    (Ok(v), Ok(())) => Ok(v),
+                    (Ok(_), Err(e)) => Err(StoreError::from(e).into()),
+                    // The caller's error says more than a failed rollback.
+                    (Err(e), _) => Err(e),
                 }
             }
         }
@@ -202,8 +198,8 @@ impl Db {
                 f(Conn::Sqlite(lent.conn())).await
             }
             Inner::Pg(pool) => {
-                let mut c = pool.acquire().await.map_err(StoreError::from)?;
-                f(Conn::Pg(&mut c)).await
+                let mut lent = pool.acquire().await?;
+                f(Conn::Pg(lent.conn())).await
             }
         }
     }
@@ -264,7 +260,7 @@ impl Db {
                 writer.shutdown().await;
                 readers.close();
             }
-            Inner::Pg(pool) => pool.close().await,
+            Inner::Pg(pool) => pool.close(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! lock lets several nodes start at once.
 
 use crate::StoreError;
-use sqlx::PgConnection;
+use crate::pg::PgConn;
 
 macro_rules! migrations {
     ($($name:literal),+ $(,)?) => {
@@ -72,34 +72,45 @@ pub(crate) fn run_sqlite(conn: &mut rusqlite::Connection, now_ms: i64) -> Result
     Ok(())
 }
 
-pub(crate) async fn run_postgres(conn: &mut PgConnection, now_ms: i64) -> Result<(), StoreError> {
-    use sqlx::Connection;
-    let mut tx = conn.begin().await?;
-    sqlx::query("select pg_advisory_xact_lock($1)")
-        .bind(PG_LOCK_KEY)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::raw_sql(LOG_TABLE).execute(&mut *tx).await?;
-    for (name, sql) in postgres_migrations() {
-        let applied: Option<(String,)> =
-            sqlx::query_as("select name from schema_migrations where name = $1")
-                .bind(*name)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if applied.is_some() {
-            continue;
-        }
-        sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::Config(format!("migration {name} failed: {e}")))?;
-        sqlx::query("insert into schema_migrations (name, applied_at) values ($1, $2)")
-            .bind(*name)
-            .bind(now_ms)
-            .execute(&mut *tx)
+pub(crate) async fn run_postgres(conn: &mut PgConn, now_ms: i64) -> Result<(), StoreError> {
+    let client = &conn.client;
+    client.batch_execute("begin").await?;
+    let result = async {
+        // Several nodes may start at once: one applies, the others wait and find it done.
+        client
+            .execute("select pg_advisory_xact_lock($1)", &[&PG_LOCK_KEY])
             .await?;
-        tracing::info!(migration = name, "applied");
+        client.batch_execute(LOG_TABLE).await?;
+        for (name, sql) in postgres_migrations() {
+            let applied = client
+                .query_opt(
+                    "select name from schema_migrations where name = $1",
+                    &[name],
+                )
+                .await?;
+            if applied.is_some() {
+                continue;
+            }
+            client
+                .batch_execute(sql)
+                .await
+                .map_err(|e| StoreError::Config(format!("migration {name} failed: {e}")))?;
+            client
+                .execute(
+                    "insert into schema_migrations (name, applied_at) values ($1, $2)",
+                    &[name, &now_ms],
+                )
+                .await?;
+            tracing::info!(migration = name, "applied");
+        }
+        Ok::<_, StoreError>(())
     }
-    tx.commit().await?;
-    Ok(())
+    .await;
+    match result {
+        Ok(()) => Ok(client.batch_execute("commit").await?),
+        Err(e) => {
+            let _ = client.batch_execute("rollback").await;
+            Err(e)
+        }
+    }
 }

@@ -5,13 +5,16 @@
 //! SQLite runs in-process through `rusqlite`, synchronously, on the thread
 //! that polls the future: a point read costs microseconds, and a thread hop
 //! per statement (what an async SQLite driver pays) would cost more than the
-//! query. PostgreSQL runs through `sqlx` over the network, asynchronously.
+//! query. PostgreSQL runs through `tokio-postgres` over the network,
+//! asynchronously, with statements prepared once per connection.
 
+use crate::pg::PgConn;
 use crate::{Conn, StoreError};
+use bytes::BytesMut;
 use rusqlite::types::ValueRef;
-use sqlx::Row as _;
-use sqlx::postgres::{PgArguments, PgRow};
 use std::borrow::Cow;
+use tokio_postgres::Row as PgRow;
+use tokio_postgres::types::{IsNull, ToSql, Type};
 
 /// One argument. Nulls are typed so that PostgreSQL knows each parameter's type.
 #[derive(Debug, Clone, Copy)]
@@ -99,7 +102,7 @@ impl<'a> Query<'a> {
 /// A column value that can be read from either engine.
 pub trait Decode: Sized {
     fn from_sqlite(v: ValueRef<'_>) -> Result<Self, String>;
-    fn from_pg(row: &PgRow, index: usize) -> Result<Self, sqlx::Error>;
+    fn from_pg(row: &PgRow, index: usize) -> Result<Self, tokio_postgres::Error>;
 }
 
 fn sqlite_type_error(expected: &str, v: ValueRef<'_>) -> String {
@@ -112,8 +115,8 @@ macro_rules! decode {
             fn from_sqlite($v: ValueRef<'_>) -> Result<Self, String> {
                 $sqlite.ok_or_else(|| sqlite_type_error($name, $v))
             }
-            fn from_pg(row: &PgRow, index: usize) -> Result<Self, sqlx::Error> {
-                row.try_get::<$t, _>(index)
+            fn from_pg(row: &PgRow, index: usize) -> Result<Self, tokio_postgres::Error> {
+                row.try_get::<_, $t>(index)
             }
         }
         impl Decode for Option<$t> {
@@ -123,8 +126,8 @@ macro_rules! decode {
                     other => <$t>::from_sqlite(other).map(Some),
                 }
             }
-            fn from_pg(row: &PgRow, index: usize) -> Result<Self, sqlx::Error> {
-                row.try_get::<Option<$t>, _>(index)
+            fn from_pg(row: &PgRow, index: usize) -> Result<Self, tokio_postgres::Error> {
+                row.try_get::<_, Option<$t>>(index)
             }
         }
     };
@@ -351,24 +354,80 @@ fn sqlite_fetch<T: FromRow>(
     })
 }
 
-fn pg_query<'q>(q: &'q Query<'_>) -> sqlx::query::Query<'q, sqlx::Postgres, PgArguments> {
-    let mut pq = sqlx::query(sqlx::AssertSqlSafe(q.sql.as_ref())).persistent(q.prepared);
-    for v in &q.args {
-        pq = match *v {
-            Value::I64(i) => pq.bind(i),
-            Value::Bool(b) => pq.bind(b),
-            Value::Text(s) => pq.bind(s),
-            Value::Bytes(b) => pq.bind(b),
-        };
+impl Value<'_> {
+    fn pg_type(&self) -> Type {
+        match self {
+            Value::I64(_) => Type::INT8,
+            Value::Bool(_) => Type::BOOL,
+            Value::Text(_) => Type::TEXT,
+            Value::Bytes(_) => Type::BYTEA,
+        }
     }
-    pq
+}
+
+type ToSqlResult = Result<IsNull, Box<dyn std::error::Error + Sync + Send>>;
+
+impl ToSql for Value<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> ToSqlResult {
+        match *self {
+            Value::I64(v) => v.to_sql(ty, out),
+            Value::Bool(v) => v.to_sql(ty, out),
+            Value::Text(v) => v.to_sql(ty, out),
+            Value::Bytes(v) => v.to_sql(ty, out),
+        }
+    }
+
+    // The check happens per value, in `to_sql_checked`.
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    fn to_sql_checked(&self, ty: &Type, out: &mut BytesMut) -> ToSqlResult {
+        match *self {
+            Value::I64(v) => v.to_sql_checked(ty, out),
+            Value::Bool(v) => v.to_sql_checked(ty, out),
+            Value::Text(v) => v.to_sql_checked(ty, out),
+            Value::Bytes(v) => v.to_sql_checked(ty, out),
+        }
+    }
+}
+
+fn pg_params<'v>(q: &'v Query<'_>) -> Vec<&'v (dyn ToSql + Sync)> {
+    q.args.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+async fn pg_statement(
+    c: &mut PgConn,
+    q: &Query<'_>,
+) -> Result<tokio_postgres::Statement, StoreError> {
+    let types: Vec<Type> = q.args.iter().map(Value::pg_type).collect();
+    if q.prepared {
+        Ok(c.statement(&q.sql, &types).await?)
+    } else {
+        Ok(c.client.prepare_typed(&q.sql, &types).await?)
+    }
+}
+
+async fn pg_rows(c: &mut PgConn, q: &Query<'_>) -> Result<Vec<PgRow>, StoreError> {
+    if q.prepared {
+        let st = pg_statement(c, q).await?;
+        Ok(c.client.query(&st, &pg_params(q)).await?)
+    } else {
+        // Parsed, planned for these values and run in one round trip.
+        let params: Vec<(&(dyn ToSql + Sync), Type)> = q
+            .args
+            .iter()
+            .map(|v| (v as &(dyn ToSql + Sync), v.pg_type()))
+            .collect();
+        Ok(c.client.query_typed(&q.sql, &params).await?)
+    }
 }
 
 fn pg_decode<T: FromRow>(rows: &[PgRow]) -> Result<Vec<T>, StoreError> {
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };
-    let names: Vec<&str> = first.columns().iter().map(sqlx::Column::name).collect();
+    let names: Vec<&str> = first.columns().iter().map(|c| c.name()).collect();
     let map = column_map::<T>(&names)?;
     rows.iter()
         .map(|row| {
@@ -385,10 +444,7 @@ impl Conn<'_> {
     pub async fn fetch_all<T: FromRow>(&mut self, q: Query<'_>) -> Result<Vec<T>, StoreError> {
         match self {
             Conn::Sqlite(c) => sqlite_fetch(c, &q, usize::MAX),
-            Conn::Pg(c) => {
-                let rows = pg_query(&q).fetch_all(&mut **c).await?;
-                pg_decode(&rows)
-            }
+            Conn::Pg(c) => pg_decode(&pg_rows(c, &q).await?),
         }
     }
 
@@ -400,8 +456,8 @@ impl Conn<'_> {
         match self {
             Conn::Sqlite(c) => Ok(sqlite_fetch(c, &q, 1)?.pop()),
             Conn::Pg(c) => {
-                let row = pg_query(&q).fetch_optional(&mut **c).await?;
-                Ok(pg_decode(row.as_slice())?.pop())
+                let rows = pg_rows(c, &q).await?;
+                Ok(pg_decode(rows.get(..1).unwrap_or_default())?.pop())
             }
         }
     }
@@ -420,7 +476,10 @@ impl Conn<'_> {
                 Ok(())
             })
             .map(|()| c.changes()),
-            Conn::Pg(c) => Ok(pg_query(&q).execute(&mut **c).await?.rows_affected()),
+            Conn::Pg(c) => {
+                let st = pg_statement(c, &q).await?;
+                Ok(c.client.execute(&st, &pg_params(&q)).await?)
+            }
         }
     }
 
@@ -428,12 +487,7 @@ impl Conn<'_> {
     pub async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Pg(c) => {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut **c)
-                    .await?;
-                Ok(())
-            }
+            Conn::Pg(c) => Ok(c.client.batch_execute(sql).await?),
         }
     }
 }

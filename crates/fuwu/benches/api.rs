@@ -556,20 +556,14 @@ async fn start_server(engine: Engine, sqlite_dir: &Path) -> Result<Server> {
             Location::SqliteFolder(sqlite_dir.to_path_buf())
         }
         Engine::Postgres => {
-            use sqlx::Connection;
             let admin = pg_admin_url();
-            let mut c = sqlx::PgConnection::connect(&admin)
+            let c = fuwu_store::pg::connect(&admin)
                 .await
                 .with_context(|| format!("connect to {admin}"))?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "drop database if exists {BENCH_DB} with (force)"
-            )))
-            .execute(&mut c)
-            .await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("create database {BENCH_DB}")))
-                .execute(&mut c)
+            c.batch_execute(&format!("drop database if exists {BENCH_DB} with (force)"))
                 .await?;
-            c.close().await?;
+            c.batch_execute(&format!("create database {BENCH_DB}"))
+                .await?;
             Location::Postgres(pg_bench_url())
         }
     };
@@ -1479,16 +1473,14 @@ async fn load_to(
     if engine == Engine::Postgres {
         // Start the measurements from a steady state rather than measuring the
         // autovacuum and checkpoint the load would trigger anyway.
-        use sqlx::Connection;
-        let mut c = sqlx::PgConnection::connect(&pg_bench_url()).await?;
+        let c = fuwu_store::pg::connect(&pg_bench_url()).await?;
         for sql in [
             "vacuum (analyze) requests",
             "vacuum (analyze) request_events",
             "checkpoint",
         ] {
-            sqlx::raw_sql(sql).execute(&mut c).await?;
+            c.batch_execute(sql).await?;
         }
-        c.close().await?;
     }
     Ok(LoadStats {
         requests: n,
@@ -2023,17 +2015,16 @@ fn git_revision() -> String {
 
 /// Where PostgreSQL keeps its data, and whether that is the disk measured.
 async fn pg_data_directory_note(work_dir: &Path) -> String {
-    use sqlx::Connection;
-    let Ok(mut c) = sqlx::PgConnection::connect(&pg_admin_url()).await else {
+    let Ok(c) = fuwu_store::pg::connect(&pg_admin_url()).await else {
         return String::new();
     };
-    let dir: Option<(String,)> = sqlx::query_as("select current_setting('data_directory')")
-        .fetch_optional(&mut c)
+    let dir: Option<String> = c
+        .query_opt("select current_setting('data_directory')", &[])
         .await
         .ok()
-        .flatten();
-    let _ = c.close().await;
-    let Some((dir,)) = dir else {
+        .flatten()
+        .map(|r| r.get(0));
+    let Some(dir) = dir else {
         return String::new();
     };
     let same = match (std::fs::metadata(&dir), std::fs::metadata(work_dir)) {

@@ -25,14 +25,19 @@ fn started() -> u64 {
 /// Test databases of runs that started over an hour ago are dropped once per
 /// run, so repeated CI runs do not fill the disk, while a run going on beside
 /// this one keeps its own.
-async fn drop_stale_test_databases(c: &mut sqlx::PgConnection) {
-    let names: Vec<(String,)> =
-        sqlx::query_as("select datname::text from pg_database where datname like 'fuwu_test_%'")
-            .fetch_all(&mut *c)
-            .await
-            .unwrap_or_default();
+use fuwu_store::pg::tokio_postgres::Client as PgClient;
+
+async fn drop_stale_test_databases(c: &PgClient) {
+    let names: Vec<String> = c
+        .query(
+            "select datname::text from pg_database where datname like 'fuwu_test_%'",
+            &[],
+        )
+        .await
+        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+        .unwrap_or_default();
     let cutoff = started().saturating_sub(3600);
-    for (name,) in names {
+    for name in names {
         let born = name
             .trim_start_matches("fuwu_test_")
             .split('_')
@@ -40,11 +45,9 @@ async fn drop_stale_test_databases(c: &mut sqlx::PgConnection) {
             .and_then(|t| t.parse::<u64>().ok());
         // Names without a start time come from older harness versions: stale as well.
         if born.is_none_or(|b| b < cutoff) {
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "drop database if exists {name} with (force)"
-            )))
-            .execute(&mut *c)
-            .await;
+            let _ = c
+                .batch_execute(&format!("drop database if exists {name} with (force)"))
+                .await;
         }
     }
 }
@@ -98,20 +101,15 @@ pub async fn fresh_db(engine: Engine) -> Option<Db> {
         Engine::Postgres => {
             let admin = pg_admin_url();
             let name = format!("fuwu_test_{}_{pid}_{n}", started());
-            use sqlx::Connection;
-            match sqlx::PgConnection::connect(&admin).await {
-                Ok(mut c) => {
+            match fuwu_store::pg::connect(&admin).await {
+                Ok(c) => {
                     if !CLEANED.swap(true, Ordering::SeqCst) {
-                        drop_stale_test_databases(&mut c).await;
+                        drop_stale_test_databases(&c).await;
                     }
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "drop database if exists {name}"
-                    )))
-                    .execute(&mut c)
-                    .await
-                    .expect("drop test database");
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("create database {name}")))
-                        .execute(&mut c)
+                    c.batch_execute(&format!("drop database if exists {name}"))
+                        .await
+                        .expect("drop test database");
+                    c.batch_execute(&format!("create database {name}"))
                         .await
                         .expect("create test database");
                 }

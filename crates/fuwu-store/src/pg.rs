@@ -1,0 +1,134 @@
+//! PostgreSQL connections through `tokio-postgres`: connecting, a small pool,
+//! and a per-connection cache of prepared statements.
+//!
+//! Statements are prepared with the parameter types of the values bound
+//! (`prepare_typed`), as the query layer's typed nulls allow, so `$1 is null`
+//! needs no cast; a prepared statement is reused for the connection's life.
+
+use crate::StoreError;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_postgres::types::Type;
+use tokio_postgres::{Client, NoTls, Statement};
+
+pub use tokio_postgres;
+
+/// Connect to `url` and drive the connection on the runtime.
+pub async fn connect(url: &str) -> Result<Client, StoreError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "a PostgreSQL connection ended");
+        }
+    });
+    Ok(client)
+}
+
+/// One pooled connection with its prepared statements.
+pub struct PgConn {
+    pub(crate) client: Client,
+    statements: HashMap<String, (Vec<Type>, Statement)>,
+    /// A transaction was begun and not yet ended: such a connection never goes back to the pool.
+    pub(crate) in_transaction: bool,
+}
+
+impl PgConn {
+    /// The prepared statement for `sql` with these parameter types.
+    pub(crate) async fn statement(
+        &mut self,
+        sql: &str,
+        types: &[Type],
+    ) -> Result<Statement, tokio_postgres::Error> {
+        if let Some((known, st)) = self.statements.get(sql)
+            && known.as_slice() == types
+        {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare_typed(sql, types).await?;
+        self.statements
+            .insert(sql.to_owned(), (types.to_vec(), st.clone()));
+        Ok(st)
+    }
+}
+
+/// Connections to one database, at most `size` at once.
+pub(crate) struct Pool {
+    url: String,
+    idle: Mutex<Vec<PgConn>>,
+    permits: Arc<Semaphore>,
+}
+
+impl Pool {
+    pub(crate) async fn open(url: &str, size: usize) -> Result<Arc<Pool>, StoreError> {
+        let pool = Arc::new(Pool {
+            url: url.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(size)),
+        });
+        // Fail at start-up, not at the first request, when the server is unreachable.
+        let first = pool.acquire().await?;
+        drop(first);
+        Ok(pool)
+    }
+
+    pub(crate) async fn acquire(self: &Arc<Self>) -> Result<Lent, StoreError> {
+        let permit = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.permits.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| StoreError::Unavailable("no PostgreSQL connection free for 10 s".into()))?
+        .map_err(|_| StoreError::Unavailable("the PostgreSQL pool is closed".into()))?;
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let conn = match idle {
+            Some(c) if !c.client.is_closed() => c,
+            _ => PgConn {
+                client: connect(&self.url).await?,
+                statements: HashMap::new(),
+                in_transaction: false,
+            },
+        };
+        Ok(Lent {
+            pool: self.clone(),
+            conn: Some(conn),
+            _permit: permit,
+        })
+    }
+
+    pub(crate) fn close(&self) {
+        self.permits.close();
+        if let Ok(mut v) = self.idle.lock() {
+            v.clear();
+        }
+    }
+}
+
+/// A borrowed connection; it goes back to the pool when dropped, unless it
+/// broke or was left inside a transaction (a cancelled write), which closes it.
+pub(crate) struct Lent {
+    pool: Arc<Pool>,
+    conn: Option<PgConn>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Lent {
+    pub(crate) fn conn(&mut self) -> &mut PgConn {
+        self.conn.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        if conn.in_transaction || conn.client.is_closed() || self.pool.permits.is_closed() {
+            return;
+        }
+        if let Ok(mut v) = self.pool.idle.lock() {
+            v.push(conn);
+        }
+    }
+}
