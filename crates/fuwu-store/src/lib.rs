@@ -165,14 +165,16 @@ impl Db {
             Inner::Pg(pool) => {
                 let mut lent = pool.acquire().await?;
                 let conn = lent.conn();
-                conn.client
-                    .batch_execute("begin")
-                    .await
-                    .map_err(StoreError::from)?;
-                // Until it ends, a cancelled write closes the connection instead of
-                // returning it to the pool with the transaction open.
+                // `begin` goes out with the first statement; until the transaction ends, a
+                // cancelled write closes the connection instead of returning it to the pool.
+                conn.begin_owed = true;
                 conn.in_transaction = true;
                 let out = f(Conn::Pg(&mut *conn)).await;
+                if std::mem::take(&mut conn.begin_owed) {
+                    // No statement ran: there is no transaction to end.
+                    conn.in_transaction = false;
+                    return out;
+                }
                 let end = if out.is_ok() { "commit" } else { "rollback" };
                 let ended = conn.client.batch_execute(end).await;
                 conn.in_transaction = ended.is_err();

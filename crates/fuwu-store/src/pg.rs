@@ -34,6 +34,9 @@ pub struct PgConn {
     statements: HashMap<String, (Vec<Type>, Statement)>,
     /// A transaction was begun and not yet ended: such a connection never goes back to the pool.
     pub(crate) in_transaction: bool,
+    /// `begin` is owed: it travels with the transaction's first statement
+    /// (pipelined, one round trip for both) instead of costing its own.
+    pub(crate) begin_owed: bool,
 }
 
 impl PgConn {
@@ -90,6 +93,7 @@ impl Pool {
                 client: connect(&self.url).await?,
                 statements: HashMap::new(),
                 in_transaction: false,
+                begin_owed: false,
             },
         };
         Ok(Lent {

@@ -13,6 +13,7 @@ use crate::{Conn, StoreError};
 use bytes::BytesMut;
 use rusqlite::types::ValueRef;
 use std::borrow::Cow;
+use std::future::Future;
 use tokio_postgres::Row as PgRow;
 use tokio_postgres::types::{IsNull, ToSql, Type};
 
@@ -408,10 +409,26 @@ async fn pg_statement(
     }
 }
 
+/// Run `work` after the transaction's owed `begin`, both sent at once.
+async fn after_begin<T>(
+    client: &tokio_postgres::Client,
+    begin_owed: bool,
+    work: impl Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, StoreError> {
+    if !begin_owed {
+        return Ok(work.await?);
+    }
+    // The client sends requests in the order they are first polled: `begin` first.
+    let (_, out) = futures::future::try_join(client.batch_execute("begin"), work).await?;
+    Ok(out)
+}
+
 async fn pg_rows(c: &mut PgConn, q: &Query<'_>) -> Result<Vec<PgRow>, StoreError> {
     if q.prepared {
         let st = pg_statement(c, q).await?;
-        Ok(c.client.query(&st, &pg_params(q)).await?)
+        let params = pg_params(q);
+        let owed = std::mem::take(&mut c.begin_owed);
+        after_begin(&c.client, owed, c.client.query(&st, &params)).await
     } else {
         // Parsed, planned for these values and run in one round trip.
         let params: Vec<(&(dyn ToSql + Sync), Type)> = q
@@ -419,7 +436,8 @@ async fn pg_rows(c: &mut PgConn, q: &Query<'_>) -> Result<Vec<PgRow>, StoreError
             .iter()
             .map(|v| (v as &(dyn ToSql + Sync), v.pg_type()))
             .collect();
-        Ok(c.client.query_typed(&q.sql, &params).await?)
+        let owed = std::mem::take(&mut c.begin_owed);
+        after_begin(&c.client, owed, c.client.query_typed(&q.sql, &params)).await
     }
 }
 
@@ -478,7 +496,9 @@ impl Conn<'_> {
             .map(|()| c.changes()),
             Conn::Pg(c) => {
                 let st = pg_statement(c, &q).await?;
-                Ok(c.client.execute(&st, &pg_params(&q)).await?)
+                let params = pg_params(&q);
+                let owed = std::mem::take(&mut c.begin_owed);
+                after_begin(&c.client, owed, c.client.execute(&st, &params)).await
             }
         }
     }
@@ -487,7 +507,10 @@ impl Conn<'_> {
     pub async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Pg(c) => Ok(c.client.batch_execute(sql).await?),
+            Conn::Pg(c) => {
+                let owed = std::mem::take(&mut c.begin_owed);
+                after_begin(&c.client, owed, c.client.batch_execute(sql)).await
+            }
         }
     }
 }

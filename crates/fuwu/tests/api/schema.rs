@@ -204,3 +204,47 @@ async fn grouped_writes_succeed_or_fail_one_by_one() {
         assert_eq!(got, expected, "{engine:?}");
     }
 }
+
+/// A write is all or nothing on both engines: an error after a successful
+/// statement leaves nothing behind, and the next write on the same pool works.
+#[tokio::test]
+async fn a_failed_write_leaves_nothing_behind() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some(db) = fresh_db(engine).await else {
+            continue;
+        };
+        let insert = |name: &'static str, fail: bool| {
+            db.write(move |mut c| {
+                Box::pin(async move {
+                    c.execute(
+                        fuwu_store::query(
+                            "insert into teams (name, description, created_at, updated_at) values ($1, '', 0, 0)",
+                        )
+                        .bind(name),
+                    )
+                    .await?;
+                    if fail {
+                        return Err(fuwu_store::StoreError::Invalid {
+                            constraint: "test".into(),
+                        });
+                    }
+                    Ok(())
+                })
+            })
+        };
+        assert!(insert("undone", true).await.is_err());
+        insert("kept", false).await.unwrap();
+        let names: Vec<(String,)> = db
+            .read(|mut c| {
+                Box::pin(async move {
+                    c.fetch_all(fuwu_store::query(
+                        "select name from teams where name in ('undone', 'kept') order by name",
+                    ))
+                    .await
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(names, vec![("kept".to_owned(),)], "{engine:?}");
+    }
+}
