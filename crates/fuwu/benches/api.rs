@@ -576,7 +576,7 @@ async fn start_server(engine: Engine, sqlite_dir: &Path) -> Result<Server> {
             let version = query_string(&db, "select sqlite_version()").await?;
             let (mode, sync, _) = db.sqlite_settings().await?.unwrap_or_default();
             format!(
-                "SQLite {version}, journal_mode={mode}, synchronous={} (2 = FULL), 4 reader connections + 1 writer with group commit; data in `{}`",
+                "SQLite {version} (rusqlite, in-process), journal_mode={mode}, synchronous={} (1 = NORMAL; the writer fdatasyncs the WAL before answering), reads on the calling thread from a small pool + 1 writer thread with group commit; data in `{}`",
                 sync,
                 sqlite_dir.display()
             )
@@ -586,7 +586,7 @@ async fn start_server(engine: Engine, sqlite_dir: &Path) -> Result<Server> {
             let sb = query_string(&db, "select current_setting('shared_buffers')").await?;
             let sc = query_string(&db, "select current_setting('synchronous_commit')").await?;
             format!(
-                "PostgreSQL {version} (local, TCP), shared_buffers={sb}, synchronous_commit={sc}, pool of 16 connections"
+                "PostgreSQL {version} (local, TCP, tokio-postgres), shared_buffers={sb}, synchronous_commit={sc}, pool of 16 connections, statements prepared once per connection"
             )
         }
     };
