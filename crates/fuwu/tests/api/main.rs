@@ -11,3 +11,4 @@ mod requests;
 mod schema;
 mod sessions;
 mod tokens;
+mod ui;
