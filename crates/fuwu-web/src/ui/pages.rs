@@ -399,7 +399,8 @@ async fn render_request(
             kind: "event",
             label: format!("{} · {}", c.t("tl.event"), label),
             who: name_of(e.actor_id),
-            body: e.details.clone().unwrap_or_default(),
+            // The lifecycle's own data (plan, reason, mode) as `key: value` lines.
+            body: e.details.as_deref().map(details_text).unwrap_or_default(),
         });
     }
     for v in &d.visits {
@@ -511,6 +512,22 @@ async fn render_request(
         },
     )
         .into_response())
+}
+
+/// A history row's details (JSON) as readable lines; `{}` says nothing.
+fn details_text(raw: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(serde_json::Value::Object(m)) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => raw.to_owned(),
+    }
 }
 
 /// Every form of the request page posts here, naming its `action`: the
