@@ -160,6 +160,24 @@ mod tests {
                 .iter()
                 .map(|v| format!("act.{}", v.as_str())),
         );
+        for k in [
+            "created",
+            "changed",
+            "acknowledged",
+            "dispatched",
+            "responded",
+            "stage_changed",
+            "escalated",
+            "waiting_started",
+            "waiting_ended",
+            "resolved",
+            "feedback",
+            "reopened",
+            "closed",
+            "cancelled",
+        ] {
+            keys.push(format!("event.{k}"));
+        }
         for n in 0..=5 {
             keys.extend([
                 format!("level.{n}"),

@@ -373,25 +373,59 @@ async fn render_request(
             body: m.body.clone(),
         });
     }
+    // A stored value as a reader wants it: names for vocabularies and ids, local times.
+    let value_text = |field: &str, v: Option<&str>| -> String {
+        let Some(v) = v else {
+            return "—".to_owned();
+        };
+        match field {
+            "status" => c.tv("status", v),
+            "tier" | "to" | "from" => c.tv("tier", v),
+            "stage" => c.tv("stage", v),
+            "waiting_for" => c.tv("waiting", v),
+            "response_mode" | "mode" => c.tv("mode", v),
+            "close_basis" | "basis" => c.tv("basis", v),
+            "category" => c.tv("category", v),
+            "impact" => c.tv("impact", v),
+            "urgency" => c.tv("urgency", v),
+            "level" => c.tv("level", v),
+            "feedback_solved" | "solved" => match v {
+                "true" => c.t("f.solved").to_owned(),
+                "false" => c.t("f.not_solved").to_owned(),
+                other => other.to_owned(),
+            },
+            "assignee_id" => v.parse::<i64>().map_or_else(|_| v.to_owned(), name_of),
+            f if f.ends_with("_at") => v
+                .parse::<jiff::Timestamp>()
+                .map_or_else(|_| v.to_owned(), |t| c.time(&t.as_millisecond())),
+            _ => v.to_owned(),
+        }
+    };
+    let details_text = |raw: &str| -> String {
+        match serde_json::from_str::<serde_json::Value>(raw) {
+            Ok(serde_json::Value::Object(m)) => m
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    format!("{}: {}", c.tv("field", k), value_text(k, Some(&text)))
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => raw.to_owned(),
+        }
+    };
     for e in &d.history {
-        let label = match e.field.as_deref() {
-            Some("status") => format!(
+        let change = e.field.as_deref().map(|f| {
+            format!(
                 "{}: {} → {}",
-                c.t("col.status"),
-                e.before
-                    .as_deref()
-                    .map(|v| c.tv("status", v))
-                    .unwrap_or_default(),
-                e.after
-                    .as_deref()
-                    .map(|v| c.tv("status", v))
-                    .unwrap_or_default()
-            ),
-            Some(f) => format!(
-                "{f}: {} → {}",
-                e.before.as_deref().unwrap_or("—"),
-                e.after.as_deref().unwrap_or("—")
-            ),
+                c.tv("field", f),
+                value_text(f, e.before.as_deref()),
+                value_text(f, e.after.as_deref())
+            )
+        });
+        let label = match change {
+            Some(ch) => format!("{} · {ch}", c.tv("event", &e.kind)),
             None => c.tv("event", &e.kind),
         };
         items.push(Item {
@@ -399,8 +433,12 @@ async fn render_request(
             kind: "event",
             label: format!("{} · {}", c.t("tl.event"), label),
             who: name_of(e.actor_id),
-            // The lifecycle's own data (plan, reason, mode) as `key: value` lines.
-            body: e.details.as_deref().map(details_text).unwrap_or_default(),
+            // The lifecycle's own data (plan, reason, mode); a new request's
+            // snapshot is its details already shown beside.
+            body: match (e.kind.as_str(), e.details.as_deref()) {
+                ("created", _) | (_, None) => String::new(),
+                (_, Some(raw)) => details_text(raw),
+            },
         });
     }
     for v in &d.visits {
@@ -512,22 +550,6 @@ async fn render_request(
         },
     )
         .into_response())
-}
-
-/// A history row's details (JSON) as readable lines; `{}` says nothing.
-fn details_text(raw: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(raw) {
-        Ok(serde_json::Value::Object(m)) => m
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => raw.to_owned(),
-    }
 }
 
 /// Every form of the request page posts here, naming its `action`: the
