@@ -272,7 +272,22 @@ pub struct RequestPage {
     can_worklog: bool,
     teams: Vec<(i64, String)>,
     staff: Vec<(i64, String)>,
+    visits: Vec<VisitRow>,
     form: Form,
+}
+
+/// An on-site visit as the request page shows it (with the next step to record).
+pub struct VisitRow {
+    pub id: i64,
+    pub version: i64,
+    pub engineer: String,
+    pub requested_at: i64,
+    pub departed_at: Option<i64>,
+    pub arrived_at: Option<i64>,
+    pub left_at: Option<i64>,
+    pub work_done: String,
+    /// `departed`, `arrived`, `left`, or empty when the visit is over.
+    pub next: &'static str,
 }
 
 /// What a rejected form keeps: the typed values, the errors by field, which form.
@@ -527,6 +542,26 @@ async fn render_request(
         })
         .map(|(i, n, _)| (*i, n.clone()))
         .collect();
+    let visits = d
+        .visits
+        .iter()
+        .map(|v| VisitRow {
+            id: v.id,
+            version: v.version,
+            engineer: v.engineer_id.map(name_of).unwrap_or_default(),
+            requested_at: v.requested_at,
+            departed_at: v.departed_at,
+            arrived_at: v.arrived_at,
+            left_at: v.left_at,
+            work_done: v.work_done.clone().unwrap_or_default(),
+            next: match (v.departed_at, v.arrived_at, v.left_at) {
+                (None, None, None) => "departed",
+                (_, None, None) => "arrived",
+                (_, Some(_), None) => "left",
+                _ => "",
+            },
+        })
+        .collect();
     let may_work = d.may_work && !terminal;
     Ok((
         status,
@@ -546,6 +581,7 @@ async fn render_request(
             actions: d.available_actions,
             teams,
             staff,
+            visits,
             form,
         },
     )
@@ -662,6 +698,34 @@ async fn perform(s: &AppState, actor: &Actor, id: i64, form: &mut Form) -> Resul
                 return Err(Refusal::Fields);
             }
             s.app.request_visit(actor, id, engineer).await?;
+            return Ok(());
+        }
+        "visit_progress" => {
+            // One step of an on-site visit, recorded now: departed, arrived (stops
+            // the on-site clock), left; with what was done.
+            let visit = f.opt_id("visit_id");
+            let visit_version = f.number("visit_version", 0, i64::MAX);
+            let step = f.opt("step").unwrap_or_default();
+            let work_done = f.opt("work_done");
+            let (Some(visit), Some(visit_version)) = (visit, visit_version) else {
+                return Err(Refusal::Fields);
+            };
+            let now = s.app.now();
+            let mut update = fuwu_app::requests::VisitUpdate {
+                version: visit_version,
+                engineer_id: None,
+                departed_at: None,
+                arrived_at: None,
+                left_at: None,
+                work_done,
+            };
+            match step.as_str() {
+                "departed" => update.departed_at = Some(now),
+                "arrived" => update.arrived_at = Some(now),
+                "left" => update.left_at = Some(now),
+                _ => {}
+            }
+            s.app.update_visit(actor, id, visit, update).await?;
             return Ok(());
         }
         "worklog" => {

@@ -341,6 +341,24 @@ both_engines! {
         let id = to.unwrap().trim_start_matches("/ui/requests/").parse::<i64>().unwrap();
         let (_, r) = t.get(&t.admin_token, &format!("/api/v1/requests/{id}")).await;
         assert_eq!((r["level"].as_i64(), r["channel"].as_str(), r["system_id"].as_i64()), (Some(4), Some("phone"), Some(sys)));
+        // On site: request a visit, then record departure, arrival and leaving with the work done.
+        let page = format!("/ui/requests/{id}");
+        desk.get(&page).await;
+        let (s, _, _) = desk.post(&page, &[("action", "visit")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        for step in ["departed", "arrived", "left"] {
+            let (_, body, _) = desk.get(&page).await;
+            let form_part = body.split("name=\"visit_id\" value=\"").nth(1).expect("a visit form");
+            let visit = form_part.split('"').next().unwrap().to_owned();
+            let version = form_part.split("name=\"visit_version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+            assert!(body.contains(&format!("id=\"visit-{visit}-{step}\"")), "{step}: {body}");
+            let (s, _, _) = desk.post(&page, &[("action", "visit_progress"), ("visit_id", &visit), ("visit_version", &version), ("step", step), ("work_done", "更换了交换机电源")]).await;
+            assert_eq!(s, StatusCode::SEE_OTHER, "{step}");
+        }
+        let (_, tl) = t.get(&t.admin_token, &format!("/api/v1/requests/{id}/timeline")).await;
+        let v = &tl["visits"][0];
+        assert!(v["arrived_at"].is_string() && v["left_at"].is_string(), "{v}");
+        assert_eq!(v["work_done"], "更换了交换机电源");
         // Customers have no intake lookup.
         let mut cust = Page::login(&t, "ui.cust2").await;
         let (s, _, _) = cust.get("/ui/new/lookup?q=13800").await;
