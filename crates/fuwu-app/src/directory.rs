@@ -984,3 +984,78 @@ fn invalid_from_config(e: AppError) -> AppError {
         other => other,
     }
 }
+
+/// One caller the phone intake found: a contact (when the search matched a
+/// person) with their organization, its contracts and its covered systems.
+#[derive(Debug, Clone)]
+pub struct CallerMatch {
+    pub organization: Organization,
+    pub contact: Option<Contact>,
+    pub contracts: Vec<Contract>,
+    pub systems: Vec<System>,
+}
+
+impl App {
+    /// Phone intake: who is calling? `needle` is part of a phone number, a
+    /// contact's name or an organization's name; staff who take requests only.
+    pub async fn intake_lookup(
+        &self,
+        actor: &Actor,
+        needle: &str,
+    ) -> Result<Vec<CallerMatch>, AppError> {
+        actor.require(Capability::EditRequests)?;
+        let needle = needle.trim().to_owned();
+        if needle.chars().count() < 2 {
+            return Ok(Vec::new());
+        }
+        let reach = actor.org_reach(None)?;
+        let internal = actor.sees_internal();
+        self.db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    let contacts = store::search_contacts(&mut c, &needle, 8, reach).await?;
+                    let orgs =
+                        store::list_organizations(&mut c, 0, 5, Some(&needle), reach).await?;
+                    let mut found: Vec<(i64, Option<Contact>)> = contacts
+                        .into_iter()
+                        .map(|k| (k.organization_id, Some(k)))
+                        .collect();
+                    for o in &orgs {
+                        if !found.iter().any(|(id, _)| *id == o.id) {
+                            found.push((o.id, None));
+                        }
+                    }
+                    let mut out = Vec::with_capacity(found.len());
+                    for (org_id, mut contact) in found.into_iter().take(10) {
+                        let mut organization = match store::get_organization(&mut c, org_id).await {
+                            Ok(o) => o,
+                            Err(StoreError::NotFound) => continue,
+                            Err(e) => return Err(e),
+                        };
+                        let one = OrgReach {
+                            organization_id: Some(org_id),
+                            leader_id: reach.leader_id,
+                        };
+                        let mut contracts = store::list_contracts(&mut c, 0, 20, one).await?;
+                        let systems = store::list_systems(&mut c, 0, 50, one).await?;
+                        if !internal {
+                            organization.notes.clear();
+                            contracts.iter_mut().for_each(|k| k.notes.clear());
+                            if let Some(k) = contact.as_mut() {
+                                k.notes.clear();
+                            }
+                        }
+                        out.push(CallerMatch {
+                            organization,
+                            contact,
+                            contracts,
+                            systems,
+                        });
+                    }
+                    Ok::<_, StoreError>(out)
+                })
+            })
+            .await
+            .map_err(AppError::from)
+    }
+}

@@ -103,6 +103,10 @@ pub struct RequestDetail {
     /// Lifecycle actions this actor could take now.
     #[schema(value_type = Vec<String>)]
     pub available_actions: Vec<String>,
+    /// Whether this actor may work the request (reply, notes, work log, visits):
+    /// the web UI offers those forms only then.
+    #[serde(skip)]
+    pub may_work: bool,
 }
 
 fn nonempty(field: &'static str, raw: &str) -> Result<NonEmpty, AppError> {
@@ -508,7 +512,8 @@ impl App {
                         Vec::new()
                     };
                     let visits = store::list_visits(&mut c, id).await?;
-                    let available_actions = if actor.may_work(&mut c, &request).await? {
+                    let may_work = actor.may_work(&mut c, &request).await?;
+                    let available_actions = if may_work {
                         lifecycle::available_actions(&snapshot_of(&request)?, actor.role)
                             .into_iter()
                             .map(|a| a.as_str().to_owned())
@@ -524,6 +529,7 @@ impl App {
                         work_logs,
                         visits,
                         available_actions,
+                        may_work,
                     })
                 })
             })

@@ -302,6 +302,23 @@ pub async fn list_contacts(
         .bind(after_id).bind(reach.organization_id).bind(phone).bind(limit).bind(reach.leader_id)).await
 }
 
+/// Contacts whose name or phone contains `needle` (phone intake: the caller
+/// types part of a name or a number), within the reach.
+pub async fn search_contacts(
+    c: &mut Conn<'_>,
+    needle: &str,
+    limit: i64,
+    reach: OrgReach,
+) -> Result<Vec<Contact>, StoreError> {
+    let pattern = format!("%{}%", needle.replace('%', "\\%").replace('_', "\\_"));
+    c.fetch_all(query(
+        "select * from contacts where (name like $1 escape '\\' or phone like $1 escape '\\')
+         and ($2 is null or organization_id = $2)
+         and ($4 is null or organization_id in (select organization_id from contracts where project_leader_id = $4))
+         order by id limit $3")
+        .bind(&pattern).bind(reach.organization_id).bind(limit).bind(reach.leader_id)).await
+}
+
 // ---------------------------------------------------------------- teams
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -8,6 +8,7 @@ mod extract;
 mod requests;
 mod sessions;
 mod tokens;
+pub mod ui;
 
 use axum::Json;
 use axum::Router;
@@ -99,6 +100,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi_json))
         .merge(api_router)
+        .merge(ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -124,8 +124,10 @@ site (its `Origin` is not this host) gets 403 `cross_site_request`; too many fai
     responses((status = 200, body = LoginAnswer), (status = 303, description = "form login: to `next`"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    same_origin(req.headers())?;
     let form = is_form(req.headers());
+    let headers = req.headers().clone();
+    // Another site's form is no user of ours: the plain API answer.
+    same_origin(req.headers())?;
     let addr = client_addr(req.extensions());
     let agent = req
         .headers()
@@ -134,14 +136,23 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Response, ApiE
         .unwrap_or("")
         .to_owned();
     let body: LoginBody = if form {
-        axum::Form::<LoginBody>::from_request(req, &s)
-            .await
-            .map_err(|e| ApiError::new("validation_failed", e.body_text()))?
-            .0
+        match axum::Form::<LoginBody>::from_request(req, &s).await {
+            Ok(b) => b.0,
+            Err(e) => {
+                let e = ApiError::new("validation_failed", e.body_text());
+                return Ok(crate::ui::login_refused(
+                    &headers,
+                    String::new(),
+                    "/ui".into(),
+                    e,
+                ));
+            }
+        }
     } else {
         ApiJson::<LoginBody>::from_request(req, &s).await?.0
     };
-    let done = s
+    let typed = body.login.clone();
+    let attempt = s
         .app
         .login(LoginAttempt {
             login: body.login,
@@ -149,7 +160,16 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Response, ApiE
             client_addr: addr,
             user_agent: agent,
         })
-        .await?;
+        .await;
+    let done = match attempt {
+        Ok(d) => d,
+        // A form login: the login page again, the error beside the form, the name kept.
+        Err(e) if form => {
+            let next = local_path(body.next.as_deref()).to_owned();
+            return Ok(crate::ui::login_refused(&headers, typed, next, e.into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let max_age = s.app.settings.session_max_age_ms / 1000;
     let cookie = session_cookie(&s, &done.session_id, max_age);
     let mut r = if form {

@@ -540,6 +540,15 @@ fn print_demo(s: &demo::DemoSummary) {
     println!("admin user: {}", s.admin_username);
     println!("admin API token: {}", s.admin_token);
     println!(
+        "web UI: http://127.0.0.1:8080/ — password {} for: {}",
+        demo::WEB_PASSWORD,
+        s.web_logins
+            .iter()
+            .map(|(u, r)| format!("{u} ({r})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
         "try: curl -H 'Authorization: Bearer {}' http://127.0.0.1:8080/api/v1/requests",
         s.admin_token
     );

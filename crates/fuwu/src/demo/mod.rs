@@ -43,7 +43,12 @@ pub struct DemoSummary {
     pub requests: usize,
     pub admin_username: String,
     pub admin_token: String,
+    /// One user of each role who can log in to the web UI with [`WEB_PASSWORD`].
+    pub web_logins: Vec<(String, String)>,
 }
+
+/// The password of the demo's web UI users (see [`DemoSummary::web_logins`]).
+pub const WEB_PASSWORD: &str = "fuwu-demo-2026";
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
@@ -183,6 +188,7 @@ pub async fn load(
         is_loaded(db).await?,
         "the demo admin is missing after loading"
     );
+    let web_logins = web_logins(&app).await?;
     db.analyze().await?;
     let mut counts: Vec<_> = by_status.into_iter().collect();
     counts.sort();
@@ -199,7 +205,29 @@ pub async fn load(
         requests: all.len(),
         admin_username: ADMIN.to_owned(),
         admin_token: dir.admin_token.clone(),
+        web_logins,
     })
+}
+
+/// Give the admin and the first user of every other role the demo web
+/// password, so the web UI can be tried at once (a handful of hashes: the
+/// others keep no password).
+async fn web_logins(app: &App) -> anyhow::Result<Vec<(String, String)>> {
+    let operator = fuwu_app::Actor::operator();
+    let users = app
+        .list_users(&operator, None, Some(200), None, None, None)
+        .await
+        .context("listing demo users")?;
+    let mut out = Vec::new();
+    for role in Role::ALL.iter().filter(|r| **r != Role::System) {
+        if let Some(u) = users.items.iter().find(|u| u.role == role.as_str()) {
+            app.set_password_bootstrap(u.id, WEB_PASSWORD.to_owned())
+                .await
+                .with_context(|| format!("setting the demo password of {}", u.username))?;
+            out.push((u.username.clone(), role.as_str().to_owned()));
+        }
+    }
+    Ok(out)
 }
 
 async fn all_requests(db: &Db) -> anyhow::Result<Vec<Request>> {

@@ -209,6 +209,56 @@ impl TestApp {
         )
     }
 
+    /// POST an HTML form (the object's fields, as text) as the holder of `token`;
+    /// redirects are not followed.
+    pub async fn call_form(
+        &self,
+        token: &str,
+        path: &str,
+        fields: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let body = fields
+            .as_ref()
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| {
+                        let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                        let enc: String = v
+                            .bytes()
+                            .map(|b| match b {
+                                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {
+                                    (b as char).to_string()
+                                }
+                                _ => format!("%{b:02X}"),
+                            })
+                            .collect();
+                        format!("{k}={enc}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("&")
+            })
+            .unwrap_or_default();
+        // A page answers a done form with 303 to the next page: judge the POST itself.
+        let resp = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("http");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
         self.call(token, Method::GET, path, None).await
     }

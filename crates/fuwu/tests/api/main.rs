@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod browser;
 mod cli;
 mod directory;
 mod matrix;
@@ -11,3 +12,4 @@ mod requests;
 mod schema;
 mod sessions;
 mod tokens;
+mod ui;

@@ -101,12 +101,42 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("GET",    "/api/v1/users",                             ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
     ("POST",   "/api/v1/users",                             ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("GET",    "/api/v1/users/{id}",                        ["AD", "AD", "AA", "AA", "AD", "AA", "AA"]),
+    // The web UI (own = organization A's request, other = B's, as for the API above).
+    ("GET",    "/",                                         ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/ui",                                       ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/ui/login",                                 ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/ui/lang/{tag}",                            ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/ui/assets/{file}",                         ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/ui/queue",                                 ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/ui/requests/{id}",                         ["AH", "AH", "AA", "AA", "AH", "AH", "AA"]),
+    // The page's forms: probed with "acknowledge" at a stale version.
+    ("POST",   "/ui/requests/{id}",                         ["DH", "DH", "AA", "AD", "DH", "AH", "AA"]),
+    ("GET",    "/ui/new",                                   ["AA", "AA", "AA", "AA", "DD", "AA", "AA"]),
+    ("POST",   "/ui/new",                                   ["AD", "AD", "AA", "AA", "DD", "AH", "AA"]),
+    ("GET",    "/ui/new/lookup",                            ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
     ("PATCH",  "/api/v1/users/{id}",                        ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("GET",    "/api/v1/sla-policies",                      ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
 ];
 
 /// Routes the OpenAPI document does not describe (it describes itself nowhere).
-const UNDOCUMENTED: &[(&str, &str)] = &[("GET", "/healthz"), ("GET", "/api/v1/openapi.json")];
+/// The web UI's pages are here too: the same use cases decide, so a page must
+/// answer each role as the API does (pages answer HTML: a 404 page is "hidden",
+/// a 409 page "allowed").
+const UNDOCUMENTED: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/"),
+    ("GET", "/ui"),
+    ("GET", "/ui/login"),
+    ("GET", "/ui/lang/{tag}"),
+    ("GET", "/ui/assets/{file}"),
+    ("GET", "/ui/queue"),
+    ("GET", "/ui/requests/{id}"),
+    ("POST", "/ui/requests/{id}"),
+    ("GET", "/ui/new"),
+    ("POST", "/ui/new"),
+    ("GET", "/ui/new/lookup"),
+];
 
 /// Markers planted in the fixture: what a role must never read.
 const OTHER_TENANT: &str = "OTHER-TENANT";
@@ -378,7 +408,8 @@ fn probe(
     } else {
         fx.other_user_spare_token
     };
-    let object = match route.split('/').nth(3).unwrap_or("") {
+    let part = if route.starts_with("/ui/") { 2 } else { 3 };
+    let object = match route.split('/').nth(part).unwrap_or("") {
         "requests" => side.request,
         "organizations" => side.org,
         "contacts" => side.contact,
@@ -392,7 +423,12 @@ fn probe(
     let path = route
         .replace("{id}", &object.to_string())
         .replace("{attachment_id}", &side.attachment.to_string())
-        .replace("{visit_id}", &side.visit.to_string());
+        .replace("{visit_id}", &side.visit.to_string())
+        .replace("{tag}", "en")
+        .replace(
+            "{file}",
+            fuwu_web::ui::assets::url("app.css").trim_start_matches("/ui/assets/"),
+        );
     let org = side.org;
     let stale = |extra: Value| {
         let mut v = json!({"version": STALE});
@@ -462,6 +498,12 @@ fn probe(
             json!({"username": uniq, "display_name": uniq, "role": "customer_user", "organization_id": org}),
         ),
         ("PATCH", "/api/v1/users/{id}") => stale(json!({"display_name": "x"})),
+        ("POST", "/ui/requests/{id}") => {
+            Some(json!({"action": "acknowledge", "version": STALE.to_string()}))
+        }
+        ("POST", "/ui/new") => Some(
+            json!({"category": "consultation", "impact": "none", "urgency": "low", "title": uniq, "organization_id": org.to_string()}),
+        ),
         (m, r) => panic!("no probe for {m} {r}: add one beside its row in MATRIX"),
     };
     // Collections: own = unfiltered (the reach alone must keep the other side out),
@@ -532,10 +574,17 @@ both_engines! {
                     let want = outcome(letter);
                     let (path, body) = probe(method, route, caller, &fx, own, calls);
                     let m = Method::from_bytes(method.as_bytes()).unwrap();
-                    let (status, answer) = t.call(&caller.token, m, &path, body).await;
+                    let page = route.starts_with("/ui") && *method == "POST";
+                    let (status, answer) = match page {
+                        true => t.call_form(&caller.token, &path, body).await,
+                        false => t.call(&caller.token, m, &path, body).await,
+                    };
                     let code = TestApp::code(&answer).to_owned();
+                    let html = *route == "/" || route.starts_with("/ui");
                     let got = match status.as_u16() {
                         200..=299 => Some(Outcome::Allow),
+                        303 | 409 if html => Some(Outcome::Allow),
+                        404 if html => Some(Outcome::Hidden),
                         409 if ["version_conflict", "invalid_transition", "conflict"].contains(&code.as_str()) => Some(Outcome::Allow),
                         403 => Some(Outcome::Deny),
                         404 if code == "not_found" => Some(Outcome::Hidden),

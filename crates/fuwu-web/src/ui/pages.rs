@@ -1,0 +1,1114 @@
+//! The pages: queues, the request page with its actions, new requests (the
+//! phone intake for staff, the portal form for customers).
+
+use super::{Ctx, PageError, see_other, viewer};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Authn;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, RawForm, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use fuwu_app::access::Capability;
+use fuwu_app::requests::{ActionExtras, ListQuery, NewRequest};
+use fuwu_app::{Actor, AppError};
+use fuwu_core::lifecycle::{Action, Feedback, Rating};
+use fuwu_core::{
+    Category, Channel, CloseBasis, FaultLevel, Impact, NonEmpty, ResponseMode, Stage, Status, Tier,
+    Urgency, Visibility, WaitingFor,
+};
+use fuwu_store::requests::{Request, RequestFilter, SortKey};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+type PageResult = Result<Response, PageError>;
+
+fn fail(c: Ctx) -> impl FnOnce(AppError) -> PageError {
+    move |e| PageError::Api(e.into(), Box::new(c))
+}
+
+// ---------------------------------------------------------------- queues
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    view: Option<String>,
+    status: Option<String>,
+    level: Option<String>,
+    org: Option<String>,
+    sort: Option<String>,
+    cursor: Option<String>,
+}
+
+pub struct Row {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+    pub level: i64,
+    pub organization: String,
+    pub tier: String,
+    pub updated_at: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "queue.html")]
+pub struct QueuePage {
+    c: Ctx,
+    views: Vec<(&'static str, &'static str)>,
+    view: String,
+    status: String,
+    level: String,
+    org: String,
+    sort: String,
+    statuses: Vec<&'static str>,
+    orgs: Vec<(i64, String)>,
+    sorts: Vec<(&'static str, &'static str)>,
+    rows: Vec<Row>,
+    next: Option<String>,
+}
+
+const VIEWS: &[(&str, &str)] = &[
+    ("all", "queue.all"),
+    ("mine", "queue.mine"),
+    ("team", "queue.team"),
+    ("unassigned", "queue.unassigned"),
+    ("waiting", "queue.waiting"),
+    ("severe", "queue.severe"),
+];
+
+const SORTS: &[(&str, &str)] = &[
+    ("newest", "sort.newest"),
+    ("oldest", "sort.oldest"),
+    ("updated", "sort.updated"),
+    ("level_desc", "sort.level_desc"),
+    ("level_asc", "sort.level_asc"),
+];
+
+fn open_statuses() -> Vec<String> {
+    Status::ALL
+        .iter()
+        .filter(|s| !s.is_terminal())
+        .map(|s| s.as_str().to_owned())
+        .collect()
+}
+
+/// A work queue (staff) or the organization's requests (customers), filtered and sorted.
+pub async fn queue(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<QueueQuery>,
+) -> PageResult {
+    let (a, c) = viewer(&s, auth, &headers, &uri).await?;
+    let me = c.user.clone().ok_or(PageError::Login {
+        next: c.here.clone(),
+    })?;
+    let view = match q.view.as_deref() {
+        Some(v) if me.staff && VIEWS.iter().any(|(k, _)| *k == v) => v.to_owned(),
+        _ => "all".to_owned(),
+    };
+    let mut filter = RequestFilter::default();
+    match view.as_str() {
+        "mine" => filter.assignee_id = Some(me.id),
+        // Without a team, "my team" is nobody's queue: show nothing rather than everything.
+        "team" => filter.team_id = Some(me.team_id.unwrap_or(-1)),
+        "unassigned" => filter.unassigned = true,
+        "waiting" => filter.statuses = vec![Status::Pending.as_str().to_owned()],
+        "severe" => filter.levels = vec![3, 4, 5],
+        _ => {}
+    }
+    let status = q
+        .status
+        .as_deref()
+        .and_then(|v| v.parse::<Status>().ok())
+        .map(|v| v.as_str().to_owned())
+        .unwrap_or_default();
+    if !status.is_empty() {
+        filter.statuses = vec![status.clone()];
+    } else if filter.statuses.is_empty() && me.staff {
+        filter.statuses = open_statuses();
+    }
+    let level = q
+        .level
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|v| FaultLevel::new(v).ok())
+        .map(|v| v.get() as i64);
+    if let Some(l) = level {
+        filter.levels = vec![l];
+    }
+    let org = q
+        .org
+        .as_deref()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v > 0);
+    if org.is_some() {
+        filter.organization_id = org;
+    }
+    let sort = q
+        .sort
+        .as_deref()
+        .filter(|v| SORTS.iter().any(|(k, _)| k == v))
+        .unwrap_or("newest")
+        .to_owned();
+    let (key, descending) = match sort.as_str() {
+        "oldest" => (SortKey::CreatedAt, false),
+        "updated" => (SortKey::UpdatedAt, true),
+        "level_desc" => (SortKey::Level, true),
+        "level_asc" => (SortKey::Level, false),
+        _ => (SortKey::CreatedAt, true),
+    };
+    let page = s
+        .app
+        .list_requests(
+            &a.actor,
+            ListQuery {
+                filter,
+                sort: key,
+                descending,
+                cursor: q.cursor.clone().filter(|v| !v.is_empty()),
+                limit: Some(50),
+            },
+        )
+        .await;
+    let page = match page {
+        Ok(p) => p,
+        // A cursor that is not ours: start again from the first page.
+        Err(AppError::Invalid {
+            field: "cursor", ..
+        }) => {
+            return Ok(see_other(uri.path()));
+        }
+        Err(e) => return Err(fail(c)(e)),
+    };
+    let orgs = org_names(&s, &a.actor).await;
+    let rows = page
+        .items
+        .into_iter()
+        .map(|r| Row {
+            organization: orgs
+                .iter()
+                .find(|(id, _)| *id == r.organization_id)
+                .map_or_else(|| format!("#{}", r.organization_id), |(_, n)| n.clone()),
+            id: r.id,
+            title: r.title,
+            status: r.status,
+            level: r.level,
+            tier: r.tier,
+            updated_at: r.updated_at,
+        })
+        .collect();
+    let here_params = |cursor: &str| {
+        let pairs = [
+            ("view", view.as_str()),
+            ("status", status.as_str()),
+            ("level", &level.map(|l| l.to_string()).unwrap_or_default()),
+            ("org", &org.map(|o| o.to_string()).unwrap_or_default()),
+            ("sort", sort.as_str()),
+            ("cursor", cursor),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", super::percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+        format!("/ui/queue?{pairs}")
+    };
+    let next = page.next_cursor.as_deref().map(here_params);
+    Ok(QueuePage {
+        views: if me.staff { VIEWS.to_vec() } else { Vec::new() },
+        c,
+        view,
+        status,
+        level: level.map(|l| l.to_string()).unwrap_or_default(),
+        org: org.map(|o| o.to_string()).unwrap_or_default(),
+        sort,
+        statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
+        orgs,
+        sorts: SORTS.to_vec(),
+        rows,
+        next,
+    }
+    .into_response())
+}
+
+/// The organizations the viewer may see, for names and the filter (empty when none).
+async fn org_names(s: &AppState, actor: &Actor) -> Vec<(i64, String)> {
+    s.app
+        .list_organizations(actor, None, Some(200), None)
+        .await
+        .map(|p| p.items.into_iter().map(|o| (o.id, o.name)).collect())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- the request page
+
+/// One entry of the time line.
+pub struct Item {
+    pub at: i64,
+    /// reply, internal, event, visit, worklog (a CSS class).
+    pub kind: &'static str,
+    pub label: String,
+    pub who: String,
+    pub body: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "request.html")]
+pub struct RequestPage {
+    c: Ctx,
+    r: Request,
+    organization: String,
+    contact: String,
+    system: String,
+    assignee: String,
+    team: String,
+    items: Vec<Item>,
+    actions: Vec<String>,
+    can_reply: bool,
+    can_note: bool,
+    can_visit: bool,
+    can_worklog: bool,
+    teams: Vec<(i64, String)>,
+    staff: Vec<(i64, String)>,
+    visits: Vec<VisitRow>,
+    form: Form,
+}
+
+/// An on-site visit as the request page shows it (with the next step to record).
+pub struct VisitRow {
+    pub id: i64,
+    pub version: i64,
+    pub engineer: String,
+    pub requested_at: i64,
+    pub departed_at: Option<i64>,
+    pub arrived_at: Option<i64>,
+    pub left_at: Option<i64>,
+    pub work_done: String,
+    /// `departed`, `arrived`, `left`, or empty when the visit is over.
+    pub next: &'static str,
+}
+
+/// What a rejected form keeps: the typed values, the errors by field, which form.
+#[derive(Debug, Default)]
+pub struct Form {
+    pub values: HashMap<String, String>,
+    pub errors: HashMap<String, String>,
+    pub alert: Option<&'static str>,
+    pub open: String,
+}
+
+impl Form {
+    pub fn v(&self, field: &str) -> &str {
+        self.values.get(field).map_or("", String::as_str)
+    }
+    pub fn is(&self, field: &str, value: &str) -> bool {
+        self.v(field) == value
+    }
+    pub fn err(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+    pub fn opened(&self, action: &str) -> bool {
+        self.open == action
+    }
+}
+
+pub async fn request_page(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (a, c) = viewer(&s, auth, &headers, &uri).await?;
+    let Some(id) = page_id(&id) else {
+        return Err(not_found(c));
+    };
+    render_request(&s, &a.actor, c, id, Form::default(), StatusCode::OK).await
+}
+
+/// The id in a page path; anything else is the same 404 as a missing request.
+fn page_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|v| *v > 0)
+}
+
+fn not_found(c: Ctx) -> PageError {
+    PageError::Api(ApiError::new("not_found", "no such request"), Box::new(c))
+}
+
+async fn render_request(
+    s: &AppState,
+    actor: &Actor,
+    c: Ctx,
+    id: i64,
+    form: Form,
+    status: StatusCode,
+) -> PageResult {
+    let d = match s.app.request_detail(actor, id).await {
+        Ok(d) => d,
+        Err(e) => return Err(fail(c)(e)),
+    };
+    let r = d.request;
+    let me = c.user.as_ref().map_or(0, |u| u.id);
+    let reads_staff = actor.has(Capability::ReadStaffDirectory);
+    let users: Vec<(i64, String, String)> = if reads_staff {
+        s.app
+            .list_users(actor, None, Some(200), None, None, None)
+            .await
+            .map(|p| {
+                p.items
+                    .into_iter()
+                    .map(|u| (u.id, u.display_name, u.role))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let name_of = |uid: i64| -> String {
+        if uid == me {
+            return c.user.as_ref().map_or_else(String::new, |u| u.name.clone());
+        }
+        users
+            .iter()
+            .find(|(i, _, _)| *i == uid)
+            .map_or_else(|| c.t("who.desk").to_owned(), |(_, n, _)| n.clone())
+    };
+    let mut items = Vec::new();
+    for m in &d.messages {
+        let internal = m.visibility == Visibility::Internal.as_str();
+        items.push(Item {
+            at: m.created_at,
+            kind: if internal { "internal" } else { "reply" },
+            label: c
+                .t(if internal { "tl.note" } else { "tl.reply" })
+                .to_owned(),
+            who: name_of(m.author_id),
+            body: m.body.clone(),
+        });
+    }
+    // A stored value as a reader wants it: names for vocabularies and ids, local times.
+    let value_text = |field: &str, v: Option<&str>| -> String {
+        let Some(v) = v else {
+            return "—".to_owned();
+        };
+        match field {
+            "status" => c.tv("status", v),
+            "tier" | "to" | "from" => c.tv("tier", v),
+            "stage" => c.tv("stage", v),
+            "waiting_for" => c.tv("waiting", v),
+            "response_mode" | "mode" => c.tv("mode", v),
+            "close_basis" | "basis" => c.tv("basis", v),
+            "category" => c.tv("category", v),
+            "impact" => c.tv("impact", v),
+            "urgency" => c.tv("urgency", v),
+            "level" => c.tv("level", v),
+            "feedback_solved" | "solved" => match v {
+                "true" => c.t("f.solved").to_owned(),
+                "false" => c.t("f.not_solved").to_owned(),
+                other => other.to_owned(),
+            },
+            "assignee_id" => v.parse::<i64>().map_or_else(|_| v.to_owned(), name_of),
+            f if f.ends_with("_at") => v
+                .parse::<jiff::Timestamp>()
+                .map_or_else(|_| v.to_owned(), |t| c.time(&t.as_millisecond())),
+            _ => v.to_owned(),
+        }
+    };
+    let details_text = |raw: &str| -> String {
+        match serde_json::from_str::<serde_json::Value>(raw) {
+            Ok(serde_json::Value::Object(m)) => m
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    format!("{}: {}", c.tv("field", k), value_text(k, Some(&text)))
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => raw.to_owned(),
+        }
+    };
+    for e in &d.history {
+        let change = e.field.as_deref().map(|f| {
+            format!(
+                "{}: {} → {}",
+                c.tv("field", f),
+                value_text(f, e.before.as_deref()),
+                value_text(f, e.after.as_deref())
+            )
+        });
+        let label = match change {
+            Some(ch) => format!("{} · {ch}", c.tv("event", &e.kind)),
+            None => c.tv("event", &e.kind),
+        };
+        items.push(Item {
+            at: e.at,
+            kind: "event",
+            label: format!("{} · {}", c.t("tl.event"), label),
+            who: name_of(e.actor_id),
+            // The lifecycle's own data (plan, reason, mode); a new request's
+            // snapshot is its details already shown beside.
+            body: match (e.kind.as_str(), e.details.as_deref()) {
+                ("created", _) | (_, None) => String::new(),
+                (_, Some(raw)) => details_text(raw),
+            },
+        });
+    }
+    for v in &d.visits {
+        let mut body = Vec::new();
+        for (key, at) in [
+            ("tl.departed", v.departed_at),
+            ("tl.arrived", v.arrived_at),
+            ("tl.left", v.left_at),
+        ] {
+            if let Some(at) = at {
+                body.push(format!("{} {}", c.t(key), c.time(&at)));
+            }
+        }
+        if let Some(w) = &v.work_done {
+            body.push(w.clone());
+        }
+        items.push(Item {
+            at: v.requested_at,
+            kind: "visit",
+            label: format!("{} · {}", c.t("tl.visit"), c.t("tl.requested")),
+            who: v.engineer_id.map(name_of).unwrap_or_default(),
+            body: body.join("\n"),
+        });
+    }
+    for w in &d.work_logs {
+        items.push(Item {
+            at: w.worked_at,
+            kind: "worklog",
+            label: format!(
+                "{} · {} {}",
+                c.t("tl.worklog"),
+                w.minutes,
+                c.t("tl.minutes")
+            ),
+            who: name_of(w.user_id),
+            body: w.note.clone(),
+        });
+    }
+    items.sort_by_key(|i| i.at);
+    let terminal = r.status.parse::<Status>().is_ok_and(|s| s.is_terminal());
+    let organization = s
+        .app
+        .get_organization(actor, r.organization_id)
+        .await
+        .map(|o| o.name)
+        .unwrap_or_else(|_| format!("#{}", r.organization_id));
+    let contact = match r.requester_contact_id {
+        Some(k) => s
+            .app
+            .get_contact(actor, k)
+            .await
+            .map(|k| k.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let system = match r.system_id {
+        Some(k) => s
+            .app
+            .get_system(actor, k)
+            .await
+            .map(|k| k.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let teams: Vec<(i64, String)> = if reads_staff {
+        s.app
+            .list_teams(actor, None, Some(200))
+            .await
+            .map(|p| p.items.into_iter().map(|t| (t.id, t.name)).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let assignee = r.assignee_id.map(name_of).unwrap_or_default();
+    let team = r
+        .team_id
+        .and_then(|t| teams.iter().find(|(i, _)| *i == t).map(|(_, n)| n.clone()))
+        .unwrap_or_default();
+    let staff = users
+        .iter()
+        .filter(|(_, _, role)| {
+            matches!(
+                role.as_str(),
+                "agent" | "engineer" | "third_party" | "project_leader"
+            )
+        })
+        .map(|(i, n, _)| (*i, n.clone()))
+        .collect();
+    let visits = d
+        .visits
+        .iter()
+        .map(|v| VisitRow {
+            id: v.id,
+            version: v.version,
+            engineer: v.engineer_id.map(name_of).unwrap_or_default(),
+            requested_at: v.requested_at,
+            departed_at: v.departed_at,
+            arrived_at: v.arrived_at,
+            left_at: v.left_at,
+            work_done: v.work_done.clone().unwrap_or_default(),
+            next: match (v.departed_at, v.arrived_at, v.left_at) {
+                (None, None, None) => "departed",
+                (_, None, None) => "arrived",
+                (_, Some(_), None) => "left",
+                _ => "",
+            },
+        })
+        .collect();
+    let may_work = d.may_work && !terminal;
+    Ok((
+        status,
+        RequestPage {
+            can_reply: may_work,
+            can_note: may_work && actor.has(Capability::SeeInternal),
+            can_visit: may_work && actor.has(Capability::RecordVisits),
+            can_worklog: d.may_work && actor.has(Capability::LogWork),
+            c,
+            r,
+            organization,
+            contact,
+            system,
+            assignee,
+            team,
+            items,
+            actions: d.available_actions,
+            teams,
+            staff,
+            visits,
+            form,
+        },
+    )
+        .into_response())
+}
+
+/// Every form of the request page posts here, naming its `action`: the
+/// lifecycle actions, `message` (reply or note), `visit`, `worklog`.
+/// Success: back to the page (303). Refused: the page again with the
+/// errors beside the fields and everything typed kept.
+pub async fn request_post(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: Result<RawForm, axum::extract::rejection::RawFormRejection>,
+) -> PageResult {
+    let (a, c) = viewer(&s, auth, &headers, &uri).await?;
+    let Some(id) = page_id(&id) else {
+        return Err(not_found(c));
+    };
+    let Ok(RawForm(bytes)) = body else {
+        return Err(PageError::Api(
+            ApiError::new("bad_request", "send the page's form"),
+            Box::new(c),
+        ));
+    };
+    let values: HashMap<String, String> =
+        match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) {
+            Ok(v) => v.into_iter().filter(|(k, _)| k != "csrf_token").collect(),
+            Err(_) => {
+                return Err(PageError::Api(
+                    ApiError::new("bad_request", "an unreadable form"),
+                    Box::new(c),
+                ));
+            }
+        };
+    let mut form = Form {
+        open: values.get("action").cloned().unwrap_or_default(),
+        values,
+        ..Form::default()
+    };
+    let outcome = perform(&s, &a.actor, id, &mut form).await;
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/ui/requests/{id}"))),
+        Err(Refusal::Fields) => {
+            render_request(&s, &a.actor, c, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(Refusal::App(e)) => match e {
+            AppError::Invalid { field, message } => {
+                form.errors.insert(field.to_owned(), message);
+                render_request(&s, &a.actor, c, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            AppError::StaleVersion { .. } => {
+                form.alert = Some("f.version");
+                render_request(&s, &a.actor, c, id, form, StatusCode::CONFLICT).await
+            }
+            AppError::Lifecycle(fuwu_core::lifecycle::LifecycleError::RoleNotAllowed {
+                ..
+            })
+            | AppError::Forbidden(_)
+            | AppError::NotFound { .. }
+            | AppError::Unauthenticated => Err(fail(c)(e)),
+            AppError::Lifecycle(_) | AppError::Conflict(_) => {
+                form.alert = Some("err.conflict");
+                render_request(&s, &a.actor, c, id, form, StatusCode::CONFLICT).await
+            }
+            other => Err(fail(c)(other)),
+        },
+    }
+}
+
+enum Refusal {
+    /// Errors were put in the form.
+    Fields,
+    App(AppError),
+}
+
+impl From<AppError> for Refusal {
+    fn from(e: AppError) -> Self {
+        Refusal::App(e)
+    }
+}
+
+/// Read the posted form into a use case call; field errors go into `form`.
+async fn perform(s: &AppState, actor: &Actor, id: i64, form: &mut Form) -> Result<(), Refusal> {
+    let f = FormReader { form };
+    let version = match f.opt("version") {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => return Err(Refusal::App(AppError::invalid("version", "not a version"))),
+        },
+    };
+    let action = f.form.open.clone();
+    let mut extras = ActionExtras::default();
+    let mut f = f;
+    let act = match action.as_str() {
+        "message" => {
+            let visibility = f.pick::<Visibility>("visibility");
+            let body = f.text("body");
+            let (Some(visibility), Some(body)) = (visibility, body) else {
+                return Err(Refusal::Fields);
+            };
+            s.app
+                .add_message(actor, id, visibility, body.as_str())
+                .await?;
+            return Ok(());
+        }
+        "visit" => {
+            let engineer = f.opt_id("engineer_id");
+            if f.failed() {
+                return Err(Refusal::Fields);
+            }
+            s.app.request_visit(actor, id, engineer).await?;
+            return Ok(());
+        }
+        "visit_progress" => {
+            // One step of an on-site visit, recorded now: departed, arrived (stops
+            // the on-site clock), left; with what was done.
+            let visit = f.opt_id("visit_id");
+            let visit_version = f.number("visit_version", 0, i64::MAX);
+            let step = f.opt("step").unwrap_or_default();
+            let work_done = f.opt("work_done");
+            let (Some(visit), Some(visit_version)) = (visit, visit_version) else {
+                return Err(Refusal::Fields);
+            };
+            let now = s.app.now();
+            let mut update = fuwu_app::requests::VisitUpdate {
+                version: visit_version,
+                engineer_id: None,
+                departed_at: None,
+                arrived_at: None,
+                left_at: None,
+                work_done,
+            };
+            match step.as_str() {
+                "departed" => update.departed_at = Some(now),
+                "arrived" => update.arrived_at = Some(now),
+                "left" => update.left_at = Some(now),
+                _ => {}
+            }
+            s.app.update_visit(actor, id, visit, update).await?;
+            return Ok(());
+        }
+        "worklog" => {
+            let minutes = f.number("minutes", 1, 24 * 60);
+            let note = f.opt("note").unwrap_or_default();
+            let Some(minutes) = minutes else {
+                return Err(Refusal::Fields);
+            };
+            s.app
+                .add_work_log(actor, id, minutes, None, &note, None)
+                .await?;
+            return Ok(());
+        }
+        "acknowledge" => Some(Action::Acknowledge),
+        "resume" => Some(Action::Resume),
+        "dispatch" => {
+            let tier = f.pick::<Tier>("tier");
+            let assignee = f.opt_id("assignee_id");
+            let team = f.opt_id("team_id");
+            tier.map(|tier| Action::Dispatch {
+                tier,
+                assignee,
+                team,
+            })
+        }
+        "respond" => {
+            let mode = f.pick::<ResponseMode>("mode");
+            let plan = f.text("plan");
+            mode.zip(plan)
+                .map(|(mode, plan)| Action::Respond { mode, plan })
+        }
+        "set_stage" => f
+            .pick::<Stage>("stage")
+            .map(|stage| Action::SetStage { stage }),
+        "escalate" => {
+            let to = f.pick::<Tier>("to");
+            let reason = f.text("reason");
+            extras.team_id = f.opt_id("team_id");
+            extras.assignee_id = f.opt_id("assignee_id");
+            extras.third_party_ref = f.opt("third_party_ref");
+            to.zip(reason)
+                .map(|(to, reason)| Action::Escalate { to, reason })
+        }
+        "wait" => {
+            let waiting_for = f.pick::<WaitingFor>("waiting_for");
+            let reason = f.text("reason");
+            waiting_for
+                .zip(reason)
+                .map(|(waiting_for, reason)| Action::Wait {
+                    waiting_for,
+                    reason,
+                })
+        }
+        "resolve" => f
+            .text("resolution")
+            .map(|resolution| Action::Resolve { resolution }),
+        "feedback" => {
+            let solved = match f.opt("solved").as_deref() {
+                Some("yes") => Some(true),
+                Some("no") => Some(false),
+                _ => {
+                    f.required("solved");
+                    None
+                }
+            };
+            let rating = match f.opt("rating") {
+                None => None,
+                Some(v) => match v.parse::<i64>().ok().and_then(|n| Rating::new(n).ok()) {
+                    Some(r) => Some(r),
+                    None => {
+                        f.error("rating", "f.rating");
+                        None
+                    }
+                },
+            };
+            let comment = f.opt("comment");
+            solved.map(|solved| {
+                Action::Feedback(Feedback {
+                    solved,
+                    rating,
+                    comment,
+                })
+            })
+        }
+        "close" => f
+            .pick::<CloseBasis>("basis")
+            .map(|basis| Action::Close { basis }),
+        "cancel" => f.text("reason").map(|reason| Action::Cancel { reason }),
+        _ => {
+            return Err(Refusal::App(AppError::invalid(
+                "action",
+                "not an action of this page",
+            )));
+        }
+    };
+    match act {
+        Some(action) if !f.failed() => {
+            s.app.act(actor, id, version, action, extras).await?;
+            Ok(())
+        }
+        _ => Err(Refusal::Fields),
+    }
+}
+
+/// Reads fields of a posted form, noting an error beside each bad one.
+struct FormReader<'a> {
+    form: &'a mut Form,
+}
+
+impl FormReader<'_> {
+    fn opt(&self, field: &str) -> Option<String> {
+        self.form
+            .values
+            .get(field)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+    fn error(&mut self, field: &str, key: &'static str) {
+        self.form.errors.insert(field.to_owned(), key.to_owned());
+    }
+    fn required(&mut self, field: &str) {
+        self.error(field, "f.required");
+    }
+    fn failed(&self) -> bool {
+        !self.form.errors.is_empty()
+    }
+    fn text(&mut self, field: &str) -> Option<NonEmpty> {
+        match self.opt(field).and_then(|v| NonEmpty::parse(&v).ok()) {
+            Some(v) => Some(v),
+            None => {
+                self.required(field);
+                None
+            }
+        }
+    }
+    fn pick<T: std::str::FromStr>(&mut self, field: &str) -> Option<T> {
+        match self.opt(field).and_then(|v| v.parse::<T>().ok()) {
+            Some(v) => Some(v),
+            None => {
+                self.required(field);
+                None
+            }
+        }
+    }
+    fn opt_id(&mut self, field: &str) -> Option<i64> {
+        let v = self.opt(field)?;
+        match v.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                self.required(field);
+                None
+            }
+        }
+    }
+    fn number(&mut self, field: &str, min: i64, max: i64) -> Option<i64> {
+        match self.opt(field).and_then(|v| v.parse::<i64>().ok()) {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                self.required(field);
+                None
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- new requests
+
+#[derive(Template, WebTemplate)]
+#[template(path = "new.html")]
+pub struct NewPage {
+    c: Ctx,
+    staff: bool,
+    form: Form,
+    /// `impact/urgency` → level, for the live level (from the core's table).
+    levels_json: String,
+    impacts: Vec<(&'static str, u8)>,
+    urgencies: Vec<&'static str>,
+    categories: Vec<&'static str>,
+    systems: Vec<(i64, String)>,
+}
+
+fn levels_json() -> String {
+    let mut m = serde_json::Map::new();
+    for i in Impact::ALL {
+        for u in Urgency::ALL {
+            m.insert(format!("{i}/{u}"), FaultLevel::derive(*i, *u).get().into());
+        }
+    }
+    serde_json::Value::Object(m).to_string()
+}
+
+async fn new_page(s: &AppState, actor: &Actor, c: Ctx, form: Form, status: StatusCode) -> Response {
+    let staff = c.is_staff();
+    let org = form.v("organization_id").parse::<i64>().ok();
+    let systems = match (staff, org) {
+        (true, None) => Vec::new(),
+        (_, org) => s
+            .app
+            .list_systems(actor, None, Some(200), org)
+            .await
+            .map(|p| p.items.into_iter().map(|x| (x.id, x.name)).collect())
+            .unwrap_or_default(),
+    };
+    (
+        status,
+        NewPage {
+            c,
+            staff,
+            form,
+            levels_json: levels_json(),
+            impacts: Impact::ALL
+                .iter()
+                .map(|i| (i.as_str(), FaultLevel::derive(*i, Urgency::Medium).get()))
+                .collect(),
+            urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
+            categories: Category::ALL.iter().map(|v| v.as_str()).collect(),
+            systems,
+        },
+    )
+        .into_response()
+}
+
+/// Staff: the phone intake. Customers: the portal's form.
+pub async fn new_request(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> PageResult {
+    let (a, c) = viewer(&s, auth, &headers, &uri).await?;
+    if !a.actor.has(Capability::CreateRequests) {
+        return Err(fail(c)(AppError::Forbidden("create requests")));
+    }
+    let mut form = Form::default();
+    for (k, v) in [
+        ("category", "fault"),
+        ("impact", "minor"),
+        ("urgency", "medium"),
+    ] {
+        form.values.insert(k.into(), v.into());
+    }
+    Ok(new_page(&s, &a.actor, c, form, StatusCode::OK).await)
+}
+
+pub async fn create_request(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Result<RawForm, axum::extract::rejection::RawFormRejection>,
+) -> PageResult {
+    let (a, c) = viewer(&s, auth, &headers, &uri).await?;
+    let Ok(RawForm(bytes)) = body else {
+        return Err(PageError::Api(
+            ApiError::new("bad_request", "send the page's form"),
+            Box::new(c),
+        ));
+    };
+    let Ok(values) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) else {
+        return Err(PageError::Api(
+            ApiError::new("bad_request", "an unreadable form"),
+            Box::new(c),
+        ));
+    };
+    let mut form = Form {
+        values: values
+            .into_iter()
+            .filter(|(k, _)| k != "csrf_token")
+            .collect(),
+        ..Form::default()
+    };
+    let staff = c.is_staff();
+    let mut f = FormReader { form: &mut form };
+    let category = f.pick::<Category>("category");
+    let impact = f.pick::<Impact>("impact");
+    let urgency = f.pick::<Urgency>("urgency");
+    let title = f.text("title");
+    let description = f.opt("description").unwrap_or_default();
+    let organization_id = f.opt_id("organization_id");
+    if staff && organization_id.is_none() {
+        f.required("organization_id");
+    }
+    let requester_contact_id = f.opt_id("requester_contact_id");
+    let system_id = f.opt_id("system_id");
+    let (Some(category), Some(impact), Some(urgency), Some(title)) =
+        (category, impact, urgency, title)
+    else {
+        return Ok(new_page(&s, &a.actor, c, form, StatusCode::UNPROCESSABLE_ENTITY).await);
+    };
+    if f.failed() {
+        return Ok(new_page(&s, &a.actor, c, form, StatusCode::UNPROCESSABLE_ENTITY).await);
+    }
+    let input = NewRequest {
+        channel: if staff { Channel::Phone } else { Channel::Web },
+        category,
+        impact,
+        urgency,
+        level: None,
+        level_reason: None,
+        title: title.into_inner(),
+        description,
+        organization_id,
+        requester_contact_id,
+        system_id,
+    };
+    match s.app.create_request(&a.actor, input, None).await {
+        Ok((r, _)) => Ok(see_other(&format!("/ui/requests/{}", r.id))),
+        Err(AppError::Invalid { field, message }) => {
+            form.errors.insert(field.to_owned(), message);
+            Ok(new_page(&s, &a.actor, c, form, StatusCode::UNPROCESSABLE_ENTITY).await)
+        }
+        Err(e) => Err(fail(c)(e)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LookupQuery {
+    q: Option<String>,
+}
+
+pub struct Found {
+    pub organization_id: i64,
+    pub contact_id: String,
+    pub label: String,
+    pub contract: String,
+    pub systems_json: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "lookup.html")]
+pub struct LookupPart {
+    c: Ctx,
+    asked: bool,
+    found: Vec<Found>,
+}
+
+/// The phone intake's lookup (an htmx partial): callers matching a number or a name.
+pub async fn lookup(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<LookupQuery>,
+) -> PageResult {
+    let (a, c) = viewer(&s, auth, &headers, &uri).await?;
+    let needle = q.q.unwrap_or_default();
+    let matches = match s.app.intake_lookup(&a.actor, &needle).await {
+        Ok(m) => m,
+        Err(e) => return Err(fail(c)(e)),
+    };
+    let found = matches
+        .into_iter()
+        .map(|m| {
+            let mut label = m.organization.name.clone();
+            if let Some(k) = &m.contact {
+                label.push_str(" · ");
+                label.push_str(&k.name);
+                if let Some(p) = &k.phone {
+                    label.push_str(" · ");
+                    label.push_str(p);
+                }
+            }
+            let contract = m
+                .contracts
+                .iter()
+                .map(|k| format!("{} {}{}", k.code, k.name, if k.vip { " · VIP" } else { "" }))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let systems: Vec<(i64, &str)> =
+                m.systems.iter().map(|x| (x.id, x.name.as_str())).collect();
+            Found {
+                organization_id: m.organization.id,
+                contact_id: m.contact.map(|k| k.id.to_string()).unwrap_or_default(),
+                label,
+                contract,
+                systems_json: serde_json::to_string(&systems).unwrap_or_else(|_| "[]".into()),
+            }
+        })
+        .collect();
+    Ok(LookupPart {
+        c,
+        asked: needle.trim().chars().count() >= 2,
+        found,
+    }
+    .into_response())
+}
