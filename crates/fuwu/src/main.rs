@@ -287,6 +287,9 @@ async fn run(cli: Cli) -> Result<()> {
                 ..defaults
             };
             let app = App::new(db.clone(), Arc::new(SystemClock), settings);
+            // The SLA scanner: warnings, breaches and notices by their due
+            // time, including those that fell while the server was down.
+            let scanner = tokio::spawn(scan_loop(app.clone()));
             let addr = listener.local_addr()?;
             tracing::info!(%addr, storage = %st.describe(), "Fuwu is serving; API description at /api/v1/openapi.json");
             let service =
@@ -295,6 +298,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .context("server failed")?;
+            scanner.abort();
             db.close().await;
             Ok(())
         }
@@ -559,4 +563,17 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Every 15 seconds, handle what the SLA clocks have due (see `App::scan_clocks`).
+async fn scan_loop(app: App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+    loop {
+        tick.tick().await;
+        match app.scan_clocks().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(handled = n, "SLA scan"),
+            Err(e) => tracing::warn!(error = %e, "SLA scan failed"),
+        }
+    }
 }

@@ -119,11 +119,15 @@ pub enum ClockError {
     Calendar(#[from] CalendarError),
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Segment {
-    to: Option<Timestamp>,
-    level: FaultLevel,
-    category: Category,
+/// A stretch of history with one level and category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation {
+    /// 1 from the creation, +1 at each change of level or category.
+    pub number: u32,
+    pub from: Timestamp,
+    pub to: Option<Timestamp>,
+    pub level: FaultLevel,
+    pub category: Category,
 }
 
 /// A pause interval `[from, to)`; `to = None`: still paused.
@@ -143,12 +147,10 @@ pub fn compute<'c>(
         .copied()
         .filter(|f| f.at <= at)
         .collect();
-    let segments = segments(history, &facts);
     let mut out = Vec::new();
-    for (g, seg) in segments.iter().enumerate() {
+    for seg in &generations(history, at) {
         for target in policy.targets_for_request(seg.level, seg.category, history.channel) {
-            if let Some(clock) =
-                clock_for(target, g as u32 + 1, seg, history, &facts, calendar, at)?
+            if let Some(clock) = clock_for(target, seg.number, seg, history, &facts, calendar, at)?
             {
                 out.push(clock);
             }
@@ -157,8 +159,12 @@ pub fn compute<'c>(
     Ok(out)
 }
 
-fn segments(history: &History, facts: &[Dated]) -> Vec<Segment> {
-    let mut out = vec![Segment {
+/// The generations of `history` up to `at`.
+pub fn generations(history: &History, at: Timestamp) -> Vec<Generation> {
+    let facts = history.facts.iter().filter(|f| f.at <= at);
+    let mut out = vec![Generation {
+        number: 1,
+        from: history.created_at,
         to: None,
         level: history.level,
         category: history.category,
@@ -171,7 +177,9 @@ fn segments(history: &History, facts: &[Dated]) -> Vec<Segment> {
             _ => continue,
         };
         out.last_mut().expect("never empty").to = Some(f.at);
-        out.push(Segment {
+        out.push(Generation {
+            number: last.number + 1,
+            from: f.at,
             to: None,
             level,
             category,
@@ -281,7 +289,7 @@ fn paused_between(
 fn clock_for<'c>(
     target: &Target,
     generation: u32,
-    seg: &Segment,
+    seg: &Generation,
     history: &History,
     facts: &[Dated],
     calendar: &dyn Fn(&str) -> Option<&'c Calendar>,

@@ -10,4 +10,5 @@ mod matrix;
 mod requests;
 mod schema;
 mod sessions;
+mod sla;
 mod tokens;
