@@ -346,11 +346,12 @@ pub(crate) fn initial_rows(
 }
 
 /// Recompute and store a request's clocks, in the caller's transaction.
+/// Returns how many stored clocks changed (new, updated or retired).
 pub(crate) async fn refresh_clocks(
     c: &mut Conn<'_>,
     r: &Request,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<usize, AppError> {
     let (policy_id, policy) = policy_for(c, r.contract_id).await?;
     let events = store::list_events(c, r.id).await?;
     let history = history_of(r, &events)?;
@@ -378,16 +379,27 @@ pub(crate) async fn refresh_clocks(
             })
         })
         .collect();
+    let mut retired = 0;
     for o in &existing {
         let kept = o.target_key.starts_with(NOTICE)
             || policy.target(&o.target_key).is_some()
             || o.state == "superseded";
         if !kept {
             sla_store::retire_clock(c, o.id, now).await?;
+            retired += 1;
         }
     }
     sla_store::upsert_clocks(c, &changed).await?;
-    Ok(())
+    Ok(changed.len() + retired)
+}
+
+/// What `fuwu sla recompute` did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Recompute {
+    pub requests: usize,
+    /// Requests with at least one clock changed.
+    pub changed_requests: usize,
+    pub changed_clocks: usize,
 }
 
 // ---------------------------------------------------------------- API views
@@ -989,6 +1001,51 @@ impl App {
             }
             if !progressed {
                 return Ok(handled);
+            }
+        }
+    }
+
+    /// Rebuild every request's clocks from its history under the current
+    /// policies and calendars (after a correction), one request per
+    /// transaction; `progress(done, total)` after each.
+    pub async fn recompute_clocks(
+        &self,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<Recompute, AppError> {
+        let total = self
+            .db
+            .read(|mut c| Box::pin(async move { sla_store::request_count(&mut c).await }))
+            .await? as usize;
+        let mut out = Recompute::default();
+        let mut after = 0;
+        loop {
+            let ids = self
+                .db
+                .read(move |mut c| {
+                    Box::pin(async move { sla_store::request_ids(&mut c, after, 500).await })
+                })
+                .await?;
+            let Some(last) = ids.last() else {
+                return Ok(out);
+            };
+            after = *last;
+            for id in ids {
+                let now = self.now();
+                let n = self
+                    .db
+                    .write(move |mut c| {
+                        Box::pin(async move {
+                            let r = store::get_request(&mut c, id).await?;
+                            refresh_clocks(&mut c, &r, now).await
+                        })
+                    })
+                    .await?;
+                out.requests += 1;
+                if n > 0 {
+                    out.changed_requests += 1;
+                    out.changed_clocks += n;
+                }
+                progress(out.requests, total);
             }
         }
     }

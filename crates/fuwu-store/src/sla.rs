@@ -301,6 +301,27 @@ pub async fn claim_clock(
     Ok(n == 1)
 }
 
+/// Request ids after `after_id`, ascending (for a full recompute).
+pub async fn request_ids(
+    c: &mut Conn<'_>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = c
+        .fetch_all(
+            query("select id from requests where id > $1 order by id limit $2")
+                .bind(after_id)
+                .bind(limit),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+pub async fn request_count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
+    let (n,): (i64,) = c.fetch_one(query("select count(*) from requests")).await?;
+    Ok(n)
+}
+
 // ---------------------------------------------------------------- notifications
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

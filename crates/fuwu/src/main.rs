@@ -81,6 +81,21 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// SLA clocks.
+    Sla {
+        #[command(subcommand)]
+        command: SlaCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SlaCommand {
+    /// Rebuild every request's clocks from its history under the current
+    /// policies and calendars (after a correction) and report what changed.
+    Recompute {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -335,6 +350,35 @@ async fn run(cli: Cli) -> Result<()> {
             command: CalendarCommand::Show { name, year },
         } => calendar_cli::run_show(&name, year),
         Command::Token { command } => run_token(command, &file).await,
+        Command::Sla {
+            command: SlaCommand::Recompute { storage },
+        } => {
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            let db = open(&st).await?;
+            let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
+            let report = app
+                .recompute_clocks(|done, total| {
+                    let width = 30;
+                    let filled = (done * width)
+                        .checked_div(total)
+                        .unwrap_or(width)
+                        .min(width);
+                    eprint!(
+                        "\r[{}{}] {done}/{total}",
+                        "#".repeat(filled),
+                        " ".repeat(width - filled)
+                    );
+                })
+                .await
+                .context("recomputing the SLA clocks")?;
+            eprintln!();
+            println!(
+                "{} requests, {} with changed clocks, {} clocks changed",
+                report.requests, report.changed_requests, report.changed_clocks
+            );
+            db.close().await;
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Create {

@@ -276,6 +276,37 @@ both_engines! {
     }
 }
 
+both_engines! {
+    async fn recompute_matches_what_each_action_stored_and_applies_a_policy_correction(t: TestApp) {
+        let p = people(&t).await;
+        let rid = severe_fault(&t, &p).await;
+        t.clock.advance(20 * MIN);
+        t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/respond"), json!({"mode": "remote", "plan": "远程排查"})).await;
+        t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/wait"), json!({"waiting_for": "third_party", "reason": "等厂商"})).await;
+        // Replaying the history gives exactly what the actions stored.
+        let same = t.app.recompute_clocks(|_, _| {}).await.unwrap();
+        assert_eq!((same.requests, same.changed_requests, same.changed_clocks), (1, 0, 0));
+        // An administrator corrects the policy: level-3 restoration 3 hours.
+        let (_, policies) = t.get(&t.admin_token, "/api/v1/sla-policies").await;
+        let levels = &policies[0];
+        let mut def = levels["definition"].clone();
+        for target in def["targets"].as_array_mut().unwrap() {
+            if target["key"] == "restoration_l3" {
+                target["duration"] = json!("3h");
+            }
+        }
+        t.ok_patch(&format!("/api/v1/sla-policies/{}", id(levels)), json!({"version": levels["version"], "definition": def})).await;
+        let mut seen = Vec::new();
+        let fixed = t.app.recompute_clocks(|done, total| seen.push((done, total))).await.unwrap();
+        assert_eq!((fixed.changed_requests, fixed.changed_clocks), (1, 1));
+        assert_eq!(seen, [(1, 1)]);
+        let stored = t.app.db.read(move |mut c| Box::pin(async move { fuwu_store::sla::list_clocks(&mut c, rid).await })).await.unwrap();
+        let restoration = stored.iter().find(|c| c.target_key == "restoration_l3").unwrap();
+        assert_eq!(restoration.deadline, Some(T0 + 3 * HOUR), "waiting for a third party does not pause");
+        assert_eq!(restoration.duration, "3h");
+    }
+}
+
 trait WithVersion {
     async fn with_version(self, t: &TestApp, rid: i64) -> Value;
 }
