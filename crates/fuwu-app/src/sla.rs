@@ -671,7 +671,8 @@ impl App {
             .ok_or_else(|| AppError::invalid("version", "required"))?;
         let now = self.now();
         let who = actor.user_id;
-        self.db
+        let row = self
+            .db
             .write(move |mut c| {
                 Box::pin(async move {
                     let before = dir::get_sla_policy(&mut c, id)
@@ -694,11 +695,23 @@ impl App {
                     .await
                     .map_err(|e| AppError::from_store("SLA policy", e))?;
                     audit::updated(&mut c, who, "sla_policy", id, &before, &row, now).await?;
-                    Ok(row)
+                    Ok::<_, AppError>(row)
                 })
             })
             .await
-            .inspect(|_| self.policies.0.lock().expect("policy cache").clear())
+            .inspect(|_| self.policies.0.lock().expect("policy cache").clear())?;
+        // Running clocks follow the corrected policy at once.
+        let ids = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    let default = sla_store::get_policy_by_name(&mut c, DEFAULT_POLICY).await?;
+                    sla_store::open_requests_of_policy(&mut c, id, default.id).await
+                })
+            })
+            .await?;
+        self.refresh_requests(ids).await?;
+        Ok(row)
     }
 
     // ------------------------------------------------------------ calendars
@@ -1048,6 +1061,23 @@ impl App {
                 progress(out.requests, total);
             }
         }
+    }
+
+    /// Recompute the clocks of these requests now, one transaction each
+    /// (after their contract's policy or the policy itself changed).
+    pub(crate) async fn refresh_requests(&self, ids: Vec<i64>) -> Result<(), AppError> {
+        for id in ids {
+            let now = self.now();
+            self.db
+                .write(move |mut c| {
+                    Box::pin(async move {
+                        let r = store::get_request(&mut c, id).await?;
+                        refresh_clocks(&mut c, &r, now).await
+                    })
+                })
+                .await?;
+        }
+        Ok(())
     }
 
     /// The caller's inbox, newest first.

@@ -317,6 +317,33 @@ pub async fn request_ids(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// Open requests (not closed or cancelled) of a contract.
+pub async fn open_requests_of_contract(
+    c: &mut Conn<'_>,
+    contract_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = c
+        .fetch_all(query("select id from requests where contract_id = $1 and status not in ('closed','cancelled') order by id").bind(contract_id))
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Open requests running under a policy; `default_id` is the policy of
+/// requests whose contract names none.
+pub async fn open_requests_of_policy(
+    c: &mut Conn<'_>,
+    policy_id: i64,
+    default_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = c
+        .fetch_all(query(
+            "select r.id from requests r left join contracts k on k.id = r.contract_id
+             where r.status not in ('closed','cancelled') and coalesce(k.sla_policy_id, $2) = $1 order by r.id")
+            .bind(policy_id).bind(default_id))
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 pub async fn request_count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
     let (n,): (i64,) = c.fetch_one(query("select count(*) from requests")).await?;
     Ok(n)

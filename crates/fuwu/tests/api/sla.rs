@@ -296,15 +296,44 @@ both_engines! {
             }
         }
         t.ok_patch(&format!("/api/v1/sla-policies/{}", id(levels)), json!({"version": levels["version"], "definition": def})).await;
+        // The running clock follows the correction at once (waiting for a third party does not pause).
+        let stored = stored_clocks(&t, rid).await;
+        let restoration = stored.iter().find(|c| c.target_key == "restoration_l3").unwrap();
+        assert_eq!((restoration.deadline, restoration.duration.as_str()), (Some(T0 + 3 * HOUR), "3h"));
+        // A stored row that drifted (say, a calendar corrected by hand) is repaired by a recompute.
+        let drifted = restoration.id;
+        t.app.db.write(move |mut c| Box::pin(async move {
+            c.execute(fuwu_store::query("update request_clocks set deadline = 0 where id = $1").bind(drifted)).await
+        })).await.unwrap();
         let mut seen = Vec::new();
         let fixed = t.app.recompute_clocks(|done, total| seen.push((done, total))).await.unwrap();
         assert_eq!((fixed.changed_requests, fixed.changed_clocks), (1, 1));
         assert_eq!(seen, [(1, 1)]);
-        let stored = t.app.db.read(move |mut c| Box::pin(async move { fuwu_store::sla::list_clocks(&mut c, rid).await })).await.unwrap();
-        let restoration = stored.iter().find(|c| c.target_key == "restoration_l3").unwrap();
-        assert_eq!(restoration.deadline, Some(T0 + 3 * HOUR), "waiting for a third party does not pause");
-        assert_eq!(restoration.duration, "3h");
+        let stored = stored_clocks(&t, rid).await;
+        assert_eq!(stored.iter().find(|c| c.id == drifted).unwrap().deadline, Some(T0 + 3 * HOUR));
+
+        // The contract takes another policy: the open request's clocks switch at once.
+        let (_, r) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        let contract = r["contract_id"].as_i64().unwrap();
+        let (_, k) = t.get(&t.admin_token, &format!("/api/v1/contracts/{contract}")).await;
+        let grades = id(&policies[1]);
+        assert_eq!(policies[1]["name"], "three-grades");
+        t.ok_patch(&format!("/api/v1/contracts/{contract}"), json!({"version": k["version"], "sla_policy_id": grades})).await;
+        let (_, clocks) = t.get(&p.engineer_token, &format!("/api/v1/requests/{rid}/clocks")).await;
+        assert_eq!(clocks["policy"], "three-grades");
+        assert_eq!(clock(&clocks, "resolution_g1", 1)["deadline"], "2026-11-21T02:00:00Z");
+        let stored = stored_clocks(&t, rid).await;
+        assert!(stored.iter().any(|c| c.target_key == "resolution_g1" && c.state == "running"));
+        assert!(stored.iter().any(|c| c.target_key == "restoration_l3" && c.state == "superseded"), "the old policy's clock is kept, retired");
     }
+}
+
+async fn stored_clocks(t: &TestApp, rid: i64) -> Vec<fuwu_store::sla::ClockRow> {
+    t.app
+        .db
+        .read(move |mut c| Box::pin(async move { fuwu_store::sla::list_clocks(&mut c, rid).await }))
+        .await
+        .unwrap()
 }
 
 trait WithVersion {
