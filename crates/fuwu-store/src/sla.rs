@@ -349,6 +349,23 @@ pub async fn request_count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
     Ok(n)
 }
 
+/// Finished clocks (met or breached) of the last generation of requests
+/// raised in `[from, to)`, with the request's organization.
+pub async fn finished_clocks(
+    c: &mut Conn<'_>,
+    from: i64,
+    to: i64,
+    organization_id: Option<i64>,
+    level: Option<i64>,
+) -> Result<Vec<ClockRow>, StoreError> {
+    c.fetch_all(query(
+        "select k.* from request_clocks k join requests r on r.id = k.request_id
+         where r.created_at >= $1 and r.created_at < $2 and ($3 is null or r.organization_id = $3)
+         and ($4 is null or k.level = $4) and k.state in ('met','breached') and k.target_key not like 'notice:%'
+         order by k.target_key, k.id")
+        .bind(from).bind(to).bind(organization_id).bind(level)).await
+}
+
 // ---------------------------------------------------------------- notifications
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -28,6 +28,45 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(export_calendar, import_calendar))
         .routes(routes!(request_clocks))
         .routes(routes!(my_notifications))
+        .routes(routes!(attainment))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AttainmentParams {
+    /// RFC 3339: requests raised from then on (default: 30 days ago).
+    from: Option<String>,
+    /// RFC 3339: requests raised before then (default: now).
+    to: Option<String>,
+    organization_id: Option<i64>,
+    level: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/sla/attainment", tag = "sla", params(AttainmentParams),
+    description = "Per target, for the requests raised in the period: met, breached, median and 90th percentile of the time used, in working and in natural time. Service-desk staff and administrators.",
+    responses((status = 200, body = Vec<fuwu_app::sla::Attainment>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn attainment(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiQuery(p): ApiQuery<AttainmentParams>,
+) -> Result<Json<Vec<fuwu_app::sla::Attainment>>, ApiError> {
+    let now = s.app.now();
+    let from = p
+        .from
+        .as_deref()
+        .map(|t| parse_time("from", t))
+        .transpose()?
+        .unwrap_or(now - 30 * 86_400_000);
+    let to =
+        p.to.as_deref()
+            .map(|t| parse_time("to", t))
+            .transpose()?
+            .unwrap_or(now + 1);
+    Ok(Json(
+        s.app
+            .attainment(&a, from, to, p.organization_id, p.level)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/sla-policies", tag = "sla",

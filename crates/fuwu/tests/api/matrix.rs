@@ -117,6 +117,7 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("DELETE", "/api/v1/calendars/{name}",                  ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("GET",    "/api/v1/requests/{id}/clocks",              ["AH", "AH", "AA", "AA", "AH", "AH", "AA"]),
     ("GET",    "/api/v1/me/notifications",                  ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/api/v1/sla/attainment",                    ["DD", "DD", "AA", "AA", "DD", "DD", "AA"]),
 ];
 
 /// Routes the OpenAPI document does not describe (it describes itself nowhere).

@@ -328,6 +328,35 @@ both_engines! {
     }
 }
 
+both_engines! {
+    async fn attainment_counts_met_and_breached_targets_with_their_percentiles(t: TestApp) {
+        let p = people(&t).await;
+        let fast = severe_fault(&t, &p).await;
+        let slow = severe_fault(&t, &p).await;
+        for rid in [fast, slow] {
+            t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/respond"), json!({"mode": "remote", "plan": "远程排查"})).await;
+        }
+        t.clock.advance(90 * MIN);
+        t.ok(&p.engineer_token, &format!("/api/v1/requests/{fast}/resolve"), json!({"resolution": "更换电源"})).await;
+        t.clock.advance(90 * MIN);
+        t.ok(&p.engineer_token, &format!("/api/v1/requests/{slow}/resolve"), json!({"resolution": "重装系统"})).await;
+        let (s, all) = t.get(&t.admin_token, "/api/v1/sla/attainment?from=2026-11-01T00:00:00Z").await;
+        assert_eq!(s, StatusCode::OK, "{all}");
+        let row = all.as_array().unwrap().iter().find(|r| r["target_key"] == "restoration_l3").unwrap_or_else(|| panic!("{all}"));
+        assert_eq!((row["met"].as_i64(), row["breached"].as_i64()), (Some(1), Some(1)));
+        assert_eq!((row["median_natural_seconds"].as_i64(), row["p90_natural_seconds"].as_i64()), (Some(5400), Some(10800)));
+        assert_eq!(row["median_working_seconds"], 5400, "24x7: working time is natural time");
+        let response = all.as_array().unwrap().iter().find(|r| r["target_key"] == "remote_response_l3").unwrap();
+        assert_eq!((response["met"].as_i64(), response["breached"].as_i64()), (Some(2), Some(0)));
+        // Another organization's period is empty; project leaders do not read across organizations.
+        let other = id(&t.ok(&t.admin_token, "/api/v1/organizations", json!({"name": "别的单位"})).await);
+        let (_, none) = t.get(&t.admin_token, &format!("/api/v1/sla/attainment?from=2026-11-01T00:00:00Z&organization_id={other}")).await;
+        assert_eq!(none, json!([]));
+        let (s, _) = t.get(&p.leader_token, "/api/v1/sla/attainment").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+}
+
 async fn stored_clocks(t: &TestApp, rid: i64) -> Vec<fuwu_store::sla::ClockRow> {
     t.app
         .db
