@@ -894,34 +894,50 @@ impl App {
         actor.require_admin("edit contracts")?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "contract",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let before = store::get_contract(&mut c, id).await?;
-                    let mut f = ContractFields::from(&before);
-                    merge!(
-                        f,
-                        p,
-                        code,
-                        name,
-                        accepted_on,
-                        free_service_months,
-                        vip,
-                        sla_policy_id,
-                        project_leader_id,
-                        notes
-                    );
-                    let f = check_contract(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    let after = store::update_contract(&mut c, id, p.version, &f, now).await?;
-                    crate::audit::updated(&mut c, who, "contract", id, &before, &after, now)
-                        .await?;
-                    Ok(after)
+        let policy_named = p.sla_policy_id.is_some();
+        let k = self
+            .admin_write(
+                "contract",
+                Box::new(move |mut c| {
+                    Box::pin(async move {
+                        let before = store::get_contract(&mut c, id).await?;
+                        let mut f = ContractFields::from(&before);
+                        merge!(
+                            f,
+                            p,
+                            code,
+                            name,
+                            accepted_on,
+                            free_service_months,
+                            vip,
+                            sla_policy_id,
+                            project_leader_id,
+                            notes
+                        );
+                        let f = check_contract(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                        let after = store::update_contract(&mut c, id, p.version, &f, now).await?;
+                        crate::audit::updated(&mut c, who, "contract", id, &before, &after, now)
+                            .await?;
+                        Ok(after)
+                    })
+                }),
+            )
+            .await
+            .map_err(invalid_from_config)?;
+        // Another policy: the open requests' running clocks follow at once.
+        if policy_named {
+            let changed = k.id;
+            let ids = self
+                .db
+                .read(move |mut c| {
+                    Box::pin(async move {
+                        fuwu_store::sla::open_requests_of_contract(&mut c, changed).await
+                    })
                 })
-            }),
-        )
-        .await
-        .map_err(invalid_from_config)
+                .await?;
+            self.refresh_requests(ids).await?;
+        }
+        Ok(k)
     }
 
     pub async fn get_contract(&self, actor: &Actor, id: i64) -> Result<Contract, AppError> {

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod password;
 pub mod requests;
 pub mod sessions;
+pub mod sla;
 pub mod throttle;
 
 pub use access::Actor;
@@ -60,6 +61,8 @@ pub struct App {
     pub(crate) tokens: identity::TokenCache,
     pub(crate) sessions: sessions::SessionCache,
     pub(crate) throttle: Arc<std::sync::Mutex<throttle::Throttle>>,
+    /// Parsed SLA policies by contract policy id (None: the default), kept 10 s.
+    pub(crate) policies: sla::PolicyCache,
 }
 
 impl App {
@@ -72,6 +75,7 @@ impl App {
             tokens: identity::TokenCache::default(),
             sessions: sessions::SessionCache::default(),
             throttle: Arc::new(std::sync::Mutex::new(throttle)),
+            policies: sla::PolicyCache::default(),
         }
     }
 

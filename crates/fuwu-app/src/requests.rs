@@ -396,6 +396,9 @@ impl App {
             .as_ref()
             .is_some_and(|k| outside_free_period(&k.accepted_on, k.free_service_months, now));
         let contract_id = contract.as_ref().map(|k| k.id);
+        let (policy_id, policy) = self
+            .cached_policy(contract.as_ref().and_then(|k| k.sla_policy_id))
+            .await?;
         let result = self
             .db
             .write(move |mut c| {
@@ -450,6 +453,8 @@ impl App {
                     });
                     let ev = NewEvent { kind: "created".into(), details: Some(details.to_string()), ..Default::default() };
                     store::insert_events(&mut c, created.id, actor_c.user_id, now, &[ev]).await?;
+                    let clocks = crate::sla::initial_rows(&created, policy_id, &policy)?;
+                    fuwu_store::sla::upsert_clocks(&mut c, &clocks).await?;
                     if let Some(key) = &key {
                         match store::insert_idempotency_key(&mut c, actor_c.user_id, key, &print, created.id, now).await {
                             Err(StoreError::Conflict { .. }) => return Err(AppError::Conflict("idempotency race".into())),
@@ -653,6 +658,9 @@ impl App {
                         .await
                         .map_err(|e| AppError::from_store("request", e))?;
                     store::insert_events(&mut c, id, actor.user_id, now, &rows).await?;
+                    if saved.level != before.level || saved.category != before.category {
+                        crate::sla::refresh_clocks(&mut c, &saved, now).await?;
+                    }
                     Ok(saved)
                 })
             })
@@ -833,6 +841,7 @@ impl App {
                     };
                     store::insert_events(&mut c, id, actor.user_id, now, &[ev]).await?;
                     bump(&mut c, &r, now).await?;
+                    crate::sla::refresh_clocks(&mut c, &r, now).await?;
                     Ok(v)
                 })
             })
@@ -933,6 +942,9 @@ impl App {
                     }
                     store::insert_events(&mut c, request_id, actor.user_id, now, &evs).await?;
                     bump(&mut c, &r, now).await?;
+                    if before.arrived_at != saved.arrived_at {
+                        crate::sla::refresh_clocks(&mut c, &r, now).await?;
+                    }
                     Ok(saved)
                 })
             })
@@ -1072,5 +1084,6 @@ async fn act_in(
         .await
         .map_err(|e| AppError::from_store("request", e))?;
     store::insert_events(c, id, actor.user_id, now, &rows).await?;
+    crate::sla::refresh_clocks(c, &saved, now).await?;
     Ok(saved)
 }

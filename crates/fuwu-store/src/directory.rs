@@ -630,7 +630,9 @@ pub struct SlaPolicy {
     pub description: String,
     /// A resolved request without feedback closes automatically after this many milliseconds.
     pub auto_close_after_ms: i64,
-    #[serde(skip)]
+    /// The policy itself (fuwu-core's `Policy`): targets, pauses, thresholds, escalation, notices.
+    #[serde(serialize_with = "crate::ser::raw_json")]
+    #[schema(value_type = Object)]
     pub definition: String,
     #[serde(serialize_with = "crate::ser::ms")]
     #[schema(value_type = String, format = DateTime)]

@@ -19,6 +19,7 @@ mod readers;
 pub mod requests;
 pub mod ser;
 pub mod sessions;
+pub mod sla;
 pub mod sql;
 pub mod tokens;
 
@@ -123,12 +124,14 @@ impl Db {
                 migrate::run_sqlite(&mut writer_conn, now_ms)?;
                 let wal = dir.join("fuwu.db-wal");
                 let readers = Arc::new(readers::Readers::new(file)?);
-                Ok(Db {
+                let db = Db {
                     inner: Inner::Sqlite {
                         readers,
                         writer: batch::Writer::start(writer_conn, wal)?,
                     },
-                })
+                };
+                db.seed(now_ms).await?;
+                Ok(db)
             }
             Location::Postgres(url) => {
                 // Validate the URL up front for a clear message (a typo is not "unavailable").
@@ -138,11 +141,19 @@ impl Db {
                 let mut lent = pool.acquire().await?;
                 migrate::run_postgres(lent.conn(), now_ms).await?;
                 drop(lent);
-                Ok(Db {
+                let db = Db {
                     inner: Inner::Pg(pool),
-                })
+                };
+                db.seed(now_ms).await?;
+                Ok(db)
             }
         }
+    }
+
+    /// Data every database starts with: the SLA policy templates.
+    async fn seed(&self, now_ms: i64) -> Result<(), StoreError> {
+        self.write(move |mut c| Box::pin(async move { sla::seed_policies(&mut c, now_ms).await }))
+            .await
     }
 
     pub fn engine(&self) -> Engine {

@@ -19,3 +19,11 @@ pub fn opt_ms<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
         None => s.serialize_none(),
     }
 }
+
+/// A JSON text shown as JSON (an unreadable one as null).
+pub fn raw_json<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    serde_json::from_str::<serde_json::Value>(v)
+        .unwrap_or(serde_json::Value::Null)
+        .serialize(s)
+}

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use fuwu_app::Page;
 use fuwu_app::directory::*;
-use fuwu_store::directory::{Contact, Contract, Organization, SlaPolicy, System, Team, User};
+use fuwu_store::directory::{Contact, Contract, Organization, System, Team, User};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -159,15 +159,6 @@ crud!(
         .await?
 );
 
-#[utoipa::path(get, path = "/api/v1/sla-policies", tag = "directory",
-    responses((status = 200, body = Vec<SlaPolicy>), (status = 403, body = ErrorBody)))]
-async fn list_sla_policies(
-    State(s): State<AppState>,
-    Auth(a): Auth,
-) -> Result<Json<Vec<SlaPolicy>>, ApiError> {
-    Ok(Json(s.app.list_sla_policies(&a).await?))
-}
-
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(organizations::list, organizations::create))
@@ -182,5 +173,4 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(systems::get_one, systems::update))
         .routes(routes!(contracts::list, contracts::create))
         .routes(routes!(contracts::get_one, contracts::update))
-        .routes(routes!(list_sla_policies))
 }

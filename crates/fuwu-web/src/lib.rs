@@ -7,6 +7,7 @@ pub mod error;
 mod extract;
 mod requests;
 mod sessions;
+mod sla;
 mod tokens;
 pub mod ui;
 
@@ -72,6 +73,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(tokens::routes())
         .merge(sessions::routes())
         .merge(audit::routes())
+        .merge(sla::routes())
 }
 
 /// The OpenAPI document of the API this build serves.

@@ -81,6 +81,21 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// SLA clocks.
+    Sla {
+        #[command(subcommand)]
+        command: SlaCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SlaCommand {
+    /// Rebuild every request's clocks from its history under the current
+    /// policies and calendars (after a correction) and report what changed.
+    Recompute {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -287,6 +302,9 @@ async fn run(cli: Cli) -> Result<()> {
                 ..defaults
             };
             let app = App::new(db.clone(), Arc::new(SystemClock), settings);
+            // The SLA scanner: warnings, breaches and notices by their due
+            // time, including those that fell while the server was down.
+            let scanner = tokio::spawn(scan_loop(app.clone()));
             let addr = listener.local_addr()?;
             tracing::info!(%addr, storage = %st.describe(), "Fuwu is serving; API description at /api/v1/openapi.json");
             let service =
@@ -295,6 +313,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .context("server failed")?;
+            scanner.abort();
             db.close().await;
             Ok(())
         }
@@ -331,6 +350,35 @@ async fn run(cli: Cli) -> Result<()> {
             command: CalendarCommand::Show { name, year },
         } => calendar_cli::run_show(&name, year),
         Command::Token { command } => run_token(command, &file).await,
+        Command::Sla {
+            command: SlaCommand::Recompute { storage },
+        } => {
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            let db = open(&st).await?;
+            let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
+            let report = app
+                .recompute_clocks(|done, total| {
+                    let width = 30;
+                    let filled = (done * width)
+                        .checked_div(total)
+                        .unwrap_or(width)
+                        .min(width);
+                    eprint!(
+                        "\r[{}{}] {done}/{total}",
+                        "#".repeat(filled),
+                        " ".repeat(width - filled)
+                    );
+                })
+                .await
+                .context("recomputing the SLA clocks")?;
+            eprintln!();
+            println!(
+                "{} requests, {} with changed clocks, {} clocks changed",
+                report.requests, report.changed_requests, report.changed_clocks
+            );
+            db.close().await;
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Create {
@@ -568,4 +616,17 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Every 15 seconds, handle what the SLA clocks have due (see `App::scan_clocks`).
+async fn scan_loop(app: App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+    loop {
+        tick.tick().await;
+        match app.scan_clocks().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(handled = n, "SLA scan"),
+            Err(e) => tracing::warn!(error = %e, "SLA scan failed"),
+        }
+    }
 }

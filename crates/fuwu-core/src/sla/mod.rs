@@ -16,6 +16,9 @@
 //! running the clocks is the caller's job. The shipped templates are in
 //! [`templates`].
 
+pub mod clock;
+#[cfg(test)]
+mod clock_tests;
 pub mod templates;
 #[cfg(test)]
 mod tests;

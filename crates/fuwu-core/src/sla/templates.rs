@@ -28,12 +28,13 @@ use std::collections::BTreeSet;
 pub const LEVELS_0_5: &str = "levels-0-5";
 pub const THREE_GRADES: &str = "three-grades";
 pub const VENDOR_VIP: &str = "vendor-vip";
+pub const GENERAL: &str = "general";
 /// The keys of the shipped templates.
-pub const KEYS: [&str; 3] = [LEVELS_0_5, THREE_GRADES, VENDOR_VIP];
+pub const KEYS: [&str; 4] = [LEVELS_0_5, THREE_GRADES, VENDOR_VIP, GENERAL];
 
 /// Every shipped template.
 pub fn all() -> Vec<Policy> {
-    vec![levels_0_5(), three_grades(), vendor_vip()]
+    vec![levels_0_5(), three_grades(), vendor_vip(), general()]
 }
 
 /// A shipped template by key.
@@ -42,6 +43,7 @@ pub fn by_key(key: &str) -> Option<Policy> {
         LEVELS_0_5 => Some(levels_0_5()),
         THREE_GRADES => Some(three_grades()),
         VENDOR_VIP => Some(vendor_vip()),
+        GENERAL => Some(general()),
         _ => None,
     }
 }
@@ -427,6 +429,64 @@ pub fn vendor_vip() -> Policy {
             .into(),
         auto_close: None,
         targets: vec![ticket, email, report],
+        notices: vec![severe_fault_notice()],
+    }
+}
+
+/// The general commitments of the seed, as one policy a contract can pick:
+/// - 1.1.5 故障处理服务 "运维人员在4小时内到达现场" → on site within `4h`
+///   (`onsite_requested` → `onsite_arrived`, 24x7, faults);
+/// - 1.1.8.6 "远程服务响应时间为1小时" → remote maintenance response within
+///   `1h` (`created` → `responded`, 24x7, every level);
+/// - 1.1.7 故障报告 → report within `2wd` on `cn-mainland` after resolution
+///   (faults, levels 1–5).
+pub fn general() -> Policy {
+    use ClockEvent::*;
+    let mut onsite = T {
+        key: "onsite_arrival".into(),
+        zh: "4小时内到达现场".into(),
+        en: "On site within 4 hours".into(),
+        levels: LevelRange::all(),
+        start: OnsiteRequested,
+        stop: OnsiteArrived,
+        duration: "4h",
+        calendar: TWENTY_FOUR_SEVEN,
+    }
+    .build();
+    onsite.categories = faults_only();
+    let remote = T {
+        key: "remote_response".into(),
+        zh: "远程服务1小时内响应".into(),
+        en: "Remote maintenance response within 1 hour".into(),
+        levels: LevelRange::all(),
+        start: Created,
+        stop: Responded,
+        duration: "1h",
+        calendar: TWENTY_FOUR_SEVEN,
+    }
+    .build();
+    let mut report = T {
+        key: "fault_report".into(),
+        zh: "故障报告".into(),
+        en: "Fault report".into(),
+        levels: LevelRange::new(1, 5),
+        start: Resolved,
+        stop: ReportSubmitted,
+        duration: "2wd",
+        calendar: CN_MAINLAND,
+    }
+    .build();
+    report.categories = faults_only();
+    Policy {
+        key: GENERAL.into(),
+        name_zh: "通用服务承诺".into(),
+        name_en: "General commitments".into(),
+        description:
+            "招标方案 1.1.5、1.1.8.6、1.1.7：故障时 4 小时内到达现场；远程服务响应 1 小时；\
+                      故障解决后 2 个工作日内提交故障报告。"
+                .into(),
+        auto_close: None,
+        targets: vec![remote, onsite, report],
         notices: vec![severe_fault_notice()],
     }
 }

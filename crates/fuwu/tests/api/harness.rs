@@ -86,10 +86,17 @@ pub struct TestApp {
     pub admin_token: String,
     pub clock: ManualClock,
     pub app: App,
+    /// Where the database is, for a second node on it.
+    pub location: Location,
 }
 
 /// Open a fresh database of this engine, or `None` (said loudly) when PostgreSQL is not reachable.
 pub async fn fresh_db(engine: Engine) -> Option<Db> {
+    fresh_db_at(engine).await.map(|(db, _)| db)
+}
+
+/// [`fresh_db`] and where it is.
+pub async fn fresh_db_at(engine: Engine) -> Option<(Db, Location)> {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let pid = std::process::id();
     let location = match engine {
@@ -132,7 +139,8 @@ pub async fn fresh_db(engine: Engine) -> Option<Db> {
             Location::Postgres(format!("{base}/{name}"))
         }
     };
-    Some(Db::open(&location, T0).await.expect("open test database"))
+    let db = Db::open(&location, T0).await.expect("open test database");
+    Some((db, location))
 }
 
 impl TestApp {
@@ -148,7 +156,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(engine: Engine, settings: Settings) -> Option<TestApp> {
-        let db = fresh_db(engine).await?;
+        let (db, location) = fresh_db_at(engine).await?;
         let clock = ManualClock::at(T0);
         let app = App::new(db.clone(), Arc::new(clock.clone()), settings);
         let admin_user = app
@@ -182,6 +190,7 @@ impl TestApp {
             admin_token,
             clock,
             app,
+            location,
         })
     }
 

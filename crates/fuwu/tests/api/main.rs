@@ -11,5 +11,6 @@ mod matrix;
 mod requests;
 mod schema;
 mod sessions;
+mod sla;
 mod tokens;
 mod ui;

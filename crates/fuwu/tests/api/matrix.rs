@@ -115,7 +115,22 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("POST",   "/ui/new",                                   ["AD", "AD", "AA", "AA", "DD", "AH", "AA"]),
     ("GET",    "/ui/new/lookup",                            ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
     ("PATCH",  "/api/v1/users/{id}",                        ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    // The SLA engine: staff read policies and calendars, administrators write
+    // them; own = the fixture's custom calendar / a seeded policy, other = a second one.
     ("GET",    "/api/v1/sla-policies",                      ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
+    ("POST",   "/api/v1/sla-policies",                      ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/api/v1/sla-policies/{id}",                 ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
+    ("PATCH",  "/api/v1/sla-policies/{id}",                 ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/api/v1/calendars",                         ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
+    ("POST",   "/api/v1/calendars",                         ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/api/v1/calendars/{name}",                  ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
+    ("PUT",    "/api/v1/calendars/{name}",                  ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/api/v1/calendars/{name}/ical",             ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
+    ("POST",   "/api/v1/calendars/{name}/ical",             ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("DELETE", "/api/v1/calendars/{name}",                  ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/api/v1/requests/{id}/clocks",              ["AH", "AH", "AA", "AA", "AH", "AH", "AA"]),
+    ("GET",    "/api/v1/me/notifications",                  ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/api/v1/sla/attainment",                    ["DD", "DD", "AA", "AA", "DD", "DD", "AA"]),
 ];
 
 /// Routes the OpenAPI document does not describe (it describes itself nowhere).
@@ -319,6 +334,19 @@ async fn fixture(t: &TestApp) -> Fixture {
         )
         .await;
     }
+    for name in [
+        "matrix-own",
+        "matrix-other",
+        "matrix-del-own",
+        "matrix-del-other",
+    ] {
+        t.ok(
+            &t.admin_token,
+            "/api/v1/calendars",
+            json!({"definition": calendar_spec(name)}),
+        )
+        .await;
+    }
     let att_a = upload(t, ra, "错误日志 ERROR 甲").await;
     let att_b = upload(t, rb, &format!("错误日志 {OTHER_TENANT}")).await;
     let visit_a = id(&t
@@ -418,9 +446,24 @@ fn probe(
         "teams" => side.team,
         "users" => user,
         "tokens" => token,
+        // Seeded at first start: 1 and 2 are templates.
+        "sla-policies" => {
+            if own {
+                1
+            } else {
+                2
+            }
+        }
         _ => 0,
     };
+    let side_name = if own { "own" } else { "other" };
+    let calendar = if method == "DELETE" {
+        format!("matrix-del-{side_name}")
+    } else {
+        format!("matrix-{side_name}")
+    };
     let path = route
+        .replace("{name}", &calendar)
         .replace("{id}", &object.to_string())
         .replace("{attachment_id}", &side.attachment.to_string())
         .replace("{visit_id}", &side.visit.to_string())
@@ -504,6 +547,18 @@ fn probe(
         ("POST", "/ui/new") => Some(
             json!({"category": "consultation", "impact": "none", "urgency": "low", "title": uniq, "organization_id": org.to_string()}),
         ),
+        ("POST", "/api/v1/sla-policies") => Some(
+            json!({"definition": {"key": uniq, "name_zh": "测试", "name_en": "Test", "targets": []}}),
+        ),
+        ("PATCH", "/api/v1/sla-policies/{id}") => stale(
+            json!({"definition": {"key": "levels-0-5", "name_zh": "测试", "name_en": "Test", "targets": []}}),
+        ),
+        ("POST", "/api/v1/calendars") => Some(json!({"definition": calendar_spec(&uniq)})),
+        ("PUT", "/api/v1/calendars/{name}") => {
+            stale(json!({"definition": calendar_spec(&calendar)}))
+        }
+        // Sent as text/calendar by the loop.
+        ("POST", "/api/v1/calendars/{name}/ical") => None,
         (m, r) => panic!("no probe for {m} {r}: add one beside its row in MATRIX"),
     };
     // Collections: own = unfiltered (the reach alone must keep the other side out),
@@ -522,6 +577,17 @@ fn probe(
     };
     (path, body)
 }
+
+/// A custom calendar's JSON definition: all day, every day, in Shanghai.
+fn calendar_spec(name: &str) -> Value {
+    let mut spec = fuwu_core::calendar::CalendarSpec::twenty_four_seven();
+    spec.name = name.to_owned();
+    spec.time_zone = "Asia/Shanghai".into();
+    serde_json::to_value(spec).unwrap()
+}
+
+/// An iCalendar file adding one holiday (what an administrator imports).
+const ICAL_HOLIDAY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\nUID:m1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20261225\r\nSUMMARY:Holiday\r\nCATEGORIES:HOLIDAY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
 /// Every (method, path) the server serves, from its own OpenAPI document.
 async fn served_routes(t: &TestApp) -> BTreeSet<(String, String)> {
@@ -575,9 +641,16 @@ both_engines! {
                     let (path, body) = probe(method, route, caller, &fx, own, calls);
                     let m = Method::from_bytes(method.as_bytes()).unwrap();
                     let page = route.starts_with("/ui") && *method == "POST";
-                    let (status, answer) = match page {
-                        true => t.call_form(&caller.token, &path, body).await,
-                        false => t.call(&caller.token, m, &path, body).await,
+                    let ical = *route == "/api/v1/calendars/{name}/ical" && *method == "POST";
+                    let (status, answer) = if page {
+                        t.call_form(&caller.token, &path, body).await
+                    } else if ical {
+                        let resp = t.http.post(format!("{}{path}", t.base)).bearer_auth(&caller.token)
+                            .header("content-type", "text/calendar").body(ICAL_HOLIDAY).send().await.unwrap();
+                        let status = resp.status();
+                        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+                    } else {
+                        t.call(&caller.token, m, &path, body).await
                     };
                     let code = TestApp::code(&answer).to_owned();
                     let html = *route == "/" || route.starts_with("/ui");

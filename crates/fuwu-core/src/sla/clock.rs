@@ -1,0 +1,411 @@
+//! Clocks: a pure function of a request's history, its policy and the
+//! calendars, evaluated as of an instant.
+//!
+//! ```text
+//!   facts (created, acknowledged, status/waiting/level changes …)
+//!        + policy + calendars + at  ──compute──▶  [Clock]
+//! ```
+//!
+//! Nothing here keeps time: replaying the same facts at the same `at` gives
+//! the same clocks, so the stored rows, the `?at=` time travel of the API and
+//! a recompute after a policy correction are all this one function.
+//!
+//! Rules:
+//! - The history is cut into **generations** at every change of level or
+//!   category: generation 1 from the creation, a new one from each change.
+//!   Each generation runs the targets that apply to its level and category;
+//!   a clock still running when its generation ends becomes `superseded`
+//!   (kept, with what it had used), and the next generation's clocks count
+//!   from their own start event — retroactively, from when the customer
+//!   raised the request, not from the change.
+//! - A clock starts at the first occurrence of its target's start event and
+//!   stops at the first occurrence of its stop event after that.
+//! - It pauses while the request's state matches one of the target's pause
+//!   conditions (`waiting_for`, `status`); paused time is measured on the
+//!   target's calendar and does not count.
+//! - The deadline is the instant at which the counted working time reaches
+//!   the duration, with the pauses so far; while paused it is unknown (`None`).
+//! - `met`: stopped by the deadline; `breached`: stopped after it, or still
+//!   running past it; else `running` or `paused`.
+
+use super::{ClockEvent, PauseCondition, Policy, Target};
+use crate::calendar::{Calendar, CalendarError};
+use crate::level::FaultLevel;
+use crate::types::{Category, Channel, Status, Timestamp, WaitingFor, text_enum};
+use serde::Serialize;
+
+/// One fact from a request's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    /// A built-in event happened.
+    Event(ClockEvent),
+    /// The request entered this status.
+    Status(Status),
+    /// The request started (Some) or stopped (None) waiting for a party.
+    WaitingFor(Option<WaitingFor>),
+    /// The fault level changed to this one.
+    Level(FaultLevel),
+    /// The category changed to this one.
+    Category(Category),
+}
+
+/// A fact and when it happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dated {
+    pub at: Timestamp,
+    pub fact: Fact,
+}
+
+/// What a request's clocks depend on: how it was raised and what happened since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    pub created_at: Timestamp,
+    pub channel: Channel,
+    pub level: FaultLevel,
+    pub category: Category,
+    /// In the order they happened (ties keep their order).
+    pub facts: Vec<Dated>,
+}
+
+text_enum! {
+    /// Where a clock stands.
+    ClockState("clock state") {
+        Running => "running",
+        Paused => "paused",
+        Met => "met",
+        Breached => "breached",
+        /// Replaced by a level or category change while it ran.
+        Superseded => "superseded",
+    }
+}
+
+/// One target's clock for one generation, as of the instant asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Clock {
+    pub generation: u32,
+    pub target_key: String,
+    pub level: FaultLevel,
+    pub calendar: String,
+    pub duration: crate::calendar::BusinessDuration,
+    pub started_at: Timestamp,
+    /// Stop event, or the end of its generation when superseded.
+    pub stopped_at: Option<Timestamp>,
+    /// Start of the pause in force, if paused.
+    pub paused_since: Option<Timestamp>,
+    /// Working time spent paused (ms).
+    pub paused_ms: i64,
+    /// `None` while paused.
+    pub deadline: Option<Timestamp>,
+    pub state: ClockState,
+    /// Counted working time (ms).
+    pub elapsed_ms: i64,
+    /// Duration minus elapsed (negative once breached).
+    pub remaining_ms: i64,
+    /// Elapsed as a percentage of the duration (100 = breach).
+    pub percent_used: i64,
+    /// The target's whole duration in working ms on its calendar.
+    pub duration_ms: i64,
+    /// The pause intervals that count for this clock (`None` end: in force).
+    #[serde(skip)]
+    pub pauses: Vec<(Timestamp, Option<Timestamp>)>,
+}
+
+/// Why clocks cannot be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    #[error("target `{target}` uses calendar `{calendar}`, which is not known")]
+    UnknownCalendar { target: String, calendar: String },
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+/// A stretch of history with one level and category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation {
+    /// 1 from the creation, +1 at each change of level or category.
+    pub number: u32,
+    pub from: Timestamp,
+    pub to: Option<Timestamp>,
+    pub level: FaultLevel,
+    pub category: Category,
+}
+
+/// A pause interval `[from, to)`; `to = None`: still paused.
+type Pause = (Timestamp, Option<Timestamp>);
+
+/// Every clock of `history` under `policy`, as of `at` (facts after `at` are
+/// ignored). `calendar` resolves a calendar name.
+pub fn compute<'c>(
+    policy: &Policy,
+    history: &History,
+    calendar: &dyn Fn(&str) -> Option<&'c Calendar>,
+    at: Timestamp,
+) -> Result<Vec<Clock>, ClockError> {
+    let facts: Vec<Dated> = history
+        .facts
+        .iter()
+        .copied()
+        .filter(|f| f.at <= at)
+        .collect();
+    let mut out = Vec::new();
+    for seg in &generations(history, at) {
+        for target in policy.targets_for_request(seg.level, seg.category, history.channel) {
+            if let Some(clock) = clock_for(target, seg.number, seg, history, &facts, calendar, at)?
+            {
+                out.push(clock);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The generations of `history` up to `at`.
+pub fn generations(history: &History, at: Timestamp) -> Vec<Generation> {
+    let facts = history.facts.iter().filter(|f| f.at <= at);
+    let mut out = vec![Generation {
+        number: 1,
+        from: history.created_at,
+        to: None,
+        level: history.level,
+        category: history.category,
+    }];
+    for f in facts {
+        let last = *out.last().expect("never empty");
+        let (level, category) = match f.fact {
+            Fact::Level(l) if l != last.level => (l, last.category),
+            Fact::Category(c) if c != last.category => (last.level, c),
+            _ => continue,
+        };
+        out.last_mut().expect("never empty").to = Some(f.at);
+        out.push(Generation {
+            number: last.number + 1,
+            from: f.at,
+            to: None,
+            level,
+            category,
+        });
+    }
+    out
+}
+
+fn first_event(facts: &[Dated], event: ClockEvent, from: Timestamp) -> Option<Timestamp> {
+    facts
+        .iter()
+        .find(|f| f.at >= from && f.fact == Fact::Event(event))
+        .map(|f| f.at)
+}
+
+/// When the target's pause conditions held, from the status / waiting timeline.
+fn pauses(target: &Target, history: &History, facts: &[Dated]) -> Vec<Pause> {
+    if target.pause_when.is_empty() {
+        return Vec::new();
+    }
+    let mut status = Status::New;
+    let mut waiting: Option<WaitingFor> = None;
+    let holds = |s: Status, w: Option<WaitingFor>| {
+        target.pause_when.iter().any(|c| match c {
+            PauseCondition::Status(x) => *x == s,
+            PauseCondition::WaitingFor(x) => w == Some(*x),
+        })
+    };
+    let mut out: Vec<Pause> = Vec::new();
+    let mut since = holds(status, waiting).then_some(history.created_at);
+    for f in facts {
+        match f.fact {
+            Fact::Status(s) => status = s,
+            Fact::WaitingFor(w) => waiting = w,
+            _ => continue,
+        }
+        // A request that is not pending waits for nobody.
+        let w = if status == Status::Pending {
+            waiting
+        } else {
+            None
+        };
+        match (since, holds(status, w)) {
+            (None, true) => since = Some(f.at),
+            (Some(s), false) => {
+                if f.at > s {
+                    out.push((s, Some(f.at)));
+                }
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = since {
+        out.push((s, None));
+    }
+    out
+}
+
+/// The instant at which `amount` working ms have been counted from `start`,
+/// skipping `pauses`; `None` if a pause still in force comes first.
+fn reach(
+    cal: &Calendar,
+    start: Timestamp,
+    pauses: &[Pause],
+    amount: i64,
+) -> Result<Option<Timestamp>, CalendarError> {
+    let mut cur = start;
+    let mut remaining = amount;
+    for &(ps, pe) in pauses {
+        let pe_clipped = pe.map(|e| e.max(cur));
+        if pe_clipped.is_some_and(|e| e <= cur) {
+            continue;
+        }
+        let ps = ps.max(cur);
+        let candidate = cal.deadline_after(cur, remaining)?;
+        if candidate <= ps {
+            return Ok(Some(candidate));
+        }
+        remaining -= cal.working_time_between(cur, ps)?;
+        match pe_clipped {
+            Some(e) => cur = e,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(cal.deadline_after(cur, remaining.max(0))?))
+}
+
+/// Working ms inside `pauses` between `from` and `to`.
+fn paused_between(
+    cal: &Calendar,
+    pauses: &[Pause],
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<i64, CalendarError> {
+    let mut total = 0;
+    for &(ps, pe) in pauses {
+        let a = ps.max(from);
+        let b = pe.unwrap_or(to).min(to);
+        if b > a {
+            total += cal.working_time_between(a, b)?;
+        }
+    }
+    Ok(total)
+}
+
+fn clock_for<'c>(
+    target: &Target,
+    generation: u32,
+    seg: &Generation,
+    history: &History,
+    facts: &[Dated],
+    calendar: &dyn Fn(&str) -> Option<&'c Calendar>,
+    at: Timestamp,
+) -> Result<Option<Clock>, ClockError> {
+    // Retroactive: the start event may precede the generation.
+    let Some(started) = first_event(facts, target.start, history.created_at) else {
+        return Ok(None);
+    };
+    if seg.to.is_some_and(|to| started >= to) {
+        return Ok(None);
+    }
+    let cal = calendar(&target.calendar).ok_or_else(|| ClockError::UnknownCalendar {
+        target: target.key.clone(),
+        calendar: target.calendar.clone(),
+    })?;
+    let stop = first_event(facts, target.stop, started);
+    let (stopped_at, superseded) = match (stop, seg.to) {
+        (Some(s), Some(to)) if s <= to => (Some(s), false),
+        (_, Some(to)) => (Some(to), true),
+        (s, None) => (s, false),
+    };
+    let end = stopped_at.unwrap_or(at).max(started);
+    let all_pauses = pauses(target, history, facts);
+    let paused_ms = paused_between(cal, &all_pauses, started, end)?;
+    let duration_ms = cal.duration_ms(target.duration);
+    let elapsed_ms = cal.working_time_between(started, end)? - paused_ms;
+    let paused_since = if stopped_at.is_none() {
+        all_pauses
+            .last()
+            .filter(|(_, pe)| pe.is_none())
+            .map(|(ps, _)| *ps)
+    } else {
+        None
+    };
+    // A stopped clock's pauses end with it; later ones never matter.
+    let relevant: Vec<Pause> = match stopped_at {
+        Some(end) => all_pauses
+            .iter()
+            .filter(|(ps, _)| *ps < end)
+            .map(|&(ps, pe)| (ps, Some(pe.map_or(end, |e| e.min(end)))))
+            .collect(),
+        None => all_pauses,
+    };
+    let deadline = reach(cal, started, &relevant, duration_ms)?;
+    let state = if superseded {
+        ClockState::Superseded
+    } else if let Some(stop) = stopped_at {
+        if deadline.is_some_and(|d| stop <= d) {
+            ClockState::Met
+        } else {
+            ClockState::Breached
+        }
+    } else if deadline.is_some_and(|d| d <= at) {
+        ClockState::Breached
+    } else if paused_since.is_some() {
+        ClockState::Paused
+    } else {
+        ClockState::Running
+    };
+    let percent_used = if duration_ms > 0 {
+        elapsed_ms * 100 / duration_ms
+    } else if state == ClockState::Breached {
+        100
+    } else {
+        0
+    };
+    Ok(Some(Clock {
+        generation,
+        target_key: target.key.clone(),
+        level: seg.level,
+        calendar: target.calendar.clone(),
+        duration: target.duration,
+        started_at: started,
+        stopped_at,
+        paused_since,
+        paused_ms,
+        deadline,
+        state,
+        elapsed_ms,
+        remaining_ms: duration_ms - elapsed_ms,
+        percent_used,
+        duration_ms,
+        pauses: relevant,
+    }))
+}
+
+/// The thresholds (percent) at which someone must be told for this target:
+/// its warnings, its escalation steps and the breach (100), ascending.
+pub fn thresholds(target: &Target) -> Vec<u16> {
+    let mut t: Vec<u16> = target
+        .warn_at_percent
+        .iter()
+        .map(|p| u16::from(*p))
+        .chain(target.escalation.iter().map(|s| s.at_percent))
+        .chain([100])
+        .collect();
+    t.sort_unstable();
+    t.dedup();
+    t
+}
+
+/// When a running clock reaches `percent` of its target (with the pauses so
+/// far); `None` while paused or once stopped.
+pub fn due_at(
+    clock: &Clock,
+    cal: &Calendar,
+    percent: u16,
+) -> Result<Option<Timestamp>, CalendarError> {
+    if clock.stopped_at.is_some() || clock.paused_since.is_some() {
+        return Ok(None);
+    }
+    reach(
+        cal,
+        clock.started_at,
+        &clock.pauses,
+        clock.duration_ms * i64::from(percent) / 100,
+    )
+}
