@@ -11,8 +11,10 @@ pub mod directory;
 mod error;
 mod history;
 pub mod identity;
+pub mod knowledge;
 pub mod password;
 pub mod requests;
+pub mod search;
 pub mod sessions;
 pub mod throttle;
 

@@ -26,7 +26,8 @@ migrations!(
     "0002_audit",
     "0003_system_user",
     "0004_sessions",
-    "0005_access"
+    "0005_access",
+    "0007_kb"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";

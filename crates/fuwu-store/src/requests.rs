@@ -176,7 +176,9 @@ pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, St
             placeholders(1, 36)
         )
     });
-    c.fetch_one(bind_request!(query(&SQL), r)).await
+    let row: Request = c.fetch_one(bind_request!(query(&SQL), r)).await?;
+    crate::search::index_request(c, &row).await?;
+    Ok(row)
 }
 
 /// Write every mutable column of `r` if the stored version is still `expected_version`.
@@ -204,7 +206,9 @@ pub async fn update_request(
                 .bind(expected_version),
         )
         .await?;
-    updated_or_why_not(c, row, "requests", r.id, expected_version).await
+    let row = updated_or_why_not(c, row, "requests", r.id, expected_version).await?;
+    crate::search::index_request(c, &row).await?;
+    Ok(row)
 }
 
 pub async fn get_request(c: &mut Conn<'_>, id: i64) -> Result<Request, StoreError> {
@@ -511,9 +515,11 @@ pub async fn insert_message(
     body: &str,
     now: i64,
 ) -> Result<Message, StoreError> {
-    c.fetch_one(query(
+    let m: Message = c.fetch_one(query(
         "insert into request_messages (request_id, author_id, visibility, body, created_at) values ($1, $2, $3, $4, $5) returning *")
-        .bind(request_id).bind(author_id).bind(visibility).bind(body).bind(now)).await
+        .bind(request_id).bind(author_id).bind(visibility).bind(body).bind(now)).await?;
+    crate::search::index_request_id(c, request_id).await?;
+    Ok(m)
 }
 
 pub async fn list_messages(

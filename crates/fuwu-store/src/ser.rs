@@ -19,3 +19,11 @@ pub fn opt_ms<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
         None => s.serialize_none(),
     }
 }
+
+/// A list stored as a JSON array in a `text` column, shown as the array.
+pub fn json_list<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    serde_json::from_str::<Vec<String>>(v)
+        .unwrap_or_default()
+        .serialize(s)
+}

@@ -6,6 +6,7 @@ mod harness;
 
 mod cli;
 mod directory;
+mod knowledge;
 mod matrix;
 mod requests;
 mod schema;
