@@ -196,7 +196,7 @@ impl App {
     }
 
     /// Requests and articles matching every word of `text`, best first,
-    /// within what `actor` may see.
+    /// then those matching some of them, within what `actor` may see.
     pub async fn search(
         &self,
         actor: &Actor,
@@ -208,8 +208,32 @@ impl App {
         let q = parse_query(text).ok_or_else(|| {
             AppError::invalid("q", "give at least one word, number or Chinese character")
         })?;
-        self.run_search(actor, q, Combine::All, kind, filters, limit.clamp(1, 50))
-            .await
+        let limit = limit.clamp(1, 50);
+        let mut all = self
+            .run_search(actor, q.clone(), Combine::All, kind, filters.clone(), limit)
+            .await?;
+        // Fewer hits than asked for: fill up with the documents matching the
+        // most of the words (a question typed as a sentence rarely has every
+        // word in the answer), ranked after the full matches.
+        let short = all.requests.len() < limit as usize || all.articles.len() < limit as usize;
+        if short && q.terms.len() > 1 {
+            let any = self
+                .run_search(actor, q, Combine::Any, kind, filters, limit)
+                .await?;
+            for h in any.requests {
+                if all.requests.len() < limit as usize && all.requests.iter().all(|r| r.id != h.id)
+                {
+                    all.requests.push(h);
+                }
+            }
+            for h in any.articles {
+                if all.articles.len() < limit as usize && all.articles.iter().all(|a| a.id != h.id)
+                {
+                    all.articles.push(h);
+                }
+            }
+        }
+        Ok(all)
     }
 
     /// For a request being written: the articles and past requests sharing

@@ -10,5 +10,6 @@ mod knowledge;
 mod matrix;
 mod requests;
 mod schema;
+mod search_quality;
 mod sessions;
 mod tokens;
