@@ -401,4 +401,50 @@ impl App {
             })
             .await
     }
+
+    /// The first line answered `request_id` from this article (SPEC §6,
+    /// handling step 1): the article is linked to the request and the
+    /// request's history records `answered_from_article`.
+    pub async fn record_answer(
+        &self,
+        actor: &Actor,
+        request_id: i64,
+        article_id: i64,
+    ) -> Result<ArticleView, AppError> {
+        actor.require(Capability::WriteKnowledge)?;
+        let now = self.now();
+        let actor = actor.clone();
+        self.db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    crate::requests::load_workable(&mut c, &actor, request_id).await?;
+                    let a = match store::get_article(&mut c, article_id).await {
+                        Ok(a) if may_read(&actor, &a) => a,
+                        Ok(_) | Err(StoreError::NotFound) => {
+                            return Err(AppError::invalid(
+                                "article_id",
+                                format!("no article {article_id}"),
+                            ));
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                    store::link_request(&mut c, a.id, request_id, actor.user_id, now).await?;
+                    let ev = fuwu_store::requests::NewEvent {
+                        kind: "answered_from_article".into(),
+                        details: Some(serde_json::json!({"article_id": a.id}).to_string()),
+                        ..Default::default()
+                    };
+                    fuwu_store::requests::insert_events(
+                        &mut c,
+                        request_id,
+                        actor.user_id,
+                        now,
+                        &[ev],
+                    )
+                    .await?;
+                    Ok(view(&mut c, &actor, a).await?)
+                })
+            })
+            .await
+    }
 }

@@ -15,7 +15,7 @@ use fuwu_app::search::{SearchFilters, SearchKind, SearchResults};
 use fuwu_store::knowledge::{Article, ArticleVersion};
 use fuwu_store::requests::RequestFilter;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,6 +25,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_article, update_article))
         .routes(routes!(article_versions))
         .routes(routes!(draft_from_request))
+        .routes(routes!(record_answer))
         .routes(routes!(search))
         .routes(routes!(suggest))
 }
@@ -111,6 +112,24 @@ async fn draft_from_request(
         StatusCode::CREATED,
         Json(s.app.draft_article_from_request(&a, id).await?),
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnsweredBy {
+    article_id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/answered-by", tag = "knowledge", params(("id" = i64, Path)), request_body = AnsweredBy,
+    description = "Record that the request was answered from a knowledge-base article (the first line's \"answer from knowledge\" step): links them and notes it in the request's history.",
+    responses((status = 200, body = ArticleView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn record_answer(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Id(id): Id,
+    ApiJson(body): ApiJson<AnsweredBy>,
+) -> Result<Json<ArticleView>, ApiError> {
+    Ok(Json(s.app.record_answer(&a, id, body.article_id).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -111,6 +111,18 @@ both_engines! {
         assert_eq!((a["status"].as_str(), a["visibility"].as_str()), (Some("draft"), Some("internal")));
         assert_eq!(a["related_systems"], json!(["医保结算系统"]));
         assert_eq!((a["source_request_id"].as_i64(), a["request_ids"].clone()), (Some(rid), json!([rid])));
+
+        // The first line answers another request from that article: linked, and in its history.
+        let other = id(&t.request(org, "医保结算又超时").await);
+        let aid = id(&a);
+        let (s, e) = t.post(&cust, &format!("/api/v1/requests/{other}/answered-by"), json!({"article_id": aid})).await;
+        assert_eq!((s, TestApp::code(&e)), (StatusCode::FORBIDDEN, "forbidden"));
+        let (s, e) = t.post(&agent, &format!("/api/v1/requests/{other}/answered-by"), json!({"article_id": 999_999})).await;
+        assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("article_id")));
+        let (s, linked) = t.post(&agent, &format!("/api/v1/requests/{other}/answered-by"), json!({"article_id": aid})).await;
+        assert_eq!((s, linked["request_ids"].clone()), (StatusCode::OK, json!([rid, other])), "{linked}");
+        let (_, tl) = t.get(&agent, &format!("/api/v1/requests/{other}/timeline")).await;
+        assert!(tl.to_string().contains("answered_from_article"), "{tl}");
     }
 
     async fn search_finds_chinese_words_characters_and_english_within_what_the_searcher_may_see(t: TestApp) {

@@ -111,6 +111,7 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("GET",    "/api/v1/articles/{id}/versions",            ["DH", "DH", "AA", "AA", "DH", "AA", "AA"]),
     // A draft article from a request (the fixture's are unresolved: 409 once access passes).
     ("POST",   "/api/v1/requests/{id}/article",             ["DD", "DD", "AA", "AA", "DD", "AH", "AA"]),
+    ("POST",   "/api/v1/requests/{id}/answered-by",         ["DD", "DD", "AA", "AD", "DD", "AH", "AA"]),
     // Search: own = unfiltered, other = asking for organization B; results are narrowed, never refused.
     ("GET",    "/api/v1/search",                            ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
     ("GET",    "/api/v1/search/suggest",                    ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
@@ -495,6 +496,7 @@ fn probe(
         ("POST", "/api/v1/articles") => Some(json!({"title": uniq})),
         ("PATCH", "/api/v1/articles/{id}") => stale(json!({"title": "x"})),
         ("POST", "/api/v1/requests/{id}/article") => Some(json!({})),
+        ("POST", "/api/v1/requests/{id}/answered-by") => Some(json!({"article_id": side.article})),
         (m, r) => panic!("no probe for {m} {r}: add one beside its row in MATRIX"),
     };
     // Collections: own = unfiltered (the reach alone must keep the other side out),
