@@ -181,6 +181,9 @@ pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, St
     Ok(row)
 }
 
+/// The columns of a request the full-text index reads (besides its messages).
+type IndexedText = (String, String, Option<String>, Option<String>);
+
 /// Write every mutable column of `r` if the stored version is still `expected_version`.
 pub async fn update_request(
     c: &mut Conn<'_>,
@@ -199,6 +202,15 @@ pub async fn update_request(
             "update requests set {sets}, version = version + 1 where id = $37 and version = $38 returning *"
         )
     });
+    // Most updates (lifecycle steps) leave the indexed text alone: re-index only when it changed.
+    let before: Option<IndexedText> = c
+        .fetch_optional(
+            query(
+                "select title, description, resolution, response_plan from requests where id = $1",
+            )
+            .bind(r.id),
+        )
+        .await?;
     let row: Option<Request> = c
         .fetch_optional(
             bind_request!(query(&SQL), r)
@@ -207,7 +219,15 @@ pub async fn update_request(
         )
         .await?;
     let row = updated_or_why_not(c, row, "requests", r.id, expected_version).await?;
-    crate::search::index_request(c, &row).await?;
+    let after = (
+        row.title.clone(),
+        row.description.clone(),
+        row.resolution.clone(),
+        row.response_plan.clone(),
+    );
+    if before != Some(after) {
+        crate::search::index_request(c, &row).await?;
+    }
     Ok(row)
 }
 

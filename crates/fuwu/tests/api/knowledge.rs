@@ -100,6 +100,9 @@ both_engines! {
         let (s, e) = t.post(&agent, &format!("/api/v1/requests/{rid}/article"), json!({})).await;
         assert_eq!((s, TestApp::code(&e)), (StatusCode::CONFLICT, "conflict"), "not resolved yet: {e}");
         resolve(&t, rid, "前置机证书过期，更新证书后恢复").await;
+        // The resolution (written by a lifecycle step) is searchable at once.
+        let (_, v) = t.get(&t.admin_token, "/api/v1/search?q=%E5%89%8D%E7%BD%AE%E6%9C%BA&type=request").await; // 前置机
+        assert_eq!(ids(&v["requests"]), vec![rid], "{v}");
         let (s, e) = t.post(&cust, &format!("/api/v1/requests/{rid}/article"), json!({})).await;
         assert_eq!((s, TestApp::code(&e)), (StatusCode::FORBIDDEN, "forbidden"));
         assert_eq!(t.post(&agent, "/api/v1/requests/999999/article", json!({})).await.0, StatusCode::NOT_FOUND);
