@@ -65,6 +65,10 @@ pub struct SearchResults {
 }
 
 const SNIPPET_CHARS: usize = 120;
+/// The longest search query accepted.
+const MAX_QUERY_CHARS: usize = 500;
+/// How much of a draft request suggestions read.
+const MAX_DRAFT_CHARS: usize = 2_000;
 
 async fn request_hits(
     c: &mut Conn<'_>,
@@ -205,6 +209,12 @@ impl App {
         filters: SearchFilters,
         limit: i64,
     ) -> Result<SearchResults, AppError> {
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(AppError::invalid(
+                "q",
+                format!("at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
         let q = parse_query(text).ok_or_else(|| {
             AppError::invalid("q", "give at least one word, number or Chinese character")
         })?;
@@ -239,7 +249,9 @@ impl App {
     /// For a request being written: the articles and past requests sharing
     /// the most words with `text`, best first (five of each).
     pub async fn suggest(&self, actor: &Actor, text: &str) -> Result<SearchResults, AppError> {
-        let Some(q) = parse_query(text) else {
+        // A long draft: its beginning (title and first lines) says what it is about.
+        let text: String = text.chars().take(MAX_DRAFT_CHARS).collect();
+        let Some(q) = parse_query(&text) else {
             return Ok(SearchResults {
                 requests: Vec::new(),
                 articles: Vec::new(),

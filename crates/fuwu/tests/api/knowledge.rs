@@ -195,6 +195,8 @@ both_engines! {
         // Bad input.
         let (s, e) = t.get(&t.admin_token, "/api/v1/search?q=%20%2C%2C").await;
         assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")));
+        let (s, e) = t.get(&t.admin_token, &format!("/api/v1/search?q={}", "a".repeat(501))).await;
+        assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("q")));
         let (s, _) = t.get(&t.admin_token, "/api/v1/search?q=x&type=ticket").await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
     }
