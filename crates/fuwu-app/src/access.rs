@@ -65,6 +65,8 @@ pub enum Capability {
     ReadContracts,
     /// Read the service provider's own directory: users, teams, SLA policies.
     ReadStaffDirectory,
+    /// Write knowledge-base articles and draft them from requests.
+    WriteKnowledge,
     /// Users, teams, contracts, password resets, others' tokens, the audit log.
     Administer,
 }
@@ -91,6 +93,7 @@ impl Capability {
             Capability::KeepDirectory => "change the customer archive",
             Capability::ReadContracts => "read contracts",
             Capability::ReadStaffDirectory => "read users, teams and SLA policies",
+            Capability::WriteKnowledge => "write knowledge-base articles",
             Capability::Administer => "administer the service desk",
         }
     }
@@ -113,6 +116,7 @@ pub const fn allows(role: Role, cap: Capability) -> bool {
             role,
             CustomerAdmin | Agent | Engineer | ProjectLeader | Admin
         ),
+        WriteKnowledge => matches!(role, Agent | Engineer | ProjectLeader | Admin),
         Administer => matches!(role, Admin),
     }
 }

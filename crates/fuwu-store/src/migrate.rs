@@ -27,7 +27,8 @@ migrations!(
     "0003_system_user",
     "0004_sessions",
     "0005_access",
-    "0006_sla"
+    "0006_sla",
+    "0007_kb"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";

@@ -176,8 +176,13 @@ pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, St
             placeholders(1, 36)
         )
     });
-    c.fetch_one(bind_request!(query(&SQL), r)).await
+    let row: Request = c.fetch_one(bind_request!(query(&SQL), r)).await?;
+    crate::search::index_request(c, &row).await?;
+    Ok(row)
 }
+
+/// The columns of a request the full-text index reads (besides its messages).
+type IndexedText = (String, String, Option<String>, Option<String>);
 
 /// Write every mutable column of `r` if the stored version is still `expected_version`.
 pub async fn update_request(
@@ -197,6 +202,15 @@ pub async fn update_request(
             "update requests set {sets}, version = version + 1 where id = $37 and version = $38 returning *"
         )
     });
+    // Most updates (lifecycle steps) leave the indexed text alone: re-index only when it changed.
+    let before: Option<IndexedText> = c
+        .fetch_optional(
+            query(
+                "select title, description, resolution, response_plan from requests where id = $1",
+            )
+            .bind(r.id),
+        )
+        .await?;
     let row: Option<Request> = c
         .fetch_optional(
             bind_request!(query(&SQL), r)
@@ -204,7 +218,17 @@ pub async fn update_request(
                 .bind(expected_version),
         )
         .await?;
-    updated_or_why_not(c, row, "requests", r.id, expected_version).await
+    let row = updated_or_why_not(c, row, "requests", r.id, expected_version).await?;
+    let after = (
+        row.title.clone(),
+        row.description.clone(),
+        row.resolution.clone(),
+        row.response_plan.clone(),
+    );
+    if before != Some(after) {
+        crate::search::index_request(c, &row).await?;
+    }
+    Ok(row)
 }
 
 pub async fn get_request(c: &mut Conn<'_>, id: i64) -> Result<Request, StoreError> {
@@ -511,9 +535,11 @@ pub async fn insert_message(
     body: &str,
     now: i64,
 ) -> Result<Message, StoreError> {
-    c.fetch_one(query(
+    let m: Message = c.fetch_one(query(
         "insert into request_messages (request_id, author_id, visibility, body, created_at) values ($1, $2, $3, $4, $5) returning *")
-        .bind(request_id).bind(author_id).bind(visibility).bind(body).bind(now)).await
+        .bind(request_id).bind(author_id).bind(visibility).bind(body).bind(now)).await?;
+    crate::search::index_request_id(c, request_id).await?;
+    Ok(m)
 }
 
 pub async fn list_messages(

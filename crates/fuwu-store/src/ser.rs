@@ -27,3 +27,11 @@ pub fn raw_json<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
         .unwrap_or(serde_json::Value::Null)
         .serialize(s)
 }
+
+/// A list stored as a JSON array in a `text` column, shown as the array.
+pub fn json_list<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    serde_json::from_str::<Vec<String>>(v)
+        .unwrap_or_default()
+        .serialize(s)
+}

@@ -5,6 +5,7 @@ mod audit;
 mod directory;
 pub mod error;
 mod extract;
+mod knowledge;
 mod requests;
 mod sessions;
 mod sla;
@@ -49,6 +50,7 @@ Lists are paged with `cursor` (from `next_cursor`) and `limit` (1–200).",
     security(("bearer" = [])),
     tags((name = "requests", description = "Service requests and their lifecycle"),
          (name = "directory", description = "Organizations, contacts, teams, users, systems, contracts"),
+         (name = "knowledge", description = "The knowledge base and full-text search"),
          (name = "identity", description = "Logins and sessions, passwords, API tokens and the audit log"),
          (name = "system", description = "Health and the API description"))
 )]
@@ -74,6 +76,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(sessions::routes())
         .merge(audit::routes())
         .merge(sla::routes())
+        .merge(knowledge::routes())
 }
 
 /// The OpenAPI document of the API this build serves.

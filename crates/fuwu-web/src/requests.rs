@@ -57,11 +57,11 @@ pub(crate) fn parse_time(field: &'static str, raw: &str) -> Result<i64, ApiError
         })
 }
 
-fn opt_time(field: &'static str, raw: &Option<String>) -> Result<Option<i64>, ApiError> {
+pub(crate) fn opt_time(field: &'static str, raw: &Option<String>) -> Result<Option<i64>, ApiError> {
     raw.as_deref().map(|r| parse_time(field, r)).transpose()
 }
 
-fn split<T: std::str::FromStr>(
+pub(crate) fn split<T: std::str::FromStr>(
     field: &'static str,
     raw: &Option<String>,
 ) -> Result<Vec<T>, ApiError>

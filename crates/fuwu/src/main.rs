@@ -86,6 +86,11 @@ enum Command {
         #[command(subcommand)]
         command: SlaCommand,
     },
+    /// The full-text index of requests and articles.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -93,6 +98,16 @@ enum SlaCommand {
     /// Rebuild every request's clocks from its history under the current
     /// policies and calendars (after a correction) and report what changed.
     Recompute {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild the whole index from the database (it is kept current on every
+    /// write; use this after restoring a backup or changing the tokenizer).
+    Reindex {
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -375,6 +390,30 @@ async fn run(cli: Cli) -> Result<()> {
             println!(
                 "{} requests, {} with changed clocks, {} clocks changed",
                 report.requests, report.changed_requests, report.changed_clocks
+            );
+            db.close().await;
+            Ok(())
+        }
+        Command::Search {
+            command: SearchCommand::Reindex { storage },
+        } => {
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            let db = open(&st).await?;
+            let app = App::new(db.clone(), Arc::new(SystemClock), Default::default());
+            let started = std::time::Instant::now();
+            let (requests, articles) = app
+                .reindex(|done, total| {
+                    let pct = if total > 0 { done * 100 / total } else { 100 };
+                    let bar = "#".repeat((pct / 4) as usize);
+                    eprint!("\rindexing [{bar:<25}] {done}/{total} ({pct}%)");
+                })
+                .await
+                .context("reindex failed")?;
+            eprintln!();
+            println!(
+                "reindexed {requests} requests and {articles} articles in {:.1} s ({})",
+                started.elapsed().as_secs_f64(),
+                st.describe()
             );
             db.close().await;
             Ok(())

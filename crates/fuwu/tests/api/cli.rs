@@ -126,6 +126,14 @@ fn demo_data_loads_into_an_empty_database_only() {
     let (code, _, err) = fuwu(&["demo", "--data-dir", &dir]);
     assert_eq!(code, 1);
     assert!(err.contains("already holds data"), "{err}");
+    // The full-text index is rebuilt from the database, with progress.
+    let (code, out, err) = fuwu(&["search", "reindex", "--data-dir", &dir]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("reindexed 40 requests and 0 articles"),
+        "{out}"
+    );
+    assert!(err.contains("40/40 (100%)"), "{err}");
 }
 
 fn fuwu_stdin(args: &[&str], input: &str) -> (i32, String, String) {

@@ -131,6 +131,18 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("GET",    "/api/v1/requests/{id}/clocks",              ["AH", "AH", "AA", "AA", "AH", "AH", "AA"]),
     ("GET",    "/api/v1/me/notifications",                  ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
     ("GET",    "/api/v1/sla/attainment",                    ["DD", "DD", "AA", "AA", "DD", "DD", "AA"]),
+    // The knowledge base: own = a published article for customers, other = an internal one.
+    ("GET",    "/api/v1/articles",                          ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("POST",   "/api/v1/articles",                          ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
+    ("GET",    "/api/v1/articles/{id}",                     ["AH", "AH", "AA", "AA", "AH", "AA", "AA"]),
+    ("PATCH",  "/api/v1/articles/{id}",                     ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
+    ("GET",    "/api/v1/articles/{id}/versions",            ["DH", "DH", "AA", "AA", "DH", "AA", "AA"]),
+    // A draft article from a request (the fixture's are unresolved: 409 once access passes).
+    ("POST",   "/api/v1/requests/{id}/article",             ["DD", "DD", "AA", "AA", "DD", "AH", "AA"]),
+    ("POST",   "/api/v1/requests/{id}/answered-by",         ["DD", "DD", "AA", "AD", "DD", "AH", "AA"]),
+    // Search: own = unfiltered, other = asking for organization B; results are narrowed, never refused.
+    ("GET",    "/api/v1/search",                            ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/api/v1/search/suggest",                    ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
 ];
 
 /// Routes the OpenAPI document does not describe (it describes itself nowhere).
@@ -189,6 +201,7 @@ struct Side {
     request: i64,
     attachment: i64,
     visit: i64,
+    article: i64,
 }
 
 struct Caller {
@@ -364,6 +377,21 @@ async fn fixture(t: &TestApp) -> Fixture {
         )
         .await);
 
+    let article_public = id(&t
+        .ok(
+            &t.admin_token,
+            "/api/v1/articles",
+            json!({"title": "HIS 无法登录的处理", "solution": "重启应用服务", "visibility": "customers", "status": "published"}),
+        )
+        .await);
+    let article_internal = id(&t
+        .ok(
+            &t.admin_token,
+            "/api/v1/articles",
+            json!({"title": format!("内部知识 {INTERNAL}"), "solution": "登录存储控制台", "status": "published"}),
+        )
+        .await);
+
     let mut callers = Vec::new();
     for (role, username, uid, token) in [
         ("customer_user", "m.cust", cu, cu_token),
@@ -402,6 +430,7 @@ async fn fixture(t: &TestApp) -> Fixture {
             request: ra,
             attachment: att_a,
             visit: visit_a,
+            article: article_public,
         },
         other: Side {
             org: b,
@@ -412,6 +441,7 @@ async fn fixture(t: &TestApp) -> Fixture {
             request: rb,
             attachment: att_b,
             visit: visit_b,
+            article: article_internal,
         },
         callers,
         other_user: cb,
@@ -454,6 +484,7 @@ fn probe(
                 2
             }
         }
+        "articles" => side.article,
         _ => 0,
     };
     let side_name = if own { "own" } else { "other" };
@@ -559,6 +590,10 @@ fn probe(
         }
         // Sent as text/calendar by the loop.
         ("POST", "/api/v1/calendars/{name}/ical") => None,
+        ("POST", "/api/v1/articles") => Some(json!({"title": uniq})),
+        ("PATCH", "/api/v1/articles/{id}") => stale(json!({"title": "x"})),
+        ("POST", "/api/v1/requests/{id}/article") => Some(json!({})),
+        ("POST", "/api/v1/requests/{id}/answered-by") => Some(json!({"article_id": side.article})),
         (m, r) => panic!("no probe for {m} {r}: add one beside its row in MATRIX"),
     };
     // Collections: own = unfiltered (the reach alone must keep the other side out),
@@ -572,6 +607,12 @@ fn probe(
             format!("{path}?organization_id={org}")
         }
         ("GET", "/api/v1/tokens") if !own => format!("{path}?user_id={user}"),
+        // Queries that would find the other tenant's request and the internal note and article.
+        ("GET", "/api/v1/search") if own => format!("{path}?q={INTERNAL}"),
+        ("GET", "/api/v1/search") => format!("{path}?q={OTHER_TENANT}&organization_id={org}"),
+        ("GET", "/api/v1/search/suggest") => {
+            format!("{path}?text={INTERNAL}%20{OTHER_TENANT}%20HIS")
+        }
         ("POST", "/api/v1/requests/{id}/attachments") => format!("{path}?filename=matrix.txt"),
         _ => path,
     };

@@ -1,0 +1,318 @@
+//! Searching requests and articles, and suggestions for a request being
+//! written. What a searcher may see is decided here and applied in SQL: the
+//! request reach of [`Actor::narrow_requests`], internal notes only for
+//! staff, customer-visible published articles only for customers and third
+//! parties. Snippets are HTML with the query's words in `<mark>`, all else
+//! escaped.
+
+use crate::access::Narrowed;
+use crate::{Actor, App, AppError};
+use fuwu_core::search::{Combine, SearchQuery, parse_query, snippet};
+use fuwu_store::requests::RequestFilter;
+use fuwu_store::search as store;
+use fuwu_store::{Conn, StoreError, query};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// What to search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    Requests,
+    Articles,
+    Both,
+}
+
+/// A search's filters on requests (organization, status, level, category,
+/// created date range) and on articles (category).
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilters {
+    pub requests: RequestFilter,
+    pub article_category: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequestHit {
+    pub id: i64,
+    /// The title, HTML: query words in `<mark>`, everything else escaped.
+    pub title: String,
+    /// Text around the first match, HTML like `title`.
+    pub snippet: String,
+    pub status: String,
+    pub level: i64,
+    pub category: String,
+    pub organization_id: i64,
+    /// Relevance: higher is better (comparable within one answer only).
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleHit {
+    pub id: i64,
+    /// The title, HTML: query words in `<mark>`, everything else escaped.
+    pub title: String,
+    /// Text around the first match, HTML like `title`.
+    pub snippet: String,
+    pub category: String,
+    pub visibility: String,
+    pub status: String,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub requests: Vec<RequestHit>,
+    pub articles: Vec<ArticleHit>,
+}
+
+const SNIPPET_CHARS: usize = 120;
+/// The longest search query accepted.
+const MAX_QUERY_CHARS: usize = 500;
+/// How much of a draft request suggestions read.
+const MAX_DRAFT_CHARS: usize = 2_000;
+
+async fn request_hits(
+    c: &mut Conn<'_>,
+    q: &SearchQuery,
+    hits: Vec<store::Hit>,
+    internal: bool,
+) -> Result<Vec<RequestHit>, StoreError> {
+    let mut out = Vec::with_capacity(hits.len());
+    for (id, score) in hits {
+        let r = fuwu_store::requests::get_request(c, id).await?;
+        let messages: Vec<(String,)> = c
+            .fetch_all(
+                query(
+                    "select body from request_messages where request_id = $1 and ($2 or visibility = 'public') order by id",
+                )
+                .bind(id)
+                .bind(internal),
+            )
+            .await?;
+        let mut texts = vec![r.description.clone()];
+        texts.extend(r.resolution.clone());
+        texts.extend(messages.into_iter().map(|(b,)| b));
+        // The first text that mentions a query word, else the description.
+        let lower_hl = &q.highlights;
+        let best = texts
+            .iter()
+            .find(|t| {
+                let l = t.to_lowercase();
+                lower_hl.iter().any(|h| l.contains(h.as_str()))
+            })
+            .unwrap_or(&texts[0]);
+        out.push(RequestHit {
+            id,
+            title: snippet(&r.title, &q.highlights, 500),
+            snippet: snippet(best, &q.highlights, SNIPPET_CHARS),
+            status: r.status,
+            level: r.level,
+            category: r.category,
+            organization_id: r.organization_id,
+            score,
+        });
+    }
+    Ok(out)
+}
+
+async fn article_hits(
+    c: &mut Conn<'_>,
+    q: &SearchQuery,
+    hits: Vec<store::Hit>,
+) -> Result<Vec<ArticleHit>, StoreError> {
+    let mut out = Vec::with_capacity(hits.len());
+    for (id, score) in hits {
+        let a = fuwu_store::knowledge::get_article(c, id).await?;
+        let texts = [&a.symptom, &a.solution, &a.cause];
+        let best = texts
+            .iter()
+            .find(|t| {
+                let l = t.to_lowercase();
+                q.highlights.iter().any(|h| l.contains(h.as_str()))
+            })
+            .unwrap_or(&texts[0]);
+        out.push(ArticleHit {
+            id,
+            title: snippet(&a.title, &q.highlights, 500),
+            snippet: snippet(best, &q.highlights, SNIPPET_CHARS),
+            category: a.category,
+            visibility: a.visibility,
+            status: a.status,
+            score,
+        });
+    }
+    Ok(out)
+}
+
+impl App {
+    async fn run_search(
+        &self,
+        actor: &Actor,
+        q: SearchQuery,
+        combine: Combine,
+        kind: SearchKind,
+        mut filters: SearchFilters,
+        limit: i64,
+    ) -> Result<SearchResults, AppError> {
+        let want_requests = kind != SearchKind::Articles
+            && matches!(
+                actor.narrow_requests(&mut filters.requests),
+                Narrowed::Filter
+            );
+        let want_articles = kind != SearchKind::Requests;
+        let internal = actor.sees_internal();
+        let results = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    let requests = if want_requests {
+                        let hits = store::search_requests(
+                            &mut c,
+                            &q,
+                            combine,
+                            &filters.requests,
+                            internal,
+                            limit,
+                        )
+                        .await?;
+                        request_hits(&mut c, &q, hits, internal).await?
+                    } else {
+                        Vec::new()
+                    };
+                    let articles = if want_articles {
+                        let hits = store::search_articles(
+                            &mut c,
+                            &q,
+                            combine,
+                            !internal,
+                            filters.article_category.as_deref(),
+                            limit,
+                        )
+                        .await?;
+                        article_hits(&mut c, &q, hits).await?
+                    } else {
+                        Vec::new()
+                    };
+                    Ok::<_, StoreError>(SearchResults { requests, articles })
+                })
+            })
+            .await?;
+        Ok(results)
+    }
+
+    /// Requests and articles matching every word of `text`, best first,
+    /// then those matching some of them, within what `actor` may see.
+    pub async fn search(
+        &self,
+        actor: &Actor,
+        text: &str,
+        kind: SearchKind,
+        filters: SearchFilters,
+        limit: i64,
+    ) -> Result<SearchResults, AppError> {
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(AppError::invalid(
+                "q",
+                format!("at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        let q = parse_query(text).ok_or_else(|| {
+            AppError::invalid("q", "give at least one word, number or Chinese character")
+        })?;
+        let limit = limit.clamp(1, 50);
+        let mut all = self
+            .run_search(actor, q.clone(), Combine::All, kind, filters.clone(), limit)
+            .await?;
+        // Fewer hits than asked for: fill up with the documents matching the
+        // most of the words (a question typed as a sentence rarely has every
+        // word in the answer), ranked after the full matches.
+        let short = all.requests.len() < limit as usize || all.articles.len() < limit as usize;
+        if short && q.terms.len() > 1 {
+            let any = self
+                .run_search(actor, q, Combine::Any, kind, filters, limit)
+                .await?;
+            for h in any.requests {
+                if all.requests.len() < limit as usize && all.requests.iter().all(|r| r.id != h.id)
+                {
+                    all.requests.push(h);
+                }
+            }
+            for h in any.articles {
+                if all.articles.len() < limit as usize && all.articles.iter().all(|a| a.id != h.id)
+                {
+                    all.articles.push(h);
+                }
+            }
+        }
+        Ok(all)
+    }
+
+    /// For a request being written: the articles and past requests sharing
+    /// the most words with `text`, best first (five of each).
+    pub async fn suggest(&self, actor: &Actor, text: &str) -> Result<SearchResults, AppError> {
+        // A long draft: its beginning (title and first lines) says what it is about.
+        let text: String = text.chars().take(MAX_DRAFT_CHARS).collect();
+        let Some(q) = parse_query(&text) else {
+            return Ok(SearchResults {
+                requests: Vec::new(),
+                articles: Vec::new(),
+            });
+        };
+        self.run_search(
+            actor,
+            q,
+            Combine::Any,
+            SearchKind::Both,
+            SearchFilters::default(),
+            5,
+        )
+        .await
+    }
+
+    /// Rebuild the whole index from the database, in batches; `progress`
+    /// hears (done, total) after each batch.
+    pub async fn reindex(
+        &self,
+        mut progress: impl FnMut(i64, i64),
+    ) -> Result<(i64, i64), AppError> {
+        let (nr, na) = self
+            .db
+            .read(|mut c| Box::pin(async move { store::counts(&mut c).await }))
+            .await?;
+        let total = nr + na;
+        let mut done = 0;
+        for articles in [false, true] {
+            let mut after = 0;
+            loop {
+                let ids = self
+                    .db
+                    .read(move |mut c| {
+                        Box::pin(
+                            async move { store::ids_after(&mut c, articles, after, 500).await },
+                        )
+                    })
+                    .await?;
+                let Some(&last) = ids.last() else { break };
+                let n = ids.len() as i64;
+                self.db
+                    .write(move |mut c| {
+                        Box::pin(async move {
+                            for id in ids {
+                                if articles {
+                                    let a = fuwu_store::knowledge::get_article(&mut c, id).await?;
+                                    store::index_article(&mut c, &a).await?;
+                                } else {
+                                    store::index_request_id(&mut c, id).await?;
+                                }
+                            }
+                            Ok::<_, StoreError>(())
+                        })
+                    })
+                    .await?;
+                after = last;
+                done += n;
+                progress(done, total);
+            }
+        }
+        Ok((nr, na))
+    }
+}

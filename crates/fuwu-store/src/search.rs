@@ -1,0 +1,293 @@
+//! The full-text index: requests and articles, written in the transaction
+//! of each change, so whatever is committed is searchable at once on every
+//! node. SQLite keeps it in FTS5 tables (`search_requests`,
+//! `search_articles`, rowid = the object's id), PostgreSQL in `tsvector`
+//! columns with GIN indexes; both hold the tokens of
+//! [`fuwu_core::search::index_text`], so Chinese is split by jieba in Rust,
+//! not by the database.
+
+use crate::knowledge::Article;
+use crate::requests::{Request, RequestFilter};
+use crate::{Conn, StoreError, query, query_owned};
+use fuwu_core::search::{Combine, SearchQuery, index_text};
+
+fn json_words(list: &str) -> String {
+    serde_json::from_str::<Vec<String>>(list)
+        .unwrap_or_default()
+        .join(" ")
+}
+
+/// The text of a request as the index sees it: (title, public text, internal notes).
+async fn request_text(
+    c: &mut Conn<'_>,
+    r: &Request,
+) -> Result<(String, String, String), StoreError> {
+    let messages: Vec<(String, String)> = c
+        .fetch_all(
+            query(
+                "select visibility, body from request_messages where request_id = $1 order by id",
+            )
+            .bind(r.id),
+        )
+        .await?;
+    let mut public = vec![r.description.as_str()];
+    public.extend(r.resolution.as_deref());
+    public.extend(r.response_plan.as_deref());
+    let mut internal = Vec::new();
+    for (v, body) in &messages {
+        if v == "public" {
+            public.push(body);
+        } else {
+            internal.push(body.as_str());
+        }
+    }
+    Ok((
+        index_text(&r.title),
+        index_text(&public.join("\n")),
+        index_text(&internal.join("\n")),
+    ))
+}
+
+/// (Re)index one request from its stored row and messages.
+pub async fn index_request(c: &mut Conn<'_>, r: &Request) -> Result<(), StoreError> {
+    let (title, body, internal) = request_text(c, r).await?;
+    match c {
+        Conn::Sqlite(_) => {
+            c.execute(query("delete from search_requests where rowid = $1").bind(r.id))
+                .await?;
+            c.execute(
+                query("insert into search_requests (rowid, title, body, internal) values ($1, $2, $3, $4)")
+                    .bind(r.id)
+                    .bind(&title)
+                    .bind(&body)
+                    .bind(&internal),
+            )
+            .await?;
+        }
+        Conn::Pg(_) => {
+            c.execute(
+                query(
+                    "insert into search_requests (request_id, doc, internal) values ($1,
+                       setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'),
+                       to_tsvector('simple', $4))
+                     on conflict (request_id) do update set doc = excluded.doc, internal = excluded.internal",
+                )
+                .bind(r.id)
+                .bind(&title)
+                .bind(&body)
+                .bind(&internal),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// (Re)index the request `id`.
+pub async fn index_request_id(c: &mut Conn<'_>, id: i64) -> Result<(), StoreError> {
+    let r = crate::requests::get_request(c, id).await?;
+    index_request(c, &r).await
+}
+
+/// (Re)index one article.
+pub async fn index_article(c: &mut Conn<'_>, a: &Article) -> Result<(), StoreError> {
+    let title = index_text(&format!(
+        "{} {} {}",
+        a.title,
+        json_words(&a.tags),
+        json_words(&a.related_systems)
+    ));
+    let body = index_text(&format!("{}\n{}\n{}", a.symptom, a.cause, a.solution));
+    match c {
+        Conn::Sqlite(_) => {
+            c.execute(query("delete from search_articles where rowid = $1").bind(a.id))
+                .await?;
+            c.execute(
+                query("insert into search_articles (rowid, title, body) values ($1, $2, $3)")
+                    .bind(a.id)
+                    .bind(&title)
+                    .bind(&body),
+            )
+            .await?;
+        }
+        Conn::Pg(_) => {
+            c.execute(
+                query(
+                    "insert into search_articles (article_id, doc) values ($1,
+                       setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'))
+                     on conflict (article_id) do update set doc = excluded.doc",
+                )
+                .bind(a.id)
+                .bind(&title)
+                .bind(&body),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A hit: the object's id and its relevance (higher is better).
+pub type Hit = (i64, f64);
+
+enum Arg {
+    I(i64),
+    S(String),
+    B(bool),
+}
+
+/// Requests matching `q` within `filter` (already narrowed to the searcher's
+/// reach), best first. `internal`: internal notes count too (staff).
+pub async fn search_requests(
+    c: &mut Conn<'_>,
+    q: &SearchQuery,
+    combine: Combine,
+    filter: &RequestFilter,
+    internal: bool,
+    limit: i64,
+) -> Result<Vec<Hit>, StoreError> {
+    let mut args: Vec<Arg> = Vec::new();
+    let mut sql = match c {
+        Conn::Sqlite(_) => {
+            let expr = q.fts5(combine);
+            let expr = if internal {
+                expr
+            } else {
+                format!("{{title body}} : ({expr})")
+            };
+            args.push(Arg::S(expr));
+            String::from(
+                "select r.id, -bm25(search_requests, 10.0, 3.0, 2.0) as score
+                 from search_requests s join requests r on r.id = s.rowid
+                 where search_requests match $1",
+            )
+        }
+        Conn::Pg(_) => {
+            args.push(Arg::S(q.tsquery(combine)));
+            args.push(Arg::B(internal));
+            String::from(
+                "select r.id, ts_rank(case when $2 then s.doc || s.internal else s.doc end, to_tsquery('simple', $1))::float8 as score
+                 from search_requests s join requests r on r.id = s.request_id
+                 where (s.doc @@ to_tsquery('simple', $1) or ($2 and s.internal @@ to_tsquery('simple', $1)))",
+            )
+        }
+    };
+    let mut push = |sql: &mut String, fragment: &str, arg: Arg| {
+        args.push(arg);
+        sql.push_str(&fragment.replace('?', &format!("${}", args.len())));
+    };
+    for (column, values) in [
+        ("status", &filter.statuses),
+        ("category", &filter.categories),
+    ] {
+        if !values.is_empty() {
+            let list: Vec<String> = values
+                .iter()
+                .map(|v| format!("'{}'", v.replace('\'', "")))
+                .collect();
+            sql.push_str(&format!(" and r.{column} in ({})", list.join(", ")));
+        }
+    }
+    if !filter.levels.is_empty() {
+        let list: Vec<String> = filter.levels.iter().map(i64::to_string).collect();
+        sql.push_str(&format!(" and r.level in ({})", list.join(", ")));
+    }
+    if let Some(v) = filter.organization_id {
+        push(&mut sql, " and r.organization_id = ?", Arg::I(v));
+    }
+    if let Some(v) = filter.assignee_id {
+        push(&mut sql, " and r.assignee_id = ?", Arg::I(v));
+    }
+    if let Some(v) = filter.contract_leader_id {
+        push(
+            &mut sql,
+            " and r.contract_id in (select id from contracts where project_leader_id = ?)",
+            Arg::I(v),
+        );
+    }
+    if let Some(v) = filter.created_from {
+        push(&mut sql, " and r.created_at >= ?", Arg::I(v));
+    }
+    if let Some(v) = filter.created_to {
+        push(&mut sql, " and r.created_at < ?", Arg::I(v));
+    }
+    push(
+        &mut sql,
+        " order by score desc, r.id desc limit ?",
+        Arg::I(limit),
+    );
+    let mut qy = query_owned(sql).unprepared();
+    for a in &args {
+        match a {
+            Arg::I(v) => qy.push(*v),
+            Arg::S(v) => qy.push(v.as_str()),
+            Arg::B(v) => qy.push(*v),
+        }
+    }
+    c.fetch_all(qy).await
+}
+
+/// Articles matching `q`, best first. `customer_view`: only published,
+/// customer-visible ones; staff see drafts and internal ones too, never archived.
+pub async fn search_articles(
+    c: &mut Conn<'_>,
+    q: &SearchQuery,
+    combine: Combine,
+    customer_view: bool,
+    category: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Hit>, StoreError> {
+    let visible = " and a.status <> 'archived' and (not $2 or (a.visibility = 'customers' and a.status = 'published'))
+                    and ($3 is null or a.category = $3) order by score desc, a.id desc limit $4";
+    let (sql, expr) = match c {
+        Conn::Sqlite(_) => (
+            format!(
+                "select a.id, -bm25(search_articles, 10.0, 3.0) as score
+                 from search_articles s join articles a on a.id = s.rowid
+                 where search_articles match $1{visible}"
+            ),
+            q.fts5(combine),
+        ),
+        Conn::Pg(_) => (
+            format!(
+                "select a.id, ts_rank(s.doc, to_tsquery('simple', $1))::float8 as score
+                 from search_articles s join articles a on a.id = s.article_id
+                 where s.doc @@ to_tsquery('simple', $1){visible}"
+            ),
+            q.tsquery(combine),
+        ),
+    };
+    c.fetch_all(
+        query_owned(sql)
+            .unprepared()
+            .bind(expr.as_str())
+            .bind(customer_view)
+            .bind(category)
+            .bind(limit),
+    )
+    .await
+}
+
+/// Ids of requests (`articles`: of articles) after `after`, in id order: the
+/// reindex walks them in batches.
+pub async fn ids_after(
+    c: &mut Conn<'_>,
+    articles: bool,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let sql = if articles {
+        "select id from articles where id > $1 order by id limit $2"
+    } else {
+        "select id from requests where id > $1 order by id limit $2"
+    };
+    let rows: Vec<(i64,)> = c.fetch_all(query(sql).bind(after).bind(limit)).await?;
+    Ok(rows.into_iter().map(|(i,)| i).collect())
+}
+
+/// How many requests and articles there are (for the reindex's progress).
+pub async fn counts(c: &mut Conn<'_>) -> Result<(i64, i64), StoreError> {
+    let (r,): (i64,) = c.fetch_one(query("select count(*) from requests")).await?;
+    let (a,): (i64,) = c.fetch_one(query("select count(*) from articles")).await?;
+    Ok((r, a))
+}
