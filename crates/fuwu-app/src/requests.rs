@@ -399,51 +399,55 @@ impl App {
         let (policy_id, policy) = self
             .cached_policy(contract.as_ref().and_then(|k| k.sla_policy_id))
             .await?;
+        // The CPU work — index tokens, the first clocks — is done here, so that
+        // SQLite's single writer only writes.
+        let row = Request {
+            id: 0,
+            channel: input.channel.as_str().into(),
+            category: input.category.as_str().into(),
+            impact: input.impact.as_str().into(),
+            urgency: input.urgency.as_str().into(),
+            level: decision.level.get() as i64,
+            level_override_reason: decision.override_reason.clone(),
+            title: title.into_inner(),
+            description: input.description.trim().to_owned(),
+            organization_id,
+            requester_contact_id: input.requester_contact_id,
+            requester_user_id: actor_c.role.is_customer().then_some(actor_c.user_id),
+            system_id: input.system_id,
+            contract_id,
+            assignee_id: None,
+            team_id: None,
+            tier: Tier::L1.as_str().into(),
+            status: Status::New.as_str().into(),
+            stage: None,
+            waiting_for: None,
+            response_mode: None,
+            response_plan: None,
+            resolution: None,
+            third_party_ref: None,
+            billable,
+            feedback_solved: None,
+            feedback_rating: None,
+            feedback_comment: None,
+            close_basis: None,
+            cancel_reason: None,
+            created_by: actor_c.user_id,
+            created_at: now,
+            updated_at: now,
+            acknowledged_at: None,
+            responded_at: None,
+            resolved_at: None,
+            closed_at: None,
+            version: 1,
+        };
+        let tokens = fuwu_store::search::RequestTokens::of_new(&row.title, &row.description);
+        let clocks = crate::sla::initial_rows(&row, policy_id, &policy)?;
         let result = self
             .db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let row = Request {
-                        id: 0,
-                        channel: input.channel.as_str().into(),
-                        category: input.category.as_str().into(),
-                        impact: input.impact.as_str().into(),
-                        urgency: input.urgency.as_str().into(),
-                        level: decision.level.get() as i64,
-                        level_override_reason: decision.override_reason.clone(),
-                        title: title.into_inner(),
-                        description: input.description.trim().to_owned(),
-                        organization_id,
-                        requester_contact_id: input.requester_contact_id,
-                        requester_user_id: actor_c.role.is_customer().then_some(actor_c.user_id),
-                        system_id: input.system_id,
-                        contract_id,
-                        assignee_id: None,
-                        team_id: None,
-                        tier: Tier::L1.as_str().into(),
-                        status: Status::New.as_str().into(),
-                        stage: None,
-                        waiting_for: None,
-                        response_mode: None,
-                        response_plan: None,
-                        resolution: None,
-                        third_party_ref: None,
-                        billable,
-                        feedback_solved: None,
-                        feedback_rating: None,
-                        feedback_comment: None,
-                        close_basis: None,
-                        cancel_reason: None,
-                        created_by: actor_c.user_id,
-                        created_at: now,
-                        updated_at: now,
-                        acknowledged_at: None,
-                        responded_at: None,
-                        resolved_at: None,
-                        closed_at: None,
-                        version: 1,
-                    };
-                    let created = store::insert_request(&mut c, &row)
+                    let created = store::insert_new_request(&mut c, &row, &tokens)
                         .await
                         .map_err(|e| AppError::from_store("request", e))?;
                     let details = json!({
@@ -453,7 +457,10 @@ impl App {
                     });
                     let ev = NewEvent { kind: "created".into(), details: Some(details.to_string()), ..Default::default() };
                     store::insert_events(&mut c, created.id, actor_c.user_id, now, &[ev]).await?;
-                    let clocks = crate::sla::initial_rows(&created, policy_id, &policy)?;
+                    let clocks: Vec<_> = clocks
+                        .into_iter()
+                        .map(|k| fuwu_store::sla::ClockRow { request_id: created.id, ..k })
+                        .collect();
                     fuwu_store::sla::upsert_clocks(&mut c, &clocks).await?;
                     if let Some(key) = &key {
                         match store::insert_idempotency_key(&mut c, actor_c.user_id, key, &print, created.id, now).await {

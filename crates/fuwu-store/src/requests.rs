@@ -169,15 +169,28 @@ fn placeholders(from: usize, count: usize) -> String {
 }
 
 /// Insert a request (its `id` and `version` are ignored and assigned).
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into requests ({INSERT_COLUMNS}) values ({}) returning *",
+        placeholders(1, 36)
+    )
+});
+
 pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, StoreError> {
-    static SQL: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "insert into requests ({INSERT_COLUMNS}) values ({}) returning *",
-            placeholders(1, 36)
-        )
-    });
-    let row: Request = c.fetch_one(bind_request!(query(&SQL), r)).await?;
+    let row: Request = c.fetch_one(bind_request!(query(&INSERT_SQL), r)).await?;
     crate::search::index_request(c, &row).await?;
+    Ok(row)
+}
+
+/// Insert a new request with its index tokens made beforehand (see
+/// [`crate::search::RequestTokens`]), so the write does no tokenizing.
+pub async fn insert_new_request(
+    c: &mut Conn<'_>,
+    r: &Request,
+    tokens: &crate::search::RequestTokens,
+) -> Result<Request, StoreError> {
+    let row: Request = c.fetch_one(bind_request!(query(&INSERT_SQL), r)).await?;
+    crate::search::write_request_tokens(c, row.id, tokens, true).await?;
     Ok(row)
 }
 

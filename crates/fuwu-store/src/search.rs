@@ -17,7 +17,7 @@ fn json_words(list: &str) -> String {
         .join(" ")
 }
 
-/// The text of a request as the index sees it: (title, public text, internal notes).
+/// The tokens of a request as the index sees it: (title, public text, internal notes).
 async fn request_text(
     c: &mut Conn<'_>,
     r: &Request,
@@ -48,19 +48,57 @@ async fn request_text(
     ))
 }
 
+/// A request's index tokens (title, public text, internal notes), made in
+/// Rust by [`index_text`]: the CPU-heavy part of indexing, which callers can
+/// do before the write transaction (off SQLite's single writer).
+#[derive(Debug, Clone)]
+pub struct RequestTokens {
+    pub title: String,
+    pub body: String,
+    pub internal: String,
+}
+
+impl RequestTokens {
+    /// The tokens of a request that has no messages yet.
+    pub fn of_new(title: &str, description: &str) -> RequestTokens {
+        RequestTokens {
+            title: index_text(title),
+            body: index_text(description),
+            internal: String::new(),
+        }
+    }
+}
+
 /// (Re)index one request from its stored row and messages.
 pub async fn index_request(c: &mut Conn<'_>, r: &Request) -> Result<(), StoreError> {
     let (title, body, internal) = request_text(c, r).await?;
+    let tokens = RequestTokens {
+        title,
+        body,
+        internal,
+    };
+    write_request_tokens(c, r.id, &tokens, false).await
+}
+
+/// Store a request's tokens; `new` skips removing an entry a new id cannot have.
+pub(crate) async fn write_request_tokens(
+    c: &mut Conn<'_>,
+    id: i64,
+    t: &RequestTokens,
+    new: bool,
+) -> Result<(), StoreError> {
     match c {
         Conn::Sqlite(_) => {
-            c.execute(query("delete from search_requests where rowid = $1").bind(r.id))
-                .await?;
+            if !new {
+                c.execute(query("delete from search_requests where rowid = $1").bind(id))
+                    .await?;
+            }
             c.execute(
                 query("insert into search_requests (rowid, title, body, internal) values ($1, $2, $3, $4)")
-                    .bind(r.id)
-                    .bind(&title)
-                    .bind(&body)
-                    .bind(&internal),
+                    .bind(id)
+                    .bind(&t.title)
+                    .bind(&t.body)
+                    .bind(&t.internal),
             )
             .await?;
         }
@@ -72,10 +110,10 @@ pub async fn index_request(c: &mut Conn<'_>, r: &Request) -> Result<(), StoreErr
                        to_tsvector('simple', $4))
                      on conflict (request_id) do update set doc = excluded.doc, internal = excluded.internal",
                 )
-                .bind(r.id)
-                .bind(&title)
-                .bind(&body)
-                .bind(&internal),
+                .bind(id)
+                .bind(&t.title)
+                .bind(&t.body)
+                .bind(&t.internal),
             )
             .await?;
         }

@@ -1687,7 +1687,12 @@ async fn run_engine(engine: Engine, args: &Args, work_dir: &Path) -> Result<Engi
     // Remove them so that each size below is exact and the ids run 1..=size.
     s.db.write(|mut c| {
         Box::pin(async move {
+            // Everything that refers to a request first (clocks, notifications, the search index).
             for sql in [
+                "delete from outbox",
+                "delete from notifications",
+                "delete from request_clocks",
+                "delete from search_requests",
                 "delete from idempotency_keys",
                 "delete from request_events",
                 "delete from requests",
