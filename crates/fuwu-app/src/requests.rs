@@ -361,6 +361,8 @@ impl App {
         let (key_r, input_r) = (key.clone(), (input.requester_contact_id, input.system_id));
         let user = actor.user_id;
         let actor_r = actor.clone();
+        // A project leader's request runs under a contract they lead, so they keep seeing it.
+        let leader = (actor.role == Role::ProjectLeader).then_some(actor.user_id);
         let looked_up = self
             .db
             .read(move |mut c| {
@@ -379,9 +381,13 @@ impl App {
                         });
                     }
                     check_belongs(&mut c, organization_id, input_r.0, input_r.1).await?;
-                    let contract =
-                        directory::current_contract(&mut c, organization_id, &china_date(now))
-                            .await?;
+                    let contract = directory::current_contract(
+                        &mut c,
+                        organization_id,
+                        &china_date(now),
+                        leader,
+                    )
+                    .await?;
                     Ok::<_, AppError>(Ok(contract))
                 })
             })

@@ -796,13 +796,22 @@ pub async fn list_contracts(
 }
 
 /// The contract a new request of this organization runs under on `today` (`YYYY-MM-DD`):
-/// the latest one accepted by then.
+/// the latest one accepted by then — among those `leader` leads, when given
+/// (a project leader's requests run under their own contracts).
 pub async fn current_contract(
     c: &mut Conn<'_>,
     organization_id: i64,
     today: &str,
+    leader: Option<i64>,
 ) -> Result<Option<Contract>, StoreError> {
-    c.fetch_optional(query(
-        "select * from contracts where organization_id = $1 and accepted_on <= $2 order by accepted_on desc, id desc limit 1")
-        .bind(organization_id).bind(today)).await
+    c.fetch_optional(
+        query(
+            "select * from contracts where organization_id = $1 and accepted_on <= $2
+         and ($3 is null or project_leader_id = $3) order by accepted_on desc, id desc limit 1",
+        )
+        .bind(organization_id)
+        .bind(today)
+        .bind(leader),
+    )
+    .await
 }

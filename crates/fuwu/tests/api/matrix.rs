@@ -759,6 +759,20 @@ both_engines! {
         assert_eq!(ids(&list), Vec::<i64>::new());
     }
 
+    async fn a_project_leaders_own_request_runs_under_their_contract(t: TestApp) {
+        let (pl, leader) = user_in(&t, "pl.files", "project_leader", None, None).await;
+        let a = id(&t.ok(&t.admin_token, "/api/v1/organizations", json!({"name": "两份合同的单位"})).await);
+        let mine = id(&t.ok(&t.admin_token, "/api/v1/contracts", json!({"organization_id": a, "code": "PL-OLD", "name": "x", "accepted_on": "2024-06-01", "project_leader_id": pl})).await);
+        // A newer contract of the same organization, led by nobody: the desk's default choice.
+        let newer = id(&t.ok(&t.admin_token, "/api/v1/contracts", json!({"organization_id": a, "code": "PL-NEW", "name": "y", "accepted_on": "2025-06-01"})).await);
+        let by_desk = t.request(a, "前台登记的故障").await;
+        assert_eq!(by_desk["contract_id"].as_i64(), Some(newer));
+        let (s, r) = t.post(&leader, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "partial", "urgency": "medium", "title": "项目经理登记的故障", "organization_id": a})).await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        assert_eq!(r["contract_id"].as_i64(), Some(mine));
+        assert_eq!(t.get(&leader, &format!("/api/v1/requests/{}", id(&r))).await.0, StatusCode::OK);
+    }
+
     async fn an_engineer_reads_every_request_but_works_only_their_teams_queue(t: TestApp) {
         let org = id(&t.ok(&t.admin_token, "/api/v1/organizations", json!({"name": "分组单位"})).await);
         let t1 = id(&t.ok(&t.admin_token, "/api/v1/teams", json!({"name": "网络组"})).await);
