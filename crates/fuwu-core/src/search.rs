@@ -223,61 +223,55 @@ pub enum Combine {
     Any,
 }
 
+/// How one engine's full-text query language spells tokens and operators.
+struct Syntax {
+    token: fn(&str) -> String,
+    prefix: fn(&str) -> String,
+    and: &'static str,
+    or: &'static str,
+}
+
+const FTS5: Syntax = Syntax {
+    token: |t| format!("\"{t}\""),
+    prefix: |t| format!("\"{t}\"*"),
+    and: " AND ",
+    or: " OR ",
+};
+
+const TSQUERY: Syntax = Syntax {
+    token: |t| format!("'{t}'"),
+    prefix: |t| format!("'{t}':*"),
+    and: " & ",
+    or: " | ",
+};
+
 impl SearchQuery {
     /// The query in SQLite FTS5 syntax (tokens quoted, so nothing is an operator).
     pub fn fts5(&self, combine: Combine) -> String {
-        let term = |t: &Term| {
-            let alts: Vec<String> = t
-                .alternatives
-                .iter()
-                .map(|a| {
-                    let toks: Vec<String> = a
-                        .iter()
-                        .map(|tok| {
-                            if t.prefix {
-                                format!("\"{tok}\"*")
-                            } else {
-                                format!("\"{tok}\"")
-                            }
-                        })
-                        .collect();
-                    format!("({})", toks.join(" AND "))
-                })
-                .collect();
-            format!("({})", alts.join(" OR "))
-        };
-        let joiner = match combine {
-            Combine::All => " AND ",
-            Combine::Any => " OR ",
-        };
-        self.terms.iter().map(term).collect::<Vec<_>>().join(joiner)
+        self.render(&FTS5, combine)
     }
 
     /// The query in PostgreSQL `to_tsquery('simple', …)` syntax.
     pub fn tsquery(&self, combine: Combine) -> String {
+        self.render(&TSQUERY, combine)
+    }
+
+    fn render(&self, syntax: &Syntax, combine: Combine) -> String {
         let term = |t: &Term| {
+            let spell = if t.prefix { syntax.prefix } else { syntax.token };
             let alts: Vec<String> = t
                 .alternatives
                 .iter()
                 .map(|a| {
-                    let toks: Vec<String> = a
-                        .iter()
-                        .map(|tok| {
-                            if t.prefix {
-                                format!("'{tok}':*")
-                            } else {
-                                format!("'{tok}'")
-                            }
-                        })
-                        .collect();
-                    format!("({})", toks.join(" & "))
+                    let toks: Vec<String> = a.iter().map(|tok| spell(tok)).collect();
+                    format!("({})", toks.join(syntax.and))
                 })
                 .collect();
-            format!("({})", alts.join(" | "))
+            format!("({})", alts.join(syntax.or))
         };
         let joiner = match combine {
-            Combine::All => " & ",
-            Combine::Any => " | ",
+            Combine::All => syntax.and,
+            Combine::Any => syntax.or,
         };
         self.terms.iter().map(term).collect::<Vec<_>>().join(joiner)
     }
