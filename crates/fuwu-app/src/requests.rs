@@ -405,8 +405,9 @@ impl App {
         let (policy_id, policy) = self
             .cached_policy(contract.as_ref().and_then(|k| k.sla_policy_id))
             .await?;
-        // The CPU work — index tokens, the first clocks — is done here, so that
-        // SQLite's single writer only writes.
+        // The CPU work (the first clocks) is done here, so that SQLite's single
+        // writer only writes; the full-text index is written later, in batches
+        // (the request is queued for it).
         let row = Request {
             id: 0,
             channel: input.channel.as_str().into(),
@@ -447,13 +448,12 @@ impl App {
             closed_at: None,
             version: 1,
         };
-        let tokens = fuwu_store::search::RequestTokens::of_new(&row.title, &row.description);
         let clocks = crate::sla::initial_rows(&row, policy_id, &policy)?;
         let result = self
             .db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let created = store::insert_new_request(&mut c, &row, &tokens)
+                    let created = store::insert_new_request(&mut c, &row)
                         .await
                         .map_err(|e| AppError::from_store("request", e))?;
                     let details = json!({

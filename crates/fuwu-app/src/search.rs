@@ -199,6 +199,33 @@ impl App {
         Ok(results)
     }
 
+    /// Index the requests queued for it (new ones), in batches; returns how many.
+    /// Searches call it first, so whatever was committed is found.
+    pub async fn drain_search_queue(&self) -> Result<usize, AppError> {
+        const BATCH: i64 = 500;
+        let mut total = 0;
+        loop {
+            let batch = self
+                .db
+                .read(|mut c| Box::pin(async move { store::queued_requests(&mut c, BATCH).await }))
+                .await?;
+            let n = batch.len();
+            if n == 0 {
+                break;
+            }
+            self.db
+                .write(move |mut c| {
+                    Box::pin(async move { store::store_drained(&mut c, &batch).await })
+                })
+                .await?;
+            total += n;
+            if (n as i64) < BATCH {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
     /// Requests and articles matching every word of `text`, best first,
     /// then those matching some of them, within what `actor` may see.
     pub async fn search(
@@ -219,6 +246,7 @@ impl App {
             AppError::invalid("q", "give at least one word, number or Chinese character")
         })?;
         let limit = limit.clamp(1, 50);
+        self.drain_search_queue().await?;
         let mut all = self
             .run_search(actor, q.clone(), Combine::All, kind, filters.clone(), limit)
             .await?;
@@ -257,6 +285,7 @@ impl App {
                 articles: Vec::new(),
             });
         };
+        self.drain_search_queue().await?;
         self.run_search(
             actor,
             q,

@@ -258,7 +258,11 @@ impl SearchQuery {
 
     fn render(&self, syntax: &Syntax, combine: Combine) -> String {
         let term = |t: &Term| {
-            let spell = if t.prefix { syntax.prefix } else { syntax.token };
+            let spell = if t.prefix {
+                syntax.prefix
+            } else {
+                syntax.token
+            };
             let alts: Vec<String> = t
                 .alternatives
                 .iter()

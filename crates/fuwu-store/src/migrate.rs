@@ -28,7 +28,8 @@ migrations!(
     "0004_sessions",
     "0005_access",
     "0006_sla",
-    "0007_kb"
+    "0007_kb",
+    "0008_search_queue"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";

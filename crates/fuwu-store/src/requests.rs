@@ -182,15 +182,11 @@ pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, St
     Ok(row)
 }
 
-/// Insert a new request with its index tokens made beforehand (see
-/// [`crate::search::RequestTokens`]), so the write does no tokenizing.
-pub async fn insert_new_request(
-    c: &mut Conn<'_>,
-    r: &Request,
-    tokens: &crate::search::RequestTokens,
-) -> Result<Request, StoreError> {
+/// Insert a new request and queue it for the full-text index (see
+/// [`crate::search::drain_queue`]): the create path does no indexing work.
+pub async fn insert_new_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, StoreError> {
     let row: Request = c.fetch_one(bind_request!(query(&INSERT_SQL), r)).await?;
-    crate::search::write_request_tokens(c, row.id, tokens, true).await?;
+    crate::search::enqueue_request(c, row.id, row.created_at).await?;
     Ok(row)
 }
 

@@ -59,13 +59,16 @@ pub struct RequestTokens {
 }
 
 impl RequestTokens {
-    /// The tokens of a request that has no messages yet.
-    pub fn of_new(title: &str, description: &str) -> RequestTokens {
+    fn empty() -> RequestTokens {
         RequestTokens {
-            title: index_text(title),
-            body: index_text(description),
+            title: String::new(),
+            body: String::new(),
             internal: String::new(),
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.title.is_empty() && self.body.is_empty() && self.internal.is_empty()
     }
 }
 
@@ -116,6 +119,79 @@ pub(crate) async fn write_request_tokens(
                 .bind(&t.internal),
             )
             .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Queue request `id` for indexing; a later change moves its time forward,
+/// so a drain that read an older text never removes the newer entry.
+pub async fn enqueue_request(c: &mut Conn<'_>, id: i64, now: i64) -> Result<(), StoreError> {
+    c.execute(
+        query(
+            "insert into search_queue (request_id, queued_at) values ($1, $2)
+             on conflict (request_id) do update set queued_at = excluded.queued_at",
+        )
+        .bind(id)
+        .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Up to `limit` queued requests (id, queued at) with their index tokens, read in one go.
+pub async fn queued_requests(
+    c: &mut Conn<'_>,
+    limit: i64,
+) -> Result<Vec<(i64, i64, RequestTokens)>, StoreError> {
+    let queued: Vec<(i64, i64)> = c
+        .fetch_all(
+            query("select request_id, queued_at from search_queue order by queued_at, request_id limit $1")
+                .bind(limit),
+        )
+        .await?;
+    let mut out = Vec::with_capacity(queued.len());
+    for (id, at) in queued {
+        let r = match crate::requests::get_request(c, id).await {
+            Ok(r) => r,
+            // Gone (never committed elsewhere, or removed): drop the entry.
+            Err(StoreError::NotFound) => {
+                out.push((id, at, RequestTokens::empty()));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let (title, body, internal) = request_text(c, &r).await?;
+        out.push((
+            id,
+            at,
+            RequestTokens {
+                title,
+                body,
+                internal,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Write the tokens of drained requests and remove their queue entries
+/// (only those not queued again since they were read).
+pub async fn store_drained(
+    c: &mut Conn<'_>,
+    drained: &[(i64, i64, RequestTokens)],
+) -> Result<(), StoreError> {
+    for (id, at, tokens) in drained {
+        let still_queued = c
+            .execute(
+                query("delete from search_queue where request_id = $1 and queued_at = $2")
+                    .bind(*id)
+                    .bind(*at),
+            )
+            .await?;
+        // Queued again meanwhile: the next drain indexes the newer text.
+        if still_queued == 1 && !tokens.is_empty() {
+            write_request_tokens(c, *id, tokens, false).await?;
         }
     }
     Ok(())

@@ -1693,6 +1693,7 @@ async fn run_engine(engine: Engine, args: &Args, work_dir: &Path) -> Result<Engi
                 "delete from notifications",
                 "delete from request_clocks",
                 "delete from search_requests",
+                "delete from search_queue",
                 "delete from idempotency_keys",
                 "delete from request_events",
                 "delete from requests",

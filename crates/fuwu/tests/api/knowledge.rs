@@ -224,6 +224,36 @@ both_engines! {
         assert_eq!((ids(&v["requests"]), ids(&v["articles"])), (vec![rid], vec![a]));
     }
 
+    async fn new_requests_are_indexed_from_a_queue_that_a_search_drains_first(t: TestApp) {
+        use fuwu_store::search as idx;
+        let queued = |t: &TestApp| {
+            let app = t.app.clone();
+            async move {
+                app.db
+                    .read(|mut c| Box::pin(async move { c.fetch_all::<(i64, i64)>(fuwu_store::query("select request_id, queued_at from search_queue order by request_id")).await }))
+                    .await
+                    .unwrap()
+            }
+        };
+        let (org, _) = t.organization("排队单位", "2025-06-01").await;
+        let rid = id(&t.request(org, "磁带库报警").await);
+        assert_eq!(queued(&t).await.iter().map(|q| q.0).collect::<Vec<_>>(), vec![rid], "a create only queues");
+        // A search drains the queue first: what was just created is found.
+        let v = t.get(&t.admin_token, "/api/v1/search?q=%E7%A3%81%E5%B8%A6%E5%BA%93").await.1; // 磁带库
+        assert_eq!(ids(&v["requests"]), vec![rid]);
+        assert!(queued(&t).await.is_empty());
+        // Queued again after a drain read it: the older read must not remove the newer entry.
+        let db = t.app.db.clone();
+        db.write(move |mut c| Box::pin(async move { idx::enqueue_request(&mut c, rid, 1).await })).await.unwrap();
+        let read = db.read(|mut c| Box::pin(async move { idx::queued_requests(&mut c, 10).await })).await.unwrap();
+        assert_eq!(read.len(), 1);
+        db.write(move |mut c| Box::pin(async move { idx::enqueue_request(&mut c, rid, 2).await })).await.unwrap();
+        db.write(move |mut c| Box::pin(async move { idx::store_drained(&mut c, &read).await })).await.unwrap();
+        assert_eq!(queued(&t).await, vec![(rid, 2)]);
+        assert_eq!(t.app.drain_search_queue().await.unwrap(), 1);
+        assert!(queued(&t).await.is_empty());
+    }
+
     async fn suggestions_offer_articles_and_similar_past_requests_for_a_draft(t: TestApp) {
         let (org, _) = t.organization("建议单位", "2025-06-01").await;
         let (_, cust) = t.user("sg.cust", "customer_user", Some(org)).await;
