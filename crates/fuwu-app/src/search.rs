@@ -226,6 +226,18 @@ impl App {
         Ok(total)
     }
 
+    /// Drain the index queue every `every`, for ever (a server's background task):
+    /// new requests are searchable within that time even if nobody searches.
+    pub async fn index_forever(self, every: std::time::Duration) {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.drain_search_queue().await {
+                tracing::warn!(error = %e, "search indexing failed");
+            }
+        }
+    }
+
     /// Requests and articles matching every word of `text`, best first,
     /// then those matching some of them, within what `actor` may see.
     pub async fn search(

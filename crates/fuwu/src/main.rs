@@ -321,7 +321,10 @@ async fn run(cli: Cli) -> Result<()> {
             // time, including those that fell while the server was down.
             let scanner = tokio::spawn(scan_loop(app.clone()));
             // New requests reach the full-text index within half a second.
-            let indexer = tokio::spawn(index_loop(app.clone()));
+            let indexer = tokio::spawn(
+                app.clone()
+                    .index_forever(std::time::Duration::from_millis(500)),
+            );
             let addr = listener.local_addr()?;
             tracing::info!(%addr, storage = %st.describe(), "Fuwu is serving; API description at /api/v1/openapi.json");
             let service =
@@ -661,16 +664,6 @@ async fn shutdown_signal() {
 }
 
 /// Every 15 seconds, handle what the SLA clocks have due (see `App::scan_clocks`).
-async fn index_loop(app: App) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
-    loop {
-        tick.tick().await;
-        if let Err(e) = app.drain_search_queue().await {
-            tracing::warn!(error = %e, "search indexing failed");
-        }
-    }
-}
-
 async fn scan_loop(app: App) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
     loop {
