@@ -1697,8 +1697,10 @@ async fn run_engine(engine: Engine, args: &Args, work_dir: &Path) -> Result<Engi
                 "delete from outbox",
                 "delete from notifications",
                 "delete from request_clocks",
-                "delete from search_requests",
+                // The queue before the index: a drain running meanwhile then finds
+                // its entries gone and writes nothing.
                 "delete from search_queue",
+                "delete from search_requests",
                 "delete from idempotency_keys",
                 "delete from request_events",
                 "delete from requests",
