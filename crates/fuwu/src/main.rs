@@ -297,7 +297,8 @@ async fn run(cli: Cli) -> Result<()> {
                     let s = demo::load(&db, SystemClock.now().as_millis(), 300, 7)
                         .await
                         .context("loading demo data")?;
-                    print_demo(&s);
+                    let addr = listener.local_addr()?;
+                    print_demo(&s, &format!("http://{addr}"));
                 }
             }
             let defaults = Settings::default();
@@ -355,7 +356,7 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
             let s = demo::load(&db, SystemClock.now().as_millis(), requests, 7).await?;
-            print_demo(&s);
+            print_demo(&s, "http://127.0.0.1:8080");
             db.close().await;
             Ok(())
         }
@@ -625,7 +626,8 @@ async fn run_token(command: TokenCommand, file: &FileConfig) -> Result<()> {
     result
 }
 
-fn print_demo(s: &demo::DemoSummary) {
+/// `base`: where the server answers (the default address when it is not running yet).
+fn print_demo(s: &demo::DemoSummary, base: &str) {
     println!(
         "demo data loaded: {} organizations, {} users, {} requests",
         s.organizations, s.users, s.requests
@@ -633,7 +635,7 @@ fn print_demo(s: &demo::DemoSummary) {
     println!("admin user: {}", s.admin_username);
     println!("admin API token: {}", s.admin_token);
     println!(
-        "web UI: http://127.0.0.1:8080/ — password {} for: {}",
+        "web UI: {base}/ — password {} for: {}",
         demo::WEB_PASSWORD,
         s.web_logins
             .iter()
@@ -642,7 +644,7 @@ fn print_demo(s: &demo::DemoSummary) {
             .join(", ")
     );
     println!(
-        "try: curl -H 'Authorization: Bearer {}' http://127.0.0.1:8080/api/v1/requests",
+        "try: curl -H 'Authorization: Bearer {}' {base}/api/v1/requests",
         s.admin_token
     );
 }
