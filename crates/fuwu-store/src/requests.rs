@@ -168,7 +168,6 @@ fn placeholders(from: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Insert a request (its `id` and `version` are ignored and assigned).
 static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "insert into requests ({INSERT_COLUMNS}) values ({}) returning *",
@@ -176,15 +175,10 @@ static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Insert a request (its `id` and `version` are ignored and assigned) and
+/// queue it for the full-text index (see [`crate::search::queued_requests`]):
+/// the create path does no indexing work.
 pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, StoreError> {
-    let row: Request = c.fetch_one(bind_request!(query(&INSERT_SQL), r)).await?;
-    crate::search::index_request(c, &row).await?;
-    Ok(row)
-}
-
-/// Insert a new request and queue it for the full-text index (see
-/// [`crate::search::drain_queue`]): the create path does no indexing work.
-pub async fn insert_new_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, StoreError> {
     let row: Request = c.fetch_one(bind_request!(query(&INSERT_SQL), r)).await?;
     crate::search::enqueue_request(c, row.id, row.created_at).await?;
     Ok(row)

@@ -17,11 +17,8 @@ fn json_words(list: &str) -> String {
         .join(" ")
 }
 
-/// The tokens of a request as the index sees it: (title, public text, internal notes).
-async fn request_text(
-    c: &mut Conn<'_>,
-    r: &Request,
-) -> Result<(String, String, String), StoreError> {
+/// The tokens of a request as the index sees it, from its row and messages.
+async fn request_tokens(c: &mut Conn<'_>, r: &Request) -> Result<RequestTokens, StoreError> {
     let messages: Vec<(String, String)> = c
         .fetch_all(
             query(
@@ -41,16 +38,15 @@ async fn request_text(
             internal.push(body.as_str());
         }
     }
-    Ok((
-        index_text(&r.title),
-        index_text(&public.join("\n")),
-        index_text(&internal.join("\n")),
-    ))
+    Ok(RequestTokens {
+        title: index_text(&r.title),
+        body: index_text(&public.join("\n")),
+        internal: index_text(&internal.join("\n")),
+    })
 }
 
 /// A request's index tokens (title, public text, internal notes), made in
-/// Rust by [`index_text`]: the CPU-heavy part of indexing, which callers can
-/// do before the write transaction (off SQLite's single writer).
+/// Rust by [`index_text`].
 #[derive(Debug, Clone)]
 pub struct RequestTokens {
     pub title: String,
@@ -74,28 +70,20 @@ impl RequestTokens {
 
 /// (Re)index one request from its stored row and messages.
 pub async fn index_request(c: &mut Conn<'_>, r: &Request) -> Result<(), StoreError> {
-    let (title, body, internal) = request_text(c, r).await?;
-    let tokens = RequestTokens {
-        title,
-        body,
-        internal,
-    };
-    write_request_tokens(c, r.id, &tokens, false).await
+    let tokens = request_tokens(c, r).await?;
+    write_request_tokens(c, r.id, &tokens).await
 }
 
-/// Store a request's tokens; `new` skips removing an entry a new id cannot have.
-pub(crate) async fn write_request_tokens(
+/// Store a request's tokens, replacing what the index held for it.
+async fn write_request_tokens(
     c: &mut Conn<'_>,
     id: i64,
     t: &RequestTokens,
-    new: bool,
 ) -> Result<(), StoreError> {
     match c {
         Conn::Sqlite(_) => {
-            if !new {
-                c.execute(query("delete from search_requests where rowid = $1").bind(id))
-                    .await?;
-            }
+            c.execute(query("delete from search_requests where rowid = $1").bind(id))
+                .await?;
             c.execute(
                 query("insert into search_requests (rowid, title, body, internal) values ($1, $2, $3, $4)")
                     .bind(id)
@@ -161,16 +149,7 @@ pub async fn queued_requests(
             }
             Err(e) => return Err(e),
         };
-        let (title, body, internal) = request_text(c, &r).await?;
-        out.push((
-            id,
-            at,
-            RequestTokens {
-                title,
-                body,
-                internal,
-            },
-        ));
+        out.push((id, at, request_tokens(c, &r).await?));
     }
     Ok(out)
 }
@@ -191,7 +170,7 @@ pub async fn store_drained(
             .await?;
         // Queued again meanwhile: the next drain indexes the newer text.
         if still_queued == 1 && !tokens.is_empty() {
-            write_request_tokens(c, *id, tokens, false).await?;
+            write_request_tokens(c, *id, tokens).await?;
         }
     }
     Ok(())
