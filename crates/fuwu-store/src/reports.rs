@@ -147,3 +147,15 @@ pub async fn update_report(
         .await?;
     updated_or_why_not(c, row, "fault_reports", r.id, expected).await
 }
+
+/// How many reports stand where: (status, the report clock's state or
+/// `none` when the policy has no report target, count).
+pub async fn report_summary(c: &mut Conn<'_>) -> Result<Vec<(String, String, i64)>, StoreError> {
+    c.fetch_all(query(
+        "select f.status, coalesce(k.state, 'none'), count(*) from fault_reports f
+         left join request_clocks k on k.request_id = f.request_id and k.target_key = 'fault_report'
+              and k.state <> 'superseded'
+         group by f.status, coalesce(k.state, 'none') order by 1, 2",
+    ))
+    .await
+}
