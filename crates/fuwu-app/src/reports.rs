@@ -131,8 +131,8 @@ pub struct CustomerFaultReport {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum FaultReportView {
-    Staff(FaultReport),
-    Customer(CustomerFaultReport),
+    Staff(Box<FaultReport>),
+    Customer(Box<CustomerFaultReport>),
 }
 
 /// Changes to a draft or returned report; absent fields stay as they are.
@@ -539,7 +539,7 @@ impl App {
                     if actor.sees_internal() {
                         let row = existing(&mut c, request_id).await?;
                         let due = due_of(&mut c, &r).await?;
-                        return Ok(FaultReportView::Staff(staff_view(row, due)));
+                        return Ok(FaultReportView::Staff(Box::new(staff_view(row, due))));
                     }
                     if actor.role.is_customer() {
                         // A report not yet delivered does not exist for the customer.
@@ -549,7 +549,7 @@ impl App {
                                 what: "fault report",
                             });
                         }
-                        return Ok(FaultReportView::Customer(customer_view(row)));
+                        return Ok(FaultReportView::Customer(Box::new(customer_view(row))));
                     }
                     Err(AppError::Forbidden("read fault reports"))
                 })

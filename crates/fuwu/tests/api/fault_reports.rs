@@ -93,8 +93,7 @@ fn clock<'a>(clocks: &'a Value, key: &str) -> &'a Value {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["target_key"] == key)
-        .last()
+        .rfind(|c| c["target_key"] == key)
         .unwrap_or_else(|| panic!("no clock {key} in {clocks}"))
 }
 
