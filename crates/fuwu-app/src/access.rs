@@ -67,6 +67,12 @@ pub enum Capability {
     ReadStaffDirectory,
     /// Write knowledge-base articles and draft them from requests.
     WriteKnowledge,
+    /// Draft and edit fault reports (故障报告) and submit them for review:
+    /// the engineers (L2) who handled the fault, SPEC §1.
+    WriteFaultReports,
+    /// Review fault reports (approve or return) and deliver them to the
+    /// customer: project leaders and administrators, SPEC §1.
+    ReviewFaultReports,
     /// Users, teams, contracts, password resets, others' tokens, the audit log.
     Administer,
 }
@@ -94,6 +100,8 @@ impl Capability {
             Capability::ReadContracts => "read contracts",
             Capability::ReadStaffDirectory => "read users, teams and SLA policies",
             Capability::WriteKnowledge => "write knowledge-base articles",
+            Capability::WriteFaultReports => "write fault reports",
+            Capability::ReviewFaultReports => "review or deliver fault reports",
             Capability::Administer => "administer the service desk",
         }
     }
@@ -117,6 +125,8 @@ pub const fn allows(role: Role, cap: Capability) -> bool {
             CustomerAdmin | Agent | Engineer | ProjectLeader | Admin
         ),
         WriteKnowledge => matches!(role, Agent | Engineer | ProjectLeader | Admin),
+        WriteFaultReports => matches!(role, Engineer | ProjectLeader | Admin),
+        ReviewFaultReports => matches!(role, ProjectLeader | Admin),
         Administer => matches!(role, Admin),
     }
 }

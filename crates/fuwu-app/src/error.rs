@@ -30,6 +30,10 @@ pub enum AppError {
     StaleVersion { what: &'static str, expected: i64 },
     #[error("{0}")]
     Conflict(String),
+    /// The action is not possible in the current state of the record (a
+    /// fault report's review, a request that is not resolved).
+    #[error("{0}")]
+    InvalidState(String),
     #[error("this Idempotency-Key was already used with a different request body")]
     IdempotencyKeyReused,
     #[error("the upload is larger than the limit of {limit} bytes")]
@@ -77,5 +81,11 @@ impl AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         AppError::from_store("record", e)
+    }
+}
+
+impl From<fuwu_core::report::ReportTransitionError> for AppError {
+    fn from(e: fuwu_core::report::ReportTransitionError) -> Self {
+        AppError::InvalidState(e.to_string())
     }
 }

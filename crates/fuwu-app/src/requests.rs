@@ -103,6 +103,8 @@ pub struct RequestDetail {
     /// Lifecycle actions this actor could take now.
     #[schema(value_type = Vec<String>)]
     pub available_actions: Vec<String>,
+    /// The contract, billability and SLA policy (absent for third parties).
+    pub entitlement: Option<crate::entitlement::Entitlement>,
     /// Whether this actor may work the request (reply, notes, work log, visits):
     /// the web UI offers those forms only then.
     #[serde(skip)]
@@ -504,6 +506,28 @@ impl App {
             .await
     }
 
+    /// The request with its contract, billability and SLA policy.
+    pub async fn request_view(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<crate::entitlement::RequestView, AppError> {
+        let actor = actor.clone();
+        self.db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    let request = load_visible(&mut c, &actor, id).await?;
+                    let entitlement =
+                        crate::entitlement::entitlement_of(&mut c, &actor, &request).await?;
+                    Ok(crate::entitlement::RequestView {
+                        request,
+                        entitlement,
+                    })
+                })
+            })
+            .await
+    }
+
     /// The request with its whole time line, filtered to what the actor may see.
     pub async fn request_detail(&self, actor: &Actor, id: i64) -> Result<RequestDetail, AppError> {
         let actor = actor.clone();
@@ -515,8 +539,10 @@ impl App {
                     let messages = store::list_messages(&mut c, id, internal).await?;
                     let mut history = store::list_events(&mut c, id).await?;
                     if !internal {
-                        history
-                            .retain(|e| e.field.is_none() || e.field.as_deref() == Some("status"));
+                        history.retain(|e| {
+                            (e.field.is_none() || e.field.as_deref() == Some("status"))
+                                && crate::reports::customer_sees_kind(&e.kind)
+                        });
                         for e in &mut history {
                             e.details = None;
                         }
@@ -539,7 +565,10 @@ impl App {
                     } else {
                         Vec::new()
                     };
+                    let entitlement =
+                        crate::entitlement::entitlement_of(&mut c, &actor, &request).await?;
                     Ok(RequestDetail {
+                        entitlement,
                         request,
                         messages,
                         history,

@@ -227,7 +227,12 @@ fn rows_for(
         let before = existing
             .iter()
             .find(|r| r.generation == i64::from(k.generation) && r.target_key == k.target_key);
-        let handled = before.map(|r| handled_list(&r.handled)).unwrap_or_default();
+        // A clock started afresh (a fault report clock after a reopen and a
+        // new resolution) is a new run: its thresholds are due again.
+        let handled = before
+            .filter(|r| r.started_at == k.started_at.as_millis())
+            .map(|r| handled_list(&r.handled))
+            .unwrap_or_default();
         let cal = &calendars[&k.calendar];
         let mut next = (None, None);
         if k.stopped_at.is_none() && k.paused_since.is_none() {
@@ -449,13 +454,26 @@ pub struct ClockView {
     pub deadline: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub paused_since: Option<String>,
-    /// `running`, `paused`, `met`, `breached`, `superseded`.
+    /// `running`, `paused`, `met`, `breached`, `superseded`; `voided` for a
+    /// clock started on a resolution that a reopen undid.
     pub state: String,
-    /// Working time counted, remaining (negative once breached) and paused, in seconds.
+    /// Working time counted, remaining (negative once breached) and not
+    /// counted (paused, or stopped until a reopen), in seconds.
     pub elapsed_seconds: i64,
     pub remaining_seconds: i64,
     pub paused_seconds: i64,
     pub percent_used: i64,
+    /// Stops that a reopen undid (the clock resumed with the time it had used).
+    pub earlier_stops: Vec<EarlierStop>,
+}
+
+/// A stop of a clock that a reopen undid.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EarlierStop {
+    #[schema(value_type = String, format = DateTime)]
+    pub stopped_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub resumed_at: String,
 }
 
 /// A request's clocks as of an instant.
@@ -992,6 +1010,14 @@ impl App {
                                 remaining_seconds: k.remaining_ms / 1000,
                                 paused_seconds: k.paused_ms / 1000,
                                 percent_used: k.percent_used,
+                                earlier_stops: k
+                                    .earlier_stops
+                                    .iter()
+                                    .map(|(s, r)| EarlierStop {
+                                        stopped_at: rfc(s.as_millis()),
+                                        resumed_at: rfc(r.as_millis()),
+                                    })
+                                    .collect(),
                             }
                         })
                         .collect();

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod level;
 pub mod lifecycle;
+pub mod report;
 pub mod search;
 pub mod sla;
 pub mod text;

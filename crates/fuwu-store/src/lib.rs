@@ -17,6 +17,7 @@ pub mod knowledge;
 mod migrate;
 pub mod pg;
 mod readers;
+pub mod reports;
 pub mod requests;
 pub mod search;
 pub mod ser;

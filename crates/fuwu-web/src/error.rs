@@ -65,7 +65,7 @@ pub const CODES: &[(&str, u16, &str)] = &[
     (
         "invalid_transition",
         409,
-        "the action is not possible in the request's current state",
+        "the action is not possible in the current state of the request or of its fault report",
     ),
     (
         "conflict",
@@ -218,6 +218,7 @@ impl From<AppError> for ApiError {
             },
             AppError::StaleVersion { .. } => ApiError::field("version_conflict", "version", msg),
             AppError::Conflict(_) => ApiError::new("conflict", msg),
+            AppError::InvalidState(_) => ApiError::new("invalid_transition", msg),
             AppError::IdempotencyKeyReused => ApiError::new("idempotency_key_reused", msg),
             AppError::TooLarge { .. } => ApiError::new("payload_too_large", msg),
             AppError::UnsupportedMediaType(_) => ApiError::new("file_type_not_allowed", msg),

@@ -6,6 +6,7 @@ mod directory;
 pub mod error;
 mod extract;
 mod knowledge;
+mod reports;
 mod requests;
 mod sessions;
 mod sla;
@@ -77,6 +78,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(audit::routes())
         .merge(sla::routes())
         .merge(knowledge::routes())
+        .merge(reports::routes())
 }
 
 /// The OpenAPI document of the API this build serves.

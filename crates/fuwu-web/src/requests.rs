@@ -212,14 +212,14 @@ async fn create_request(
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requests", params(("id" = i64, Path)),
-    description = "The request itself. Its messages, history, attachments, work log and visits are at `/timeline`.",
-    responses((status = 200, body = Request), (status = 404, body = ErrorBody)))]
+    description = "The request itself with its `entitlement`: the contract it runs under (with the end of the free service period), whether it is billable (decided at intake), and the SLA policy of its clocks. Its messages, history, attachments, work log and visits are at `/timeline`.",
+    responses((status = 200, body = fuwu_app::entitlement::RequestView), (status = 404, body = ErrorBody)))]
 async fn get_request(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Id(id): Id,
-) -> Result<Json<Request>, ApiError> {
-    Ok(Json(s.app.get_request(&actor, id).await?))
+) -> Result<Json<fuwu_app::entitlement::RequestView>, ApiError> {
+    Ok(Json(s.app.request_view(&actor, id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/timeline", tag = "requests", params(("id" = i64, Path)),

@@ -213,7 +213,7 @@ struct AtParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/clocks", tag = "sla", params(("id" = i64, Path), AtParams),
-    description = "The request's SLA clocks, replayed from its history: deadline, elapsed, remaining and paused working time, percentage used and state (running, paused, met, breached; superseded for a level or category change). With `at`, as of that instant.",
+    description = "The request's SLA clocks, replayed from its history: deadline, elapsed, remaining and paused working time, percentage used and state (running, paused, met, breached; superseded for a level or category change; voided for a fault report clock whose resolution a reopen undid). A reopen resumes the clocks that stopped on the resolution; `earlier_stops` lists the undone stops. With `at`, as of that instant.",
     responses((status = 200, body = RequestClocks), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody)))]
 async fn request_clocks(
     State(s): State<AppState>,

@@ -20,6 +20,12 @@
 //!   raised the request, not from the change.
 //! - A clock starts at the first occurrence of its target's start event and
 //!   stops at the first occurrence of its stop event after that.
+//! - Reopening (SPEC §6, "not solved"): a clock that stopped on `resolved`
+//!   resumes at the reopen with the time it had used; the stretch between
+//!   the resolution and the reopen does not count (it is listed in
+//!   `earlier_stops`), and the next `resolved` stops it again. A clock that
+//!   *starts* on `resolved` (the fault report) and has not stopped by the
+//!   reopen is `voided`; the next resolution starts it afresh.
 //! - It pauses while the request's state matches one of the target's pause
 //!   conditions (`waiting_for`, `status`); paused time is measured on the
 //!   target's calendar and does not count.
@@ -76,6 +82,9 @@ text_enum! {
         Breached => "breached",
         /// Replaced by a level or category change while it ran.
         Superseded => "superseded",
+        /// Started on a resolution that a reopen undid: nothing is due until
+        /// the request is resolved again.
+        Voided => "voided",
     }
 }
 
@@ -105,9 +114,13 @@ pub struct Clock {
     pub percent_used: i64,
     /// The target's whole duration in working ms on its calendar.
     pub duration_ms: i64,
-    /// The pause intervals that count for this clock (`None` end: in force).
+    /// The pause intervals that count for this clock (`None` end: in force),
+    /// earlier stops included.
     #[serde(skip)]
     pub pauses: Vec<(Timestamp, Option<Timestamp>)>,
+    /// Stops that a reopen undid: (resolved, reopened), oldest first.
+    #[serde(skip)]
+    pub earlier_stops: Vec<(Timestamp, Timestamp)>,
 }
 
 /// Why clocks cannot be computed.
@@ -193,6 +206,112 @@ fn first_event(facts: &[Dated], event: ClockEvent, from: Timestamp) -> Option<Ti
         .iter()
         .find(|f| f.at >= from && f.fact == Fact::Event(event))
         .map(|f| f.at)
+}
+
+/// How a target's clock ran over the facts: when it started, when it
+/// stopped (or was voided), and the earlier stops a reopen undid.
+struct Run {
+    started: Timestamp,
+    stop: Option<Timestamp>,
+    voided: bool,
+    earlier_stops: Vec<(Timestamp, Timestamp)>,
+}
+
+fn run_of(target: &Target, facts: &[Dated], created_at: Timestamp) -> Option<Run> {
+    let is = |f: &Dated, e: ClockEvent| f.fact == Fact::Event(e);
+    if target.start == ClockEvent::Resolved {
+        // Voided by a reopen before its stop; the next resolution starts it afresh.
+        let mut start = facts.iter().position(|f| is(f, target.start))?;
+        loop {
+            let rest = &facts[start + 1..];
+            let Some(k) = rest
+                .iter()
+                .position(|f| is(f, target.stop) || is(f, ClockEvent::Reopened))
+            else {
+                return Some(Run {
+                    started: facts[start].at,
+                    stop: None,
+                    voided: false,
+                    earlier_stops: Vec::new(),
+                });
+            };
+            if is(&rest[k], target.stop) {
+                return Some(Run {
+                    started: facts[start].at,
+                    stop: Some(rest[k].at),
+                    voided: false,
+                    earlier_stops: Vec::new(),
+                });
+            }
+            let reopened = start + 1 + k;
+            match facts[reopened + 1..]
+                .iter()
+                .position(|f| is(f, target.start))
+            {
+                Some(n) => start = reopened + 1 + n,
+                None => {
+                    return Some(Run {
+                        started: facts[start].at,
+                        stop: Some(facts[reopened].at),
+                        voided: true,
+                        earlier_stops: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    let started = first_event(facts, target.start, created_at)?;
+    let mut stop = facts
+        .iter()
+        .position(|f| f.at >= started && is(f, target.stop));
+    let mut earlier_stops = Vec::new();
+    if target.stop == ClockEvent::Resolved {
+        // Resumed by a reopen: the stop becomes an earlier stop.
+        while let Some(i) = stop {
+            let Some(r) = facts[i + 1..]
+                .iter()
+                .position(|f| is(f, ClockEvent::Reopened))
+                .map(|r| i + 1 + r)
+            else {
+                break;
+            };
+            earlier_stops.push((facts[i].at, facts[r].at));
+            stop = facts[r + 1..]
+                .iter()
+                .position(|f| is(f, target.stop))
+                .map(|n| r + 1 + n);
+        }
+    }
+    Some(Run {
+        started,
+        stop: stop.map(|i| facts[i].at),
+        voided: false,
+        earlier_stops,
+    })
+}
+
+/// `a` and `b` as one sorted list of disjoint intervals.
+fn merge(a: Vec<Pause>, b: &[(Timestamp, Timestamp)]) -> Vec<Pause> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut all: Vec<Pause> = a;
+    all.extend(b.iter().map(|&(s, e)| (s, Some(e))));
+    all.sort_by_key(|p| p.0);
+    let mut out: Vec<Pause> = Vec::with_capacity(all.len());
+    for (s, e) in all {
+        if let Some(last) = out.last_mut()
+            && last.1.is_none_or(|le| s <= le)
+        {
+            last.1 = match (last.1, e) {
+                (Some(le), Some(e)) => Some(le.max(e)),
+                _ => None,
+            };
+            continue;
+        }
+        out.push((s, e));
+    }
+    out
 }
 
 /// When the target's pause conditions held, from the status / waiting timeline.
@@ -296,9 +415,10 @@ fn clock_for<'c>(
     at: Timestamp,
 ) -> Result<Option<Clock>, ClockError> {
     // Retroactive: the start event may precede the generation.
-    let Some(started) = first_event(facts, target.start, history.created_at) else {
+    let Some(run) = run_of(target, facts, history.created_at) else {
         return Ok(None);
     };
+    let started = run.started;
     if seg.to.is_some_and(|to| started >= to) {
         return Ok(None);
     }
@@ -306,14 +426,15 @@ fn clock_for<'c>(
         target: target.key.clone(),
         calendar: target.calendar.clone(),
     })?;
-    let stop = first_event(facts, target.stop, started);
+    let stop = run.stop;
     let (stopped_at, superseded) = match (stop, seg.to) {
         (Some(s), Some(to)) if s <= to => (Some(s), false),
         (_, Some(to)) => (Some(to), true),
         (s, None) => (s, false),
     };
     let end = stopped_at.unwrap_or(at).max(started);
-    let all_pauses = pauses(target, history, facts);
+    // Earlier stops count like pauses: not working time of this clock.
+    let all_pauses = merge(pauses(target, history, facts), &run.earlier_stops);
     let paused_ms = paused_between(cal, &all_pauses, started, end)?;
     let duration_ms = cal.duration_ms(target.duration);
     let elapsed_ms = cal.working_time_between(started, end)? - paused_ms;
@@ -337,6 +458,8 @@ fn clock_for<'c>(
     let deadline = reach(cal, started, &relevant, duration_ms)?;
     let state = if superseded {
         ClockState::Superseded
+    } else if run.voided {
+        ClockState::Voided
     } else if let Some(stop) = stopped_at {
         if deadline.is_some_and(|d| stop <= d) {
             ClockState::Met
@@ -374,6 +497,11 @@ fn clock_for<'c>(
         percent_used,
         duration_ms,
         pauses: relevant,
+        earlier_stops: run
+            .earlier_stops
+            .into_iter()
+            .filter(|(s, _)| *s < end)
+            .collect(),
     }))
 }
 

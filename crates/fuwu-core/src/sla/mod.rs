@@ -19,6 +19,8 @@
 pub mod clock;
 #[cfg(test)]
 mod clock_tests;
+#[cfg(test)]
+mod reopen_tests;
 pub mod templates;
 #[cfg(test)]
 mod tests;

@@ -188,6 +188,27 @@ pub async fn load(
         is_loaded(db).await?,
         "the demo admin is missing after loading"
     );
+    // Fault reports in every state, delivered both in time and late.
+    let reports = db
+        .read(|mut c| Box::pin(async move { fuwu_store::reports::report_summary(&mut c).await }))
+        .await?;
+    if request_count >= 200 {
+        for (status, clock) in [
+            ("draft", None),
+            ("in_review", None),
+            ("delivered", Some("met")),
+            ("delivered", Some("breached")),
+        ] {
+            ensure!(
+                reports
+                    .iter()
+                    .any(|(s, k, _)| s == status && clock.is_none_or(|c| c == k)),
+                "no demo fault report is {status} {}",
+                clock.unwrap_or("")
+            );
+        }
+    }
+    tracing::info!(fault_reports = ?reports, "demo fault reports");
     let web_logins = web_logins(&app).await?;
     db.analyze().await?;
     let mut counts: Vec<_> = by_status.into_iter().collect();
@@ -1342,6 +1363,34 @@ enum Op {
     VisitLeave(Actor, String),
     /// Record the third party's own case number on the request.
     SetRef(Actor, String),
+    /// A step of the request's fault report (故障报告).
+    Report(Actor, ReportOp),
+}
+
+/// The fault report steps a story can take, each through the real use case.
+enum ReportOp {
+    /// Draft from the history, then fill in the cause and the prevention.
+    Draft {
+        cause: String,
+        prevention: String,
+    },
+    SubmitReview,
+    Return(String),
+    /// Edit after a return (the impact, as the reviewer asked).
+    Amend(String),
+    Approve,
+    Deliver,
+}
+
+/// How far a fault's report got.
+#[derive(Clone, Copy, PartialEq)]
+enum ReportFate {
+    Draft,
+    InReview,
+    Returned,
+    OnTime,
+    ReturnedThenOnTime,
+    Late,
 }
 
 struct Step {
@@ -2134,14 +2183,8 @@ fn build_story(
             resolution: ne(&txt(sc.resolution))?,
         },
     );
-    if level >= 3 || (sc.category == Category::Fault && rng.random_bool(0.3)) {
-        let author = if level >= 3 { leader } else { &worker };
-        s.say_office(
-            minutes(rng, 120, 1500),
-            author,
-            Visibility::Internal,
-            FAULT_REPORT_NOTE.to_owned(),
-        );
+    if sc.category == Category::Fault && level >= 1 && worker.role == Role::Engineer {
+        report_story(rng, &mut s, &worker, leader, level);
     }
     if target == T::Resolved {
         return s.done();
@@ -2248,6 +2291,171 @@ fn build_story(
     );
     s.done()
 }
+
+async fn run_report_op(app: &App, who: &Actor, id: i64, op: ReportOp) -> anyhow::Result<()> {
+    use fuwu_app::reports::{FaultReportPatch, ReportStep};
+    use fuwu_core::report::ReportAction;
+    let step = |action, comment: Option<String>| async move {
+        app.fault_report_step(
+            who,
+            id,
+            action,
+            ReportStep {
+                version: None,
+                comment,
+            },
+        )
+        .await
+    };
+    match op {
+        ReportOp::Draft { cause, prevention } => {
+            let draft = app.create_fault_report(who, id).await?;
+            app.update_fault_report(
+                who,
+                id,
+                FaultReportPatch {
+                    version: draft.version,
+                    cause: Some(cause),
+                    prevention: Some(prevention),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        ReportOp::Amend(impact) => {
+            let now = match app.fault_report(who, id).await? {
+                fuwu_app::reports::FaultReportView::Staff(r) => r.version,
+                fuwu_app::reports::FaultReportView::Customer(_) => {
+                    bail!("staff read the whole report")
+                }
+            };
+            app.update_fault_report(
+                who,
+                id,
+                FaultReportPatch {
+                    version: now,
+                    impact: Some(impact),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        ReportOp::SubmitReview => {
+            step(ReportAction::SubmitReview, None).await?;
+        }
+        ReportOp::Return(comment) => {
+            step(ReportAction::Return, Some(comment)).await?;
+        }
+        ReportOp::Approve => {
+            step(ReportAction::Approve, Some("同意提交客户。".to_owned())).await?;
+        }
+        ReportOp::Deliver => {
+            step(ReportAction::Deliver, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The fault report of a resolved fault: drafted by the engineer who
+/// handled it, reviewed and delivered by the contract's project leader —
+/// in every state the desk meets: a draft, in review, returned, delivered
+/// in time (after a return or not) and delivered late.
+fn report_story(rng: &mut StdRng, s: &mut Steps, worker: &Actor, leader: &Actor, level: u8) {
+    use ReportFate as F;
+    let fate = weighted(
+        rng,
+        &[
+            (F::Draft, 10),
+            (F::InReview, 10),
+            (F::Returned, 5),
+            (F::OnTime, 50),
+            (F::ReturnedThenOnTime, 10),
+            (F::Late, 15),
+        ],
+    );
+    let (cause, prevention) = pick(rng, REPORT_CAUSES);
+    let report = |who: &Actor, op: ReportOp| Op::Report(who.clone(), op);
+    s.push_office(
+        minutes(rng, 60, 600),
+        report(
+            worker,
+            ReportOp::Draft {
+                cause: (*cause).to_owned(),
+                prevention: (*prevention).to_owned(),
+            },
+        ),
+    );
+    if fate == F::Draft {
+        return;
+    }
+    s.push_office(
+        minutes(rng, 30, 240),
+        report(worker, ReportOp::SubmitReview),
+    );
+    if fate == F::InReview {
+        return;
+    }
+    if matches!(fate, F::Returned | F::ReturnedThenOnTime) {
+        s.push_office(
+            minutes(rng, 60, 300),
+            report(leader, ReportOp::Return(REPORT_RETURN.to_owned())),
+        );
+        if fate == F::Returned {
+            return;
+        }
+        let impact = if level >= 3 {
+            "全部用户无法使用系统，业务中断至故障恢复；数据完好。"
+        } else {
+            "部分用户的相关功能受影响，其余业务正常；数据完好。"
+        };
+        s.push_office(
+            minutes(rng, 30, 180),
+            report(worker, ReportOp::Amend(impact.to_owned())),
+        );
+        s.push_office(minutes(rng, 10, 60), report(worker, ReportOp::SubmitReview));
+    }
+    s.push_office(minutes(rng, 30, 240), report(leader, ReportOp::Approve));
+    if fate == F::Late {
+        // Sent days later than the 2 working days: the report clock breaches.
+        s.fixed(
+            minutes(rng, 4 * 1440, 6 * 1440),
+            report(leader, ReportOp::Deliver),
+        );
+    } else {
+        s.push_office(minutes(rng, 5, 60), report(leader, ReportOp::Deliver));
+    }
+    s.say(
+        minutes(rng, 1, 10),
+        leader,
+        Visibility::Internal,
+        FAULT_REPORT_NOTE.to_owned(),
+    );
+}
+
+const REPORT_CAUSES: &[(&str, &str)] = &[
+    (
+        "数据库连接池配置过小，业务高峰时连接耗尽，应用请求排队超时。",
+        "将连接池上限调整为 400 并加入监控告警（使用率 80% 预警）；每月巡检时核对连接池及慢查询情况。",
+    ),
+    (
+        "存储控制器固件缺陷导致主备切换失败，主备机同时不可用。",
+        "升级存储控制器固件至厂商修复版本；每季度进行一次主备切换演练，巡检时检查存储日志。",
+    ),
+    (
+        "应用服务器磁盘空间被日志占满，服务进程异常退出。",
+        "配置日志按天切割并保留 30 天；磁盘使用率超过 80% 时告警；日常巡检检查各分区增长趋势。",
+    ),
+    (
+        "接口证书过期，统一身份认证接口调用失败。",
+        "建立证书到期台账，到期前 30 天提醒更换；巡检清单增加证书有效期检查项。",
+    ),
+    (
+        "网络设备端口故障，部分楼层终端无法访问业务系统。",
+        "更换故障端口模块并启用链路冗余；每月检查核心设备端口错误计数。",
+    ),
+];
+const REPORT_RETURN: &str =
+    "请补充影响范围（受影响的用户和业务、持续时间），时间线与工单记录核对一致后再提交。";
 
 fn attachment_file(a: &Attachment, at: i64) -> (String, Vec<u8>) {
     let ts = |back_min: i64| fmt_local(at - back_min * MIN, "%Y-%m-%d %H:%M:%S");
@@ -2371,6 +2579,11 @@ async fn run_story(app: &App, clock: &ManualClock, story: Story) -> anyhow::Resu
                     )
                     .await?;
                 visit = Some((v.id, v.version));
+            }
+            Op::Report(who, op) => {
+                run_report_op(app, &who, id, op)
+                    .await
+                    .with_context(|| format!("a fault report step by {}", who.display_name))?;
             }
             Op::SetRef(who, case) => {
                 let r = app.get_request(&who, id).await?;

@@ -7,6 +7,7 @@ mod harness;
 mod browser;
 mod cli;
 mod directory;
+mod fault_reports;
 mod knowledge;
 mod matrix;
 mod requests;

@@ -140,6 +140,17 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     // A draft article from a request (the fixture's are unresolved: 409 once access passes).
     ("POST",   "/api/v1/requests/{id}/article",             ["DD", "DD", "AA", "AA", "DD", "AH", "AA"]),
     ("POST",   "/api/v1/requests/{id}/answered-by",         ["DD", "DD", "AA", "AD", "DD", "AH", "AA"]),
+    // Fault reports: own = A's resolved fault with a delivered report (written by the
+    // engineer, its internal notes marked), other = B's. Engineers write on requests they
+    // work, project leaders and administrators review and deliver; customers read the
+    // delivered report; writes probe a stale version or a delivered report (409).
+    ("GET",    "/api/v1/requests/{id}/fault-report",        ["AH", "AH", "AA", "AA", "HH", "AH", "AA"]),
+    ("POST",   "/api/v1/requests/{id}/fault-report",        ["DD", "DD", "DD", "AD", "DD", "AH", "AA"]),
+    ("PATCH",  "/api/v1/requests/{id}/fault-report",        ["DD", "DD", "DD", "AD", "DD", "AH", "AA"]),
+    ("POST",   "/api/v1/requests/{id}/fault-report/submit-review", ["DD", "DD", "DD", "AD", "DD", "AH", "AA"]),
+    ("POST",   "/api/v1/requests/{id}/fault-report/approve", ["DD", "DD", "DD", "DD", "DD", "AH", "AA"]),
+    ("POST",   "/api/v1/requests/{id}/fault-report/return", ["DD", "DD", "DD", "DD", "DD", "AH", "AA"]),
+    ("POST",   "/api/v1/requests/{id}/fault-report/deliver", ["DD", "DD", "DD", "DD", "DD", "AH", "AA"]),
     // Search: own = unfiltered, other = asking for organization B; results are narrowed, never refused.
     ("GET",    "/api/v1/search",                            ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
     ("GET",    "/api/v1/search/suggest",                    ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
@@ -202,6 +213,8 @@ struct Side {
     attachment: i64,
     visit: i64,
     article: i64,
+    /// A resolved fault of the side with a delivered fault report.
+    report_request: i64,
 }
 
 struct Caller {
@@ -271,6 +284,56 @@ async fn upload(t: &TestApp, request: i64, text: &str) -> i64 {
     id(&resp.json::<Value>().await.unwrap())
 }
 
+/// A fault of `org` worked by `engineer` of `team`, resolved, with a fault
+/// report the engineer wrote (internal notes marked) that the admin
+/// approved and delivered.
+async fn reported_fault(
+    t: &TestApp,
+    org: i64,
+    title: &str,
+    engineer: i64,
+    team: i64,
+    engineer_token: &str,
+) -> i64 {
+    let r = id(&t.request(org, title).await);
+    t.hand_to(r, "l2", engineer).await;
+    t.ok(
+        &t.admin_token,
+        &format!("/api/v1/requests/{r}/dispatch"),
+        json!({"tier": "l2", "assignee_id": engineer, "team_id": team}),
+    )
+    .await;
+    t.ok(
+        engineer_token,
+        &format!("/api/v1/requests/{r}/respond"),
+        json!({"mode": "remote", "plan": "远程排查"}),
+    )
+    .await;
+    t.ok(
+        engineer_token,
+        &format!("/api/v1/requests/{r}/resolve"),
+        json!({"resolution": "重启服务"}),
+    )
+    .await;
+    let path = format!("/api/v1/requests/{r}/fault-report");
+    t.ok(engineer_token, &path, json!({})).await;
+    let (s, e) = t
+        .patch(
+            engineer_token,
+            &path,
+            json!({"version": 1, "internal_notes": format!("内部 {INTERNAL}")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    t.ok(engineer_token, &format!("{path}/submit-review"), json!({}))
+        .await;
+    t.ok(&t.admin_token, &format!("{path}/approve"), json!({}))
+        .await;
+    t.ok(&t.admin_token, &format!("{path}/deliver"), json!({}))
+        .await;
+    r
+}
+
 async fn fixture(t: &TestApp) -> Fixture {
     let (pl, pl_token) = user_in(t, "m.leader", "project_leader", None, None).await;
     let a = id(&t
@@ -294,7 +357,7 @@ async fn fixture(t: &TestApp) -> Fixture {
     let (ag, ag_token) = user_in(t, "m.agent", "agent", None, None).await;
     let (en, en_token) = user_in(t, "m.engineer", "engineer", None, Some(ta)).await;
     let (tp, tp_token) = user_in(t, "m.vendor", "third_party", None, None).await;
-    let (eb, _) = user_in(t, "m.engineer.b", "engineer", None, Some(tb)).await;
+    let (eb, eb_token) = user_in(t, "m.engineer.b", "engineer", None, Some(tb)).await;
     let (cb, cb_token) = user_in(t, "m.cust.b", "customer_user", Some(b), None).await;
     let (_, me) = t.get(&t.admin_token, "/api/v1/me").await;
     let admin_id = me["user"]["id"].as_i64().unwrap();
@@ -360,6 +423,9 @@ async fn fixture(t: &TestApp) -> Fixture {
         )
         .await;
     }
+    let report_a = reported_fault(t, a, "甲方门户故障", en, ta, &en_token).await;
+    let report_b =
+        reported_fault(t, b, &format!("{OTHER_TENANT} 门户故障"), eb, tb, &eb_token).await;
     let att_a = upload(t, ra, "错误日志 ERROR 甲").await;
     let att_b = upload(t, rb, &format!("错误日志 {OTHER_TENANT}")).await;
     let visit_a = id(&t
@@ -431,6 +497,7 @@ async fn fixture(t: &TestApp) -> Fixture {
             attachment: att_a,
             visit: visit_a,
             article: article_public,
+            report_request: report_a,
         },
         other: Side {
             org: b,
@@ -442,6 +509,7 @@ async fn fixture(t: &TestApp) -> Fixture {
             attachment: att_b,
             visit: visit_b,
             article: article_internal,
+            report_request: report_b,
         },
         callers,
         other_user: cb,
@@ -468,6 +536,7 @@ fn probe(
     };
     let part = if route.starts_with("/ui/") { 2 } else { 3 };
     let object = match route.split('/').nth(part).unwrap_or("") {
+        "requests" if route.contains("/fault-report") => side.report_request,
         "requests" => side.request,
         "organizations" => side.org,
         "contacts" => side.contact,
@@ -594,6 +663,12 @@ fn probe(
         ("PATCH", "/api/v1/articles/{id}") => stale(json!({"title": "x"})),
         ("POST", "/api/v1/requests/{id}/article") => Some(json!({})),
         ("POST", "/api/v1/requests/{id}/answered-by") => Some(json!({"article_id": side.article})),
+        ("POST", "/api/v1/requests/{id}/fault-report") => Some(json!({})),
+        ("PATCH", "/api/v1/requests/{id}/fault-report") => stale(json!({"cause": "x"})),
+        ("POST", "/api/v1/requests/{id}/fault-report/submit-review")
+        | ("POST", "/api/v1/requests/{id}/fault-report/approve")
+        | ("POST", "/api/v1/requests/{id}/fault-report/deliver") => stale(json!({})),
+        ("POST", "/api/v1/requests/{id}/fault-report/return") => stale(json!({"comment": "x"})),
         (m, r) => panic!("no probe for {m} {r}: add one beside its row in MATRIX"),
     };
     // Collections: own = unfiltered (the reach alone must keep the other side out),

@@ -1,0 +1,104 @@
+//! What a request is entitled to (SPEC §2, §4): the contract it runs under
+//! (and whether it is billable, decided at intake from the contract's free
+//! service period) and the SLA policy its clocks run on.
+
+use crate::AppError;
+use crate::access::Actor;
+use fuwu_core::Role;
+use fuwu_store::Conn;
+use fuwu_store::directory as dir;
+use fuwu_store::requests::Request;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The contract of a request, as the request shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContractRef {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// 项目验收之日, `YYYY-MM-DD`.
+    pub accepted_on: String,
+    pub free_service_months: i64,
+    /// The first day outside the free service period (`YYYY-MM-DD`): requests
+    /// raised from then on are billable (charged at cost).
+    pub free_until: Option<String>,
+    pub vip: bool,
+}
+
+/// The SLA policy a request's clocks run under.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PolicyRef {
+    pub id: i64,
+    /// The policy's key, e.g. `levels-0-5`.
+    pub name: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// A request's contract, billability and policy.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Entitlement {
+    /// Absent for an organization without a current contract at intake.
+    pub contract: Option<ContractRef>,
+    /// Outside the contract's free service period at intake: work time and
+    /// materials are charged at cost (the same flag as the request's `billable`).
+    pub billable: bool,
+    /// The contract's policy, else the default (`levels-0-5`).
+    pub policy: PolicyRef,
+}
+
+/// A request with its entitlement (GET /api/v1/requests/{id}).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequestView {
+    #[serde(flatten)]
+    pub request: Request,
+    /// Absent for third-party engineers, who are not party to the contract.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entitlement: Option<Entitlement>,
+}
+
+fn free_until(accepted_on: &str, months: i64) -> Option<String> {
+    let accepted = accepted_on.parse::<jiff::civil::Date>().ok()?;
+    accepted
+        .checked_add(jiff::Span::new().months(months))
+        .ok()
+        .map(|d| d.to_string())
+}
+
+/// The entitlement of `r` as `actor` may see it.
+pub(crate) async fn entitlement_of(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    r: &Request,
+) -> Result<Option<Entitlement>, AppError> {
+    if actor.role == Role::ThirdParty {
+        return Ok(None);
+    }
+    let contract = match r.contract_id {
+        Some(k) => {
+            let k = dir::get_contract(c, k).await?;
+            Some(ContractRef {
+                id: k.id,
+                free_until: free_until(&k.accepted_on, k.free_service_months),
+                code: k.code,
+                name: k.name,
+                accepted_on: k.accepted_on,
+                free_service_months: k.free_service_months,
+                vip: k.vip,
+            })
+        }
+        None => None,
+    };
+    let (policy_id, policy) = crate::sla::policy_for(c, r.contract_id).await?;
+    Ok(Some(Entitlement {
+        contract,
+        billable: r.billable,
+        policy: PolicyRef {
+            id: policy_id,
+            name: policy.key,
+            name_zh: policy.name_zh,
+            name_en: policy.name_en,
+        },
+    }))
+}
