@@ -519,6 +519,8 @@ pub struct Saved {
     saved: Option<String>,
 }
 
+// The page's parts, each from a different caller; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn user_page(
     s: &AppState,
     actor: &Actor,
@@ -1737,6 +1739,8 @@ fn months_of(
     months
 }
 
+// The page's parts, each from a different caller; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn calendar_page(
     s: &AppState,
     actor: &Actor,
