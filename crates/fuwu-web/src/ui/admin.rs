@@ -25,7 +25,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fuwu_app::access::{Capability, allows};
 use fuwu_app::directory::{
-    ContractInput, ContractPatch, OrganizationInput, OrganizationPatch, UserInput, UserPatch,
+    ContactInput, ContractInput, ContractPatch, OrganizationInput, OrganizationPatch, SystemInput,
+    TeamInput, TeamPatch, UserInput, UserPatch,
 };
 use fuwu_app::sla::{CalendarInput, PolicyInput};
 use fuwu_app::{Actor, AppError};
@@ -49,6 +50,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ui/admin/users/new", get(user_new).post(user_create))
         .route("/ui/admin/users/{id}", get(user_edit).post(user_update))
         .route("/ui/admin/teams", get(teams))
+        .route("/ui/admin/teams/new", get(team_new).post(team_create))
+        .route("/ui/admin/teams/{id}", get(team_edit).post(team_update))
         .route("/ui/admin/organizations", get(organizations))
         .route(
             "/ui/admin/organizations/new",
@@ -848,6 +851,166 @@ async fn teams(
     .into_response())
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/team.html")]
+struct TeamPage {
+    c: Ctx,
+    here: &'static str,
+    sections: &'static [(&'static str, &'static str)],
+    id: Option<i64>,
+    staff: Vec<(String, String)>,
+    form: Form,
+    saved: bool,
+}
+
+async fn team_page(
+    s: &AppState,
+    actor: &Actor,
+    c: Ctx,
+    id: Option<i64>,
+    form: Form,
+    saved: bool,
+    status: StatusCode,
+) -> PageResult {
+    // A lead is one of the provider's people, never a customer.
+    let staff = s
+        .app
+        .list_users(actor, None, Some(200), None, None, None)
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .filter(|u| u.role.parse::<Role>().is_ok_and(|r| r.is_staff()))
+                .map(|u| (u.id.to_string(), u.display_name))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((
+        status,
+        TeamPage {
+            c,
+            here: "/ui/admin/teams",
+            sections: SECTIONS,
+            id,
+            staff,
+            form,
+            saved,
+        },
+    )
+        .into_response())
+}
+
+async fn team_new(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> PageResult {
+    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
+    team_page(&s, &actor, c, None, Form::default(), false, StatusCode::OK).await
+}
+
+async fn team_create(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> PageResult {
+    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
+    let values = match posted(body) {
+        Ok(v) => v,
+        Err(e) => return Err(PageError::Api(e, Box::new(c))),
+    };
+    let mut form = form_of(values);
+    let name = required(&mut form, "name");
+    let lead_id = opt_id(&mut form, "lead_id");
+    let status = if form.errors.is_empty() {
+        let input = TeamInput {
+            name,
+            description: form.v("description").to_owned(),
+            lead_id,
+        };
+        match s.app.create_team(&actor, input).await {
+            Ok(t) => return Ok(see_other(&format!("/ui/admin/teams/{}?saved=1", t.id))),
+            Err(e) => refused(&mut form, e).map_err(fail_ref(&c))?,
+        }
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    team_page(&s, &actor, c, None, form, false, status).await
+}
+
+async fn team_edit(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<Saved>,
+) -> PageResult {
+    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
+    let Some(id) = page_id(&id) else {
+        return Err(not_found(c));
+    };
+    let t = match s.app.get_team(&actor, id).await {
+        Ok(t) => t,
+        Err(e) => return Err(fail(c)(e)),
+    };
+    let mut form = Form::default();
+    form.values.insert("version".into(), t.version.to_string());
+    form.values.insert("name".into(), t.name);
+    form.values.insert("description".into(), t.description);
+    form.values.insert("lead_id".into(), id_opt(t.lead_id));
+    team_page(
+        &s,
+        &actor,
+        c,
+        Some(id),
+        form,
+        q.saved.is_some(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn team_update(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: Body,
+) -> PageResult {
+    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
+    let Some(id) = page_id(&id) else {
+        return Err(not_found(c));
+    };
+    let values = match posted(body) {
+        Ok(v) => v,
+        Err(e) => return Err(PageError::Api(e, Box::new(c))),
+    };
+    let mut form = form_of(values);
+    let version = version(&mut form);
+    let name = required(&mut form, "name");
+    let lead_id = opt_id(&mut form, "lead_id");
+    let status = if form.errors.is_empty() {
+        let patch = TeamPatch {
+            version,
+            name: Some(name),
+            description: Some(form.v("description").to_owned()),
+            lead_id: Some(lead_id),
+        };
+        match s.app.update_team(&actor, id, patch).await {
+            Ok(_) => return Ok(see_other(&format!("/ui/admin/teams/{id}?saved=1"))),
+            Err(e) => refused(&mut form, e).map_err(fail_ref(&c))?,
+        }
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    team_page(&s, &actor, c, Some(id), form, false, status).await
+}
+
 // ---------------------------------------------------------------- organizations
 
 #[derive(Template, WebTemplate)]
@@ -909,6 +1072,9 @@ pub struct Line {
     pub detail: String,
 }
 
+/// The kinds of system the directory knows (its use case checks them).
+const SYSTEM_KINDS: [&str; 6] = ["software", "server", "device", "network", "cloud", "other"];
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/organization.html")]
 struct OrganizationPage {
@@ -917,6 +1083,9 @@ struct OrganizationPage {
     sections: &'static [(&'static str, &'static str)],
     id: Option<i64>,
     form: Form,
+    /// A contact or system being added (`sub.open` says which).
+    sub: Form,
+    kinds: [&'static str; 6],
     saved: bool,
     contacts: Vec<Line>,
     systems: Vec<Line>,
@@ -940,12 +1109,15 @@ fn organization_values(o: &Organization) -> Form {
     }
 }
 
+// The page's parts, each from a different caller; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn organization_page(
     s: &AppState,
     actor: &Actor,
     c: Ctx,
     id: Option<i64>,
     form: Form,
+    sub: Form,
     saved: bool,
     status: StatusCode,
 ) -> PageResult {
@@ -1001,6 +1173,8 @@ async fn organization_page(
             sections: SECTIONS,
             id,
             form,
+            sub,
+            kinds: SYSTEM_KINDS,
             saved,
             contacts,
             systems,
@@ -1017,7 +1191,17 @@ async fn organization_new(
     uri: Uri,
 ) -> PageResult {
     let (actor, c) = gate(&s, auth, &headers, &uri).await?;
-    organization_page(&s, &actor, c, None, Form::default(), false, StatusCode::OK).await
+    organization_page(
+        &s,
+        &actor,
+        c,
+        None,
+        Form::default(),
+        Form::default(),
+        false,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn organization_create(
@@ -1057,7 +1241,7 @@ async fn organization_create(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    organization_page(&s, &actor, c, None, form, false, status).await
+    organization_page(&s, &actor, c, None, form, Form::default(), false, status).await
 }
 
 async fn organization_edit(
@@ -1082,6 +1266,7 @@ async fn organization_edit(
         c,
         Some(id),
         organization_values(&o),
+        Form::default(),
         q.saved.is_some(),
         StatusCode::OK,
     )
@@ -1105,6 +1290,25 @@ async fn organization_update(
         Err(e) => return Err(PageError::Api(e, Box::new(c))),
     };
     let mut form = form_of(values);
+    if form.open == "contact" || form.open == "system" {
+        let current = match s.app.get_organization(&actor, id).await {
+            Ok(o) => o,
+            Err(e) => return Err(fail(c)(e)),
+        };
+        let mut sub = form;
+        let status = match add_to_organization(&s, &actor, id, &mut sub).await {
+            Ok(true) => {
+                return Ok(see_other(&format!(
+                    "/ui/admin/organizations/{id}?saved=1#org-{}s",
+                    sub.open
+                )));
+            }
+            Ok(false) => StatusCode::UNPROCESSABLE_ENTITY,
+            Err(e) => refused(&mut sub, e).map_err(fail_ref(&c))?,
+        };
+        let values = organization_values(&current);
+        return organization_page(&s, &actor, c, Some(id), values, sub, false, status).await;
+    }
     let version = version(&mut form);
     let name = required(&mut form, "name");
     let status = if form.errors.is_empty() {
@@ -1126,7 +1330,57 @@ async fn organization_update(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    organization_page(&s, &actor, c, Some(id), form, false, status).await
+    organization_page(
+        &s,
+        &actor,
+        c,
+        Some(id),
+        form,
+        Form::default(),
+        false,
+        status,
+    )
+    .await
+}
+
+/// A contact or a system added from the organization's page; Ok(false): field errors.
+async fn add_to_organization(
+    s: &AppState,
+    actor: &Actor,
+    id: i64,
+    f: &mut Form,
+) -> Result<bool, AppError> {
+    let name = required(f, "name");
+    let kind = if f.open == "system" {
+        required(f, "kind")
+    } else {
+        String::new()
+    };
+    if !f.errors.is_empty() {
+        return Ok(false);
+    }
+    if f.open == "contact" {
+        let input = ContactInput {
+            organization_id: id,
+            name,
+            email: opt(f, "email"),
+            phone: opt(f, "phone"),
+            job_title: opt(f, "job_title"),
+            notes: String::new(),
+        };
+        s.app.create_contact(actor, input).await?;
+    } else {
+        let input = SystemInput {
+            organization_id: id,
+            name,
+            kind,
+            description: String::new(),
+            location: opt(f, "location"),
+            serial_number: opt(f, "serial_number"),
+        };
+        s.app.create_system(actor, input).await?;
+    }
+    Ok(true)
 }
 
 // ---------------------------------------------------------------- contracts
@@ -2348,7 +2602,7 @@ mod tests {
         for r in human_roles() {
             keys.push(format!("admin.role.{}", r.as_str()));
         }
-        for k in ["software", "server", "device", "network", "cloud", "other"] {
+        for k in SYSTEM_KINDS {
             keys.push(format!("admin.kind.{k}"));
         }
         for w in WEEKDAYS {

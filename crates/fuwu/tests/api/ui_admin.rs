@@ -115,6 +115,7 @@ const PAGES: &[&str] = &[
     "/ui/admin/users",
     "/ui/admin/users/new",
     "/ui/admin/teams",
+    "/ui/admin/teams/new",
     "/ui/admin/organizations",
     "/ui/admin/organizations/new",
     "/ui/admin/contracts",
@@ -261,6 +262,47 @@ both_engines! {
         assert_eq!((c["free_service_months"].as_i64(), c["vip"].as_bool(), c["project_leader_id"].as_i64()), (Some(12), Some(false), pl.parse().ok()));
         let (_, list, _) = b.get(&format!("/ui/admin/contracts?org={org}")).await;
         assert!(list.contains("HT-2026-001") && list.contains("2026-03-18"));
+    }
+
+    async fn teams_and_an_organizations_contacts_and_systems_are_added_from_their_pages(t: TestApp) {
+        person(&t, "adm.teams", "admin", None, None).await;
+        let lead = person(&t, "adm.lead", "engineer", None, None).await;
+        let (org, _) = t.organization("县人民医院", "2025-06-01").await;
+        let mut b = Browser::login(&t, "adm.teams").await;
+        b.get("/ui/admin/teams/new").await;
+        let (s, body, _) = b.post("/ui/admin/teams/new", &[("name", ""), ("description", "负责网络设备")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"err-name\"") && body.contains("负责网络设备"));
+        let (s, _, to) = b.post("/ui/admin/teams/new", &[("name", "网络组"), ("description", "负责网络设备"), ("lead_id", &lead.to_string())]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let to = to.unwrap();
+        let team = id_after(&to, "/ui/admin/teams/");
+        let (_, body, _) = b.get(&to).await;
+        assert!(body.contains(&format!("<option value=\"{lead}\" selected>")), "{body}");
+        let (s, _, _) = b.post(&to, &[("version", "1"), ("name", "网络与安全组"), ("lead_id", "")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (_, tm) = t.get(&t.admin_token, &format!("/api/v1/teams/{team}")).await;
+        assert_eq!((tm["name"].as_str(), tm["lead_id"].is_null()), (Some("网络与安全组"), true));
+        let (_, list, _) = b.get("/ui/admin/teams").await;
+        assert!(list.contains("网络与安全组"));
+
+        let page = format!("/ui/admin/organizations/{org}");
+        b.get(&page).await;
+        let (s, body, _) = b.post(&page, &[("action", "contact"), ("name", "赵工"), ("phone", "12"), ("job_title", "信息科")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"err-contact-phone\"") && body.contains("value=\"信息科\""), "{body}");
+        assert_eq!(value_of(&body, "name"), "县人民医院", "the organization's own form still shows the record");
+        let (s, _, _) = b.post(&page, &[("action", "contact"), ("name", "赵工"), ("phone", "13800138000"), ("job_title", "信息科")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (s, body, _) = b.post(&page, &[("action", "system"), ("name", ""), ("kind", "server"), ("location", "3 楼机房")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"err-system-name\"") && body.contains("3 楼机房"));
+        let (s, _, _) = b.post(&page, &[("action", "system"), ("name", "PACS 服务器"), ("kind", "server"), ("location", "3 楼机房")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (_, body, _) = b.get(&page).await;
+        assert!(body.contains("赵工") && body.contains("PACS 服务器"));
+        let (_, list, _) = b.get(&format!("/ui/admin/systems?org={org}")).await;
+        assert!(list.contains("PACS 服务器") && list.contains("3 楼机房"));
     }
 
     async fn the_calendar_year_view_shows_holidays_and_adjusted_working_days(t: TestApp) {
