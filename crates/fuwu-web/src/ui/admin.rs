@@ -185,7 +185,15 @@ fn version(form: &mut Form) -> i64 {
 fn refused(form: &mut Form, e: AppError) -> Result<StatusCode, AppError> {
     match e {
         AppError::Invalid { field, message } => {
-            form.errors.insert(field.to_owned(), message);
+            // An update's check runs inside its transaction and comes back as
+            // `body` with "field: why"; put it beside that field when the form has one.
+            let (field, message) = match message.split_once(": ") {
+                Some((f, m)) if field == "body" && form.values.contains_key(f) => {
+                    (f.to_owned(), m.to_owned())
+                }
+                _ => (field.to_owned(), message),
+            };
+            form.errors.insert(field, message);
             Ok(StatusCode::UNPROCESSABLE_ENTITY)
         }
         AppError::StaleVersion { .. } => {
@@ -247,6 +255,39 @@ async fn team_options(s: &AppState, actor: &Actor) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The chosen organization among the options even beyond the first 200, so
+/// saving a form never drops a value the list did not reach.
+async fn with_chosen_org(
+    s: &AppState,
+    actor: &Actor,
+    mut options: Vec<(String, String)>,
+    chosen: &str,
+) -> Vec<(String, String)> {
+    if let Some(id) = page_id(chosen)
+        && !options.iter().any(|(k, _)| k == chosen)
+        && let Ok(o) = s.app.get_organization(actor, id).await
+    {
+        options.push((chosen.to_owned(), o.name));
+    }
+    options
+}
+
+/// Likewise for a chosen user (a project leader, a team lead).
+async fn with_chosen_user(
+    s: &AppState,
+    actor: &Actor,
+    mut options: Vec<(String, String)>,
+    chosen: &str,
+) -> Vec<(String, String)> {
+    if let Some(id) = page_id(chosen)
+        && !options.iter().any(|(k, _)| k == chosen)
+        && let Ok(u) = s.app.get_user(actor, id).await
+    {
+        options.push((chosen.to_owned(), u.display_name));
+    }
+    options
 }
 
 fn name_in(options: &[(String, String)], id: Option<i64>) -> String {
@@ -534,6 +575,7 @@ async fn user_page(
         .collect();
     let teams = team_options(s, actor).await;
     let orgs = org_options(s, actor).await;
+    let orgs = with_chosen_org(s, actor, orgs, form.v("organization_id")).await;
     Ok((
         status,
         UserPage {
@@ -885,6 +927,7 @@ async fn team_page(
                 .collect()
         })
         .unwrap_or_default();
+    let staff = with_chosen_user(s, actor, staff, form.v("lead_id")).await;
     Ok((
         status,
         TeamPage {
@@ -1548,6 +1591,8 @@ async fn contract_page(
                 .collect()
         })
         .unwrap_or_default();
+    let orgs = with_chosen_org(s, actor, orgs, form.v("organization_id")).await;
+    let leaders = with_chosen_user(s, actor, leaders, form.v("project_leader_id")).await;
     let organization = name_in(&orgs, form.v("organization_id").parse().ok());
     let billable = billable_from(
         form.v("accepted_on"),

@@ -197,6 +197,10 @@ both_engines! {
         assert!(list.contains("wang.qiang"));
         let (_, list, _) = b.get("/ui/admin/users?active=yes").await;
         assert!(!list.contains("wang.qiang") && list.contains("adm.root"));
+        // An update's own check (inside its transaction) lands beside its field too.
+        let (s, body, _) = b.post(&format!("/ui/admin/users/{id}"), &[("action", "edit"), ("version", "2"), ("display_name", "王强"), ("email", "not-an-address"), ("role", "agent")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"err-email\"") && body.contains("value=\"not-an-address\""), "{body}");
         // Someone else changed it meanwhile: a clear message, the typed name kept.
         let (s, body, _) = b.post(&format!("/ui/admin/users/{id}"), &[("action", "edit"), ("version", "1"), ("display_name", "王强强"), ("role", "agent"), ("active", "on")]).await;
         assert_eq!(s, StatusCode::CONFLICT);
