@@ -8,6 +8,7 @@
 //!   Asia/Shanghai by default;
 //! - assets: embedded, served with a content hash and a year of caching ([`assets`]).
 
+mod admin;
 pub mod assets;
 pub mod i18n;
 mod pages;
@@ -48,6 +49,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(pages::new_request).post(pages::create_request),
         )
         .route("/ui/new/lookup", get(pages::lookup))
+        .merge(admin::routes())
 }
 
 /// Who is looking, as the layout shows them.

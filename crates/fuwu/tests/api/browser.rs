@@ -454,6 +454,18 @@ async fn a_fault_from_submission_to_closing_in_a_real_browser() {
     b.goto(&url).await;
     b.find("#page-error").await;
     assert!(!b.source().await.contains("门诊挂号系统无法使用"));
+    b.logout().await;
+
+    // An administrator opens the calendar's year view from the admin menu.
+    person(&t, "b.admin", "admin", None, None).await;
+    b.login("b.admin").await;
+    b.click("#nav-admin").await;
+    b.goto("/ui/admin/calendars/cn-mainland?year=2026").await;
+    b.find("td[data-date=\"2026-10-01\"][data-kind=\"holiday\"]")
+        .await;
+    b.find("td[data-date=\"2026-09-20\"][data-kind=\"workday\"]")
+        .await;
+    b.screenshot("admin-calendar").await;
     b.end().await;
     let (_, r) = t
         .get(

@@ -17,3 +17,4 @@ mod sessions;
 mod sla;
 mod tokens;
 mod ui;
+mod ui_admin;

@@ -137,6 +137,35 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("GET",    "/api/v1/articles/{id}",                     ["AH", "AH", "AA", "AA", "AH", "AA", "AA"]),
     ("PATCH",  "/api/v1/articles/{id}",                     ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
     ("GET",    "/api/v1/articles/{id}/versions",            ["DH", "DH", "AA", "AA", "DH", "AA", "AA"]),
+    // The admin area: administrators only (own = A's record or the caller, other = B's).
+    ("GET",    "/ui/admin",                                 ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/users",                           ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/users/new",                       ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/users/new",                       ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/users/{id}",                      ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/users/{id}",                      ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/teams",                           ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/teams/new",                       ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/teams/new",                       ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/teams/{id}",                      ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/teams/{id}",                      ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/organizations",                   ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/organizations/new",               ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/organizations/new",               ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/organizations/{id}",              ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/organizations/{id}",              ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/contracts",                       ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/contracts/new",                   ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/contracts/new",                   ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/contracts/{id}",                  ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/contracts/{id}",                  ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/systems",                         ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/calendars",                       ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/calendars/{name}",                ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/calendars/{name}",                ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/sla-policies",                    ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/sla-policies/{id}",               ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/sla-policies/{id}",               ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     // A draft article from a request (the fixture's are unresolved: 409 once access passes).
     ("POST",   "/api/v1/requests/{id}/article",             ["DD", "DD", "AA", "AA", "DD", "AH", "AA"]),
     ("POST",   "/api/v1/requests/{id}/answered-by",         ["DD", "DD", "AA", "AD", "DD", "AH", "AA"]),
@@ -174,6 +203,34 @@ const UNDOCUMENTED: &[(&str, &str)] = &[
     ("GET", "/ui/new"),
     ("POST", "/ui/new"),
     ("GET", "/ui/new/lookup"),
+    ("GET", "/ui/admin"),
+    ("GET", "/ui/admin/users"),
+    ("GET", "/ui/admin/users/new"),
+    ("POST", "/ui/admin/users/new"),
+    ("GET", "/ui/admin/users/{id}"),
+    ("POST", "/ui/admin/users/{id}"),
+    ("GET", "/ui/admin/teams"),
+    ("GET", "/ui/admin/teams/new"),
+    ("POST", "/ui/admin/teams/new"),
+    ("GET", "/ui/admin/teams/{id}"),
+    ("POST", "/ui/admin/teams/{id}"),
+    ("GET", "/ui/admin/organizations"),
+    ("GET", "/ui/admin/organizations/new"),
+    ("POST", "/ui/admin/organizations/new"),
+    ("GET", "/ui/admin/organizations/{id}"),
+    ("POST", "/ui/admin/organizations/{id}"),
+    ("GET", "/ui/admin/contracts"),
+    ("GET", "/ui/admin/contracts/new"),
+    ("POST", "/ui/admin/contracts/new"),
+    ("GET", "/ui/admin/contracts/{id}"),
+    ("POST", "/ui/admin/contracts/{id}"),
+    ("GET", "/ui/admin/systems"),
+    ("GET", "/ui/admin/calendars"),
+    ("GET", "/ui/admin/calendars/{name}"),
+    ("POST", "/ui/admin/calendars/{name}"),
+    ("GET", "/ui/admin/sla-policies"),
+    ("GET", "/ui/admin/sla-policies/{id}"),
+    ("POST", "/ui/admin/sla-policies/{id}"),
 ];
 
 /// Markers planted in the fixture: what a role must never read.
@@ -534,7 +591,11 @@ fn probe(
     } else {
         fx.other_user_spare_token
     };
-    let part = if route.starts_with("/ui/") { 2 } else { 3 };
+    let part = if route.starts_with("/ui/") && !route.starts_with("/ui/admin/") {
+        2
+    } else {
+        3
+    };
     let object = match route.split('/').nth(part).unwrap_or("") {
         "requests" if route.contains("/fault-report") => side.report_request,
         "requests" => side.request,
@@ -646,6 +707,35 @@ fn probe(
         }
         ("POST", "/ui/new") => Some(
             json!({"category": "consultation", "impact": "none", "urgency": "low", "title": uniq, "organization_id": org.to_string()}),
+        ),
+        ("POST", "/ui/admin/users/new") => Some(
+            json!({"username": uniq, "display_name": uniq, "role": "customer_user", "organization_id": org.to_string()}),
+        ),
+        // Valid for whom it names (the admin themselves, or B's customer), so only the stale version refuses.
+        ("POST", "/ui/admin/users/{id}") => Some(if own {
+            json!({"action": "edit", "version": STALE.to_string(), "display_name": "x", "role": "admin"})
+        } else {
+            json!({"action": "edit", "version": STALE.to_string(), "display_name": "x", "role": "customer_user", "organization_id": org.to_string()})
+        }),
+        ("POST", "/ui/admin/teams/new") => Some(json!({"name": uniq})),
+        ("POST", "/ui/admin/teams/{id}") => {
+            Some(json!({"version": STALE.to_string(), "name": uniq}))
+        }
+        ("POST", "/ui/admin/organizations/new") => Some(json!({"name": uniq})),
+        ("POST", "/ui/admin/organizations/{id}") => {
+            Some(json!({"version": STALE.to_string(), "name": "x"}))
+        }
+        ("POST", "/ui/admin/contracts/new") => Some(
+            json!({"organization_id": org.to_string(), "code": uniq, "name": "x", "accepted_on": "2025-06-01"}),
+        ),
+        ("POST", "/ui/admin/contracts/{id}") => Some(
+            json!({"version": STALE.to_string(), "code": uniq, "name": "x", "accepted_on": "2025-06-01"}),
+        ),
+        ("POST", "/ui/admin/calendars/{name}") => Some(
+            json!({"action": "day", "version": STALE.to_string(), "date": "2026-12-25", "kind": "holiday", "name": "x"}),
+        ),
+        ("POST", "/ui/admin/sla-policies/{id}") => Some(
+            json!({"action": "any", "version": STALE.to_string(), "duration": "2h", "warn": "50, 80"}),
         ),
         ("POST", "/api/v1/sla-policies") => Some(
             json!({"definition": {"key": uniq, "name_zh": "测试", "name_en": "Test", "targets": []}}),
