@@ -67,6 +67,10 @@ pub enum Capability {
     ReadStaffDirectory,
     /// Write knowledge-base articles and draft them from requests.
     WriteKnowledge,
+    /// Read service reports (SLA attainment) of the organizations in reach:
+    /// a customer admin its own organization's (SPEC §1 "sees its reports"),
+    /// a customer user none.
+    ReadReports,
     /// Users, teams, contracts, password resets, others' tokens, the audit log.
     Administer,
 }
@@ -77,7 +81,8 @@ impl Capability {
         match self {
             Capability::SeeInternal
             | Capability::ReadContracts
-            | Capability::ReadStaffDirectory => Scope::Read,
+            | Capability::ReadStaffDirectory
+            | Capability::ReadReports => Scope::Read,
             Capability::Administer => Scope::Admin,
             _ => Scope::Write,
         }
@@ -94,6 +99,7 @@ impl Capability {
             Capability::ReadContracts => "read contracts",
             Capability::ReadStaffDirectory => "read users, teams and SLA policies",
             Capability::WriteKnowledge => "write knowledge-base articles",
+            Capability::ReadReports => "read service reports",
             Capability::Administer => "administer the service desk",
         }
     }
@@ -117,6 +123,7 @@ pub const fn allows(role: Role, cap: Capability) -> bool {
             CustomerAdmin | Agent | Engineer | ProjectLeader | Admin
         ),
         WriteKnowledge => matches!(role, Agent | Engineer | ProjectLeader | Admin),
+        ReadReports => matches!(role, CustomerAdmin | Agent | Engineer | Admin | System),
         Administer => matches!(role, Admin),
     }
 }
@@ -370,6 +377,26 @@ mod tests {
             assert_eq!(a.sees_internal(), r.is_staff(), "{r}");
             assert_eq!(a.has(Capability::Administer), *r == Role::Admin, "{r}");
         }
+    }
+
+    #[test]
+    fn a_customer_admin_reads_reports_and_a_customer_user_does_not() {
+        let admin = actor(Role::CustomerAdmin, Some(1), None);
+        let user = actor(Role::CustomerUser, Some(1), None);
+        assert!(admin.require(Capability::ReadReports).is_ok());
+        assert!(matches!(
+            user.require(Capability::ReadReports),
+            Err(AppError::Forbidden(_))
+        ));
+        // Otherwise the two are alike: the same reach, no internal notes.
+        assert_eq!(admin.reach(), user.reach());
+        assert!(!admin.sees_internal() && !user.sees_internal());
+        let mut read_only = admin.clone();
+        read_only.scope = Scope::Read;
+        assert!(
+            read_only.require(Capability::ReadReports).is_ok(),
+            "a read token suffices"
+        );
     }
 
     #[test]

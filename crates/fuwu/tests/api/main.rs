@@ -7,6 +7,7 @@ mod harness;
 mod browser;
 mod cli;
 mod directory;
+mod identity;
 mod knowledge;
 mod matrix;
 mod requests;
