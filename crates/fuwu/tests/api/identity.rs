@@ -418,6 +418,30 @@ both_engines! {
         assert!(denied.iter().any(|e| details(e)["path"] == "/api/v1/audit/request-events"), "the denial is audited too");
     }
 
+    // ---- API tokens: the secret is shown once and stored only hashed ----------
+
+    async fn a_token_secret_is_shown_once_and_stored_only_as_a_hash(t: TestApp) {
+        let (uid, agent) = t.user("secret.keeper", "agent", None).await;
+        let (s, created) = t.post(&agent, "/api/v1/tokens", json!({"name": "监控", "scope": "read"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let secret = created["secret"].as_str().unwrap().to_owned();
+        let id = created["token"]["id"].as_i64().unwrap();
+        for (who, path) in [(&agent, "/api/v1/tokens".to_owned()), (&t.admin_token, format!("/api/v1/tokens?user_id={uid}"))] {
+            let (s, list) = t.get(who, &path).await;
+            assert_eq!(s, StatusCode::OK);
+            assert!(list.as_array().unwrap().iter().any(|k| k["id"] == id));
+            assert!(!list.to_string().contains(&secret[5..]), "never shown again: {list}");
+        }
+        let (_, audit_log) = t.get(&t.admin_token, "/api/v1/audit?limit=200").await;
+        assert!(!audit_log.to_string().contains(&secret[5..]), "nor in the audit log");
+        let (stored,): (String,) = t.app.db.read(move |mut c| Box::pin(async move {
+            c.fetch_one(fuwu_store::query("select token_hash from api_tokens where id = $1").bind(id)).await
+        })).await.unwrap();
+        assert_eq!(stored.len(), 64, "a SHA-256: {stored}");
+        assert!(!stored.contains(&secret[5..]) && !secret.contains(&stored));
+        assert_eq!(t.get(&secret, "/api/v1/me").await.0, StatusCode::OK, "the secret itself works");
+    }
+
     // ---- SSO later, without migrating users -----------------------------------
 
     async fn a_single_sign_on_identity_links_to_an_existing_user_without_touching_it(t: TestApp) {
@@ -487,6 +511,43 @@ both_engines! {
         assert_eq!(snapshot(&t).await, before, "nothing was written, the session is untouched");
         assert_eq!(with_cookie(&t, &cookie, Method::GET, "/api/v1/me", None, None).await.0, StatusCode::OK);
         assert!(audit(&t, "kind=role_changed").await.is_empty());
+    }
+
+    async fn every_state_changing_route_refuses_a_cookie_session_without_its_csrf_token(t: TestApp) {
+        user_with_password(&t, "csrf.everywhere", "admin", None).await;
+        let (cookie, _) = login(&t, "csrf.everywhere").await;
+        let (org, _) = t.organization("CSRF 单位", "2025-06-01").await;
+        t.request(org, "CSRF 请求").await;
+        let doc: Value = t.http.get(format!("{}/api/v1/openapi.json", t.base)).send().await.unwrap().json().await.unwrap();
+        let mut routes: Vec<(String, String)> = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                routes.push((method.to_uppercase(), path.clone()));
+            }
+        }
+        // The pages' forms, which the API document does not describe.
+        routes.push(("POST".into(), "/ui/requests/{id}".into()));
+        routes.push(("POST".into(), "/ui/new".into()));
+        let before = snapshot(&t).await;
+        let mut checked = 0;
+        for (method, route) in routes {
+            // Logging in has no session yet: another site's login form is refused by its Origin (sessions.rs).
+            if method == "GET" || route == "/login" {
+                continue;
+            }
+            let path = route.split('/').map(|seg| if seg.starts_with('{') { "1" } else { seg }).collect::<Vec<_>>().join("/");
+            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let (s, e) = with_cookie(&t, &cookie, m, &path, None, Some(json!({"version": 1, "name": "x", "title": "x"}))).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{method} {route} without a CSRF token: {e}");
+            if !route.starts_with("/ui") {
+                assert_eq!(TestApp::code(&e), "csrf_token_missing", "{method} {route}: {e}");
+            }
+            checked += 1;
+        }
+        assert!(checked > 40, "{checked} state-changing routes");
+        assert_eq!(snapshot(&t).await, before, "none of them changed anything");
+        let (_, reqs) = t.get(&t.admin_token, "/api/v1/requests").await;
+        assert_eq!(reqs["items"].as_array().unwrap().len(), 1);
     }
 
     async fn bad_input_a_tampered_cookie_is_401_and_changes_nothing(t: TestApp) {
