@@ -244,8 +244,15 @@ impl App {
         }
         // A hash made under other Argon2 parameters is replaced by a current
         // one, now that the password is at hand.
+        // A failure to hash costs the upgrade, never the login.
         let rehash = match stored.filter(|h| password::needs_rehash(h)) {
-            Some(old) => Some((old, hash_blocking(password).await?)),
+            Some(old) => match hash_blocking(password).await {
+                Ok(new) => Some((old, new)),
+                Err(e) => {
+                    tracing::warn!(error = %e, user = user.id, "could not rehash a password");
+                    None
+                }
+            },
             None => None,
         };
         let bytes: [u8; 32] = rand::rng().random();
