@@ -73,6 +73,10 @@ pub enum Capability {
     /// Review fault reports (approve or return) and deliver them to the
     /// customer: project leaders and administrators, SPEC §1.
     ReviewFaultReports,
+    /// Read service reports (SLA attainment) of the organizations in reach:
+    /// a customer admin its own organization's (SPEC §1 "sees its reports"),
+    /// a customer user none.
+    ReadReports,
     /// Users, teams, contracts, password resets, others' tokens, the audit log.
     Administer,
 }
@@ -83,7 +87,8 @@ impl Capability {
         match self {
             Capability::SeeInternal
             | Capability::ReadContracts
-            | Capability::ReadStaffDirectory => Scope::Read,
+            | Capability::ReadStaffDirectory
+            | Capability::ReadReports => Scope::Read,
             Capability::Administer => Scope::Admin,
             _ => Scope::Write,
         }
@@ -102,6 +107,7 @@ impl Capability {
             Capability::WriteKnowledge => "write knowledge-base articles",
             Capability::WriteFaultReports => "write fault reports",
             Capability::ReviewFaultReports => "review or deliver fault reports",
+            Capability::ReadReports => "read service reports",
             Capability::Administer => "administer the service desk",
         }
     }
@@ -127,6 +133,7 @@ pub const fn allows(role: Role, cap: Capability) -> bool {
         WriteKnowledge => matches!(role, Agent | Engineer | ProjectLeader | Admin),
         WriteFaultReports => matches!(role, Engineer | ProjectLeader | Admin),
         ReviewFaultReports => matches!(role, ProjectLeader | Admin),
+        ReadReports => matches!(role, CustomerAdmin | Agent | Engineer | Admin | System),
         Administer => matches!(role, Admin),
     }
 }
@@ -380,6 +387,26 @@ mod tests {
             assert_eq!(a.sees_internal(), r.is_staff(), "{r}");
             assert_eq!(a.has(Capability::Administer), *r == Role::Admin, "{r}");
         }
+    }
+
+    #[test]
+    fn a_customer_admin_reads_reports_and_a_customer_user_does_not() {
+        let admin = actor(Role::CustomerAdmin, Some(1), None);
+        let user = actor(Role::CustomerUser, Some(1), None);
+        assert!(admin.require(Capability::ReadReports).is_ok());
+        assert!(matches!(
+            user.require(Capability::ReadReports),
+            Err(AppError::Forbidden(_))
+        ));
+        // Otherwise the two are alike: the same reach, no internal notes.
+        assert_eq!(admin.reach(), user.reach());
+        assert!(!admin.sees_internal() && !user.sees_internal());
+        let mut read_only = admin.clone();
+        read_only.scope = Scope::Read;
+        assert!(
+            read_only.require(Capability::ReadReports).is_ok(),
+            "a read token suffices"
+        );
     }
 
     #[test]

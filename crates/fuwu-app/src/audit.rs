@@ -3,7 +3,8 @@
 //! changes are its own history (`request_events`).
 
 use crate::{Actor, App, AppError, Page, page_limit};
-use fuwu_store::audit::{self as store, AuditEntry, AuditFilter, NewAudit};
+use fuwu_store::audit::{self as store, AuditEntry, AuditFilter, NewAudit, RequestEventFilter};
+use fuwu_store::requests::Event;
 use fuwu_store::{Conn, StoreError};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -131,6 +132,34 @@ impl App {
             .db
             .read(move |mut c| {
                 Box::pin(async move { store::list_audit(&mut c, &filter, before, limit + 1).await })
+            })
+            .await?;
+        Ok(crate::directory::page(items, limit, |e| e.id))
+    }
+
+    /// Every request's recorded changes (each request's history, across
+    /// requests), newest first: the audit of request data for administrators.
+    pub async fn request_changes(
+        &self,
+        actor: &Actor,
+        filter: RequestEventFilter,
+        cursor: Option<String>,
+        limit: Option<i64>,
+    ) -> Result<Page<Event>, AppError> {
+        actor.require_admin("read the audit log")?;
+        let before = cursor
+            .map(|c| {
+                c.parse::<i64>()
+                    .map_err(|_| AppError::invalid("cursor", "not a cursor this API gave out"))
+            })
+            .transpose()?;
+        let limit = page_limit(limit);
+        let items = self
+            .db
+            .read(move |mut c| {
+                Box::pin(async move {
+                    store::list_request_events(&mut c, &filter, before, limit + 1).await
+                })
             })
             .await?;
         Ok(crate::directory::page(items, limit, |e| e.id))

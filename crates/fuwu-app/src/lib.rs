@@ -15,6 +15,7 @@ pub mod identity;
 pub mod knowledge;
 pub mod password;
 pub mod reports;
+pub mod proxies;
 pub mod requests;
 pub mod search;
 pub mod sessions;
@@ -42,6 +43,8 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// Failed-login limits (kept in memory on each node).
     pub login_throttle: throttle::ThrottleLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: proxies::TrustedProxies,
 }
 
 impl Default for Settings {
@@ -52,6 +55,7 @@ impl Default for Settings {
             session_idle_ms: 2 * 3_600_000,
             cookie_secure: false,
             login_throttle: throttle::ThrottleLimits::default(),
+            trusted_proxies: proxies::TrustedProxies::default(),
         }
     }
 }

@@ -49,12 +49,51 @@ fn argon2() -> Argon2<'static> {
 
 /// Hash a password with a fresh random salt; the PHC string carries the parameters.
 pub fn hash_password(password: &str) -> Result<String, HashError> {
+    hash_with(argon2(), password)
+}
+
+/// Hash with other Argon2id parameters (memory in KiB, passes, lanes): how
+/// hashes made under earlier settings look. For tests and tools; logins
+/// always store [`hash_password`]'s.
+pub fn hash_password_with_params(
+    password: &str,
+    m_cost: u32,
+    t_cost: u32,
+    p_cost: u32,
+) -> Result<String, HashError> {
+    let params = Params::new(m_cost, t_cost, p_cost, None).map_err(|e| HashError(e.to_string()))?;
+    hash_with(
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+        password,
+    )
+}
+
+fn hash_with(a: Argon2<'_>, password: &str) -> Result<String, HashError> {
     let salt_bytes: [u8; 16] = rand::rng().random();
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HashError(e.to_string()))?;
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
+    a.hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| HashError(e.to_string()))
+}
+
+/// Whether a stored hash was made otherwise than [`hash_password`] makes
+/// them now (another algorithm or version, other memory, passes or lanes):
+/// after a successful login it is replaced by a current one.
+pub fn needs_rehash(stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let current = Params::default();
+    let same = parsed.algorithm == Algorithm::Argon2id.ident()
+        && parsed.version == Some(Version::V0x13.into())
+        && Params::try_from(&parsed).is_ok_and(|p| {
+            p.m_cost() == current.m_cost()
+                && p.t_cost() == current.t_cost()
+                && p.p_cost() == current.p_cost()
+                && p.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)
+                    == current.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)
+        });
+    !same
 }
 
 /// Whether `password` matches the stored PHC string. A hash that cannot be
@@ -97,6 +136,30 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("correct horse batterY", &h));
         assert_ne!(h, hash_password("correct horse battery").unwrap(), "salted");
+    }
+
+    #[test]
+    fn a_hash_with_weaker_parameters_still_verifies_and_asks_for_a_rehash() {
+        let weak = hash_password_with_params("correct horse battery", 8, 1, 1).unwrap();
+        assert!(weak.starts_with("$argon2id$v=19$m=8,t=1,p=1$"), "{weak}");
+        assert!(
+            verify_password("correct horse battery", &weak),
+            "its own parameters are used"
+        );
+        assert!(!verify_password("correct horse batterY", &weak));
+        assert!(needs_rehash(&weak));
+        let stronger_elsewhere = hash_password_with_params("x", 19 * 1024, 3, 1).unwrap();
+        assert!(
+            needs_rehash(&stronger_elsewhere),
+            "any difference, not only weaker"
+        );
+        assert!(!needs_rehash(
+            &hash_password("correct horse battery").unwrap()
+        ));
+        assert!(
+            !needs_rehash("not a phc string"),
+            "nothing to replace it from"
+        );
     }
 
     #[test]

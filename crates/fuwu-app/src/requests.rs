@@ -383,6 +383,26 @@ impl App {
                         });
                     }
                     check_belongs(&mut c, organization_id, input_r.0, input_r.1).await?;
+                    // A customer's own request names them as the requester by
+                    // default: the contact record their user is linked to, when
+                    // it is of this organization.
+                    let requester = match input_r.0 {
+                        Some(k) => Some(k),
+                        None if actor_r.role.is_customer() => {
+                            match directory::get_user(&mut c, actor_r.user_id)
+                                .await?
+                                .contact_id
+                            {
+                                Some(k) => directory::get_contact(&mut c, k)
+                                    .await
+                                    .ok()
+                                    .filter(|ct| ct.organization_id == organization_id)
+                                    .map(|ct| ct.id),
+                                None => None,
+                            }
+                        }
+                        None => None,
+                    };
                     let contract = directory::current_contract(
                         &mut c,
                         organization_id,
@@ -390,12 +410,12 @@ impl App {
                         leader,
                     )
                     .await?;
-                    Ok::<_, AppError>(Ok(contract))
+                    Ok::<_, AppError>(Ok((contract, requester)))
                 })
             })
             .await?;
-        let contract = match looked_up {
-            Ok(contract) => contract,
+        let (contract, requester_contact_id) = match looked_up {
+            Ok(found) => found,
             // A retry: answer with what the first call created.
             Err((seen, _)) if seen != print => return Err(AppError::IdempotencyKeyReused),
             Err((_, id)) => return Ok((self.get_request(actor, id).await?, false)),
@@ -421,7 +441,7 @@ impl App {
             title: title.into_inner(),
             description: input.description.trim().to_owned(),
             organization_id,
-            requester_contact_id: input.requester_contact_id,
+            requester_contact_id,
             requester_user_id: actor_c.role.is_customer().then_some(actor_c.user_id),
             system_id: input.system_id,
             contract_id,

@@ -216,7 +216,8 @@ impl App {
             self.user_by_username(login.clone()).await?
         };
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-        let password_ok = verify_blocking(a.password, stored.clone()).await;
+        let password = a.password;
+        let password_ok = verify_blocking(password.clone(), stored.clone()).await;
         let reason = match &user {
             None => Some("unknown_account"),
             Some(_) if stored.is_none() => Some("no_password"),
@@ -241,6 +242,19 @@ impl App {
         if let Ok(mut t) = self.throttle.lock() {
             t.succeeded(&login);
         }
+        // A hash made under other Argon2 parameters is replaced by a current
+        // one, now that the password is at hand.
+        // A failure to hash costs the upgrade, never the login.
+        let rehash = match stored.filter(|h| password::needs_rehash(h)) {
+            Some(old) => match hash_blocking(password).await {
+                Ok(new) => Some((old, new)),
+                Err(e) => {
+                    tracing::warn!(error = %e, user = user.id, "could not rehash a password");
+                    None
+                }
+            },
+            None => None,
+        };
         let bytes: [u8; 32] = rand::rng().random();
         let session_id = hex::encode(bytes);
         let id_hash = sha256_hex(&session_id);
@@ -251,6 +265,12 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
+                    let rehashed = match &rehash {
+                        Some((old, new)) => {
+                            store::replace_password_hash(&mut c, user_id, old, new).await?
+                        }
+                        None => false,
+                    };
                     store::delete_stale_sessions(&mut c, now, idle_before).await?;
                     store::insert_session(
                         &mut c,
@@ -264,7 +284,10 @@ impl App {
                         },
                     )
                     .await?;
-                    let details = json!({"client_addr": addr, "user_agent": agent, "session": &id_hash[..12]});
+                    let mut details = json!({"client_addr": addr, "user_agent": agent, "session": &id_hash[..12]});
+                    if rehashed {
+                        details["password_rehashed"] = json!(true);
+                    }
                     crate::audit::event(
                         &mut c,
                         user_id,
@@ -350,6 +373,32 @@ impl App {
                 expires_at,
             },
         ))
+    }
+
+    /// Housekeeping, run periodically by `fuwu serve`: delete the sessions
+    /// past their absolute expiry or idle longer than the idle timeout (they
+    /// can no longer be used, but would stay in the table), drop cached
+    /// sessions no longer trusted, and forget throttle keys whose failures
+    /// left the window. Returns how many sessions were deleted.
+    pub async fn clean_sessions(&self) -> Result<u64, AppError> {
+        let now = self.now();
+        let idle_before = now - self.settings.session_idle_ms;
+        let deleted = self
+            .db
+            .write(move |mut c| {
+                Box::pin(
+                    async move { store::delete_stale_sessions(&mut c, now, idle_before).await },
+                )
+            })
+            .await
+            .map_err(AppError::from)?;
+        if let Ok(mut m) = self.sessions.0.lock() {
+            m.retain(|_, (_, until)| *until > now);
+        }
+        if let Ok(mut t) = self.throttle.lock() {
+            t.prune(now);
+        }
+        Ok(deleted)
     }
 
     /// Remove an expired or orphaned session; failing to is harmless (it cannot be used).

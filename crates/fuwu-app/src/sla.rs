@@ -1133,7 +1133,8 @@ impl App {
     /// How each target was kept for requests raised in `[from, to)`:
     /// met, breached, median and 90th percentile of the time used, in
     /// working time (the target's calendar, pauses excluded) and in natural
-    /// time (start to stop). Service-desk staff and administrators only.
+    /// time (start to stop). Service-desk staff and administrators, and a
+    /// customer admin for its own organization (another one is not found).
     pub async fn attainment(
         &self,
         actor: &Actor,
@@ -1142,10 +1143,14 @@ impl App {
         organization_id: Option<i64>,
         level: Option<i64>,
     ) -> Result<Vec<Attainment>, AppError> {
-        actor.require(Capability::ReadStaffDirectory)?;
-        if !matches!(actor.reach(), crate::access::Reach::All) {
-            return Err(AppError::Forbidden("read attainment across organizations"));
-        }
+        actor.require(Capability::ReadReports)?;
+        let organization_id = match actor.reach() {
+            crate::access::Reach::All => organization_id,
+            crate::access::Reach::Organization(_) => {
+                actor.org_reach(organization_id)?.organization_id
+            }
+            _ => return Err(AppError::Forbidden("read attainment across organizations")),
+        };
         let rows = self
             .db
             .read(move |mut c| {

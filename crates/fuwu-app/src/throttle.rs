@@ -32,7 +32,10 @@ impl Default for ThrottleLimits {
     }
 }
 
-/// Above this many tracked keys, keys without recent failures are dropped.
+/// Most keys tracked per map (accounts, addresses). Reaching it, keys
+/// without failures in the window are dropped first; if that is not enough,
+/// the half whose last failure is oldest goes, so memory stays bounded even
+/// under a spray of ever new names or addresses.
 const MAX_KEYS: usize = 50_000;
 
 #[derive(Debug, Default)]
@@ -72,13 +75,55 @@ pub struct Throttle {
     limits: ThrottleLimits,
     accounts: HashMap<String, Failures>,
     addresses: HashMap<String, Failures>,
+    /// [`MAX_KEYS`], smaller in tests.
+    max_keys: usize,
+}
+
+/// Drop the keys with nothing left in the window; if still at `max`, keep
+/// only the `max / 2` keys failed most recently.
+fn evict(map: &mut HashMap<String, Failures>, now: i64, window: i64, max: usize) {
+    map.retain(|_, f| {
+        f.prune(now, window);
+        !f.at.is_empty() || f.reported_at.is_some_and(|r| r > now - window)
+    });
+    if map.len() >= max {
+        let mut last: Vec<i64> = map
+            .values()
+            .map(|f| f.at.back().copied().unwrap_or(i64::MIN))
+            .collect();
+        let keep = max / 2;
+        let cut_at = last.len() - keep;
+        let (_, cut, _) = last.select_nth_unstable(cut_at);
+        let cut = *cut;
+        map.retain(|_, f| f.at.back().copied().unwrap_or(i64::MIN) > cut);
+    }
 }
 
 impl Throttle {
     pub fn new(limits: ThrottleLimits) -> Throttle {
+        Throttle::with_max_keys(limits, MAX_KEYS)
+    }
+
+    /// A throttle tracking at most `max_keys` accounts and as many addresses.
+    pub fn with_max_keys(limits: ThrottleLimits, max_keys: usize) -> Throttle {
         Throttle {
             limits,
+            max_keys: max_keys.max(2),
             ..Throttle::default()
+        }
+    }
+
+    /// How many accounts and addresses are tracked.
+    pub fn tracked(&self) -> (usize, usize) {
+        (self.accounts.len(), self.addresses.len())
+    }
+
+    /// Forget every key with no failure (and no reported refusal) in the
+    /// window: run periodically, so that memory follows recent attempts only.
+    pub fn prune(&mut self, now: i64) {
+        let w = self.limits.window_ms;
+        for map in [&mut self.accounts, &mut self.addresses] {
+            evict(map, now, w, usize::MAX);
         }
     }
 
@@ -125,15 +170,13 @@ impl Throttle {
     /// Count a failed login.
     pub fn failed(&mut self, account: &str, address: &str, now: i64) {
         let w = self.limits.window_ms;
+        let max = self.max_keys;
         for (map, key) in [
             (&mut self.accounts, Self::account_key(account)),
             (&mut self.addresses, address.to_owned()),
         ] {
-            if map.len() >= MAX_KEYS {
-                map.retain(|_, f| {
-                    f.prune(now, w);
-                    !f.at.is_empty()
-                });
+            if map.len() >= max && !map.contains_key(&key) {
+                evict(map, now, w, max);
             }
             let f = map.entry(key).or_default();
             f.prune(now, w);
@@ -210,5 +253,35 @@ mod tests {
             t.check("li.lei", "a", 31),
             Verdict::Blocked { report: false, .. }
         ));
+    }
+
+    #[test]
+    fn the_maps_stay_bounded_under_a_spray_of_new_names_and_addresses() {
+        let mut t = Throttle::with_max_keys(ThrottleLimits::default(), 100);
+        for i in 0..10_000 {
+            t.failed(
+                &format!("spray{i}"),
+                &format!("10.1.{}.{}", i / 256, i % 256),
+                i,
+            );
+            let (a, b) = t.tracked();
+            assert!(a <= 100 && b <= 100, "{a} {b} after {i}");
+        }
+        // The most recent failures are the ones kept.
+        for _ in 0..4 {
+            t.failed("spray9999", "x", 10_001);
+        }
+        assert!(blocked(t.check("spray9999", "y", 10_002)).is_some());
+    }
+
+    #[test]
+    fn prune_forgets_keys_whose_failures_left_the_window() {
+        let mut t = Throttle::new(ThrottleLimits::default());
+        t.failed("old", "10.0.0.1", 0);
+        t.failed("new", "10.0.0.2", 10 * MIN);
+        t.prune(15 * MIN);
+        assert_eq!(t.tracked(), (1, 1));
+        t.prune(25 * MIN);
+        assert_eq!(t.tracked(), (0, 0));
     }
 }

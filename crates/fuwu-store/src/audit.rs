@@ -75,3 +75,29 @@ pub async fn list_audit(
         .bind(&f.kind).bind(f.actor_id).bind(&f.object_type).bind(f.object_id).bind(f.from).bind(f.to)
         .bind(before_id).bind(limit)).await
 }
+
+/// Filters of the requests' recorded changes across requests; every present one must hold.
+#[derive(Debug, Clone, Default)]
+pub struct RequestEventFilter {
+    pub request_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub kind: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// Every request's changes (`request_events`), newest first, `limit` entries older than `before_id`.
+pub async fn list_request_events(
+    c: &mut Conn<'_>,
+    f: &RequestEventFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<crate::requests::Event>, StoreError> {
+    c.fetch_all(query(
+        "select * from request_events where ($1 is null or request_id = $1) and ($2 is null or actor_id = $2)
+         and ($3 is null or kind = $3) and ($4 is null or at >= $4) and ($5 is null or at < $5)
+         and ($6 is null or id < $6)
+         order by id desc limit $7")
+        .bind(f.request_id).bind(f.actor_id).bind(&f.kind).bind(f.from).bind(f.to)
+        .bind(before_id).bind(limit)).await
+}

@@ -128,6 +128,36 @@ pub async fn set_password_hash(
     Ok(())
 }
 
+/// Replace a user's password hash by a new one of the same password (made
+/// with current parameters), only if it is still `old`: a password changed
+/// meanwhile is never overwritten. Returns whether it was replaced.
+pub async fn replace_password_hash(
+    c: &mut Conn<'_>,
+    user_id: i64,
+    old: &str,
+    new: &str,
+) -> Result<bool, StoreError> {
+    let done = c
+        .execute(
+            query("update users set password_hash = $3 where id = $1 and password_hash = $2")
+                .bind(user_id)
+                .bind(old)
+                .bind(new),
+        )
+        .await?;
+    Ok(done == 1)
+}
+
+/// How many browser sessions are stored (of one user, or of all).
+pub async fn count_sessions(c: &mut Conn<'_>, user_id: Option<i64>) -> Result<i64, StoreError> {
+    let (n,): (i64,) = c
+        .fetch_one(
+            query("select count(*) from sessions where $1 is null or user_id = $1").bind(user_id),
+        )
+        .await?;
+    Ok(n)
+}
+
 /// One way a user signs in.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Identity {

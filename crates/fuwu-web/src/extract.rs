@@ -113,12 +113,24 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.trim())
 }
 
-/// The client's IP address as seen on the connection ("" when unknown).
-pub fn client_addr(extensions: &axum::http::Extensions) -> String {
-    extensions
+/// The client's IP address ("" when unknown): the connection's peer, or, when
+/// the peer is a configured trusted proxy, the right-most untrusted
+/// `X-Forwarded-For` entry (see `fuwu_app::proxies`).
+pub fn client_addr(
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+    trusted: &fuwu_app::proxies::TrustedProxies,
+) -> String {
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default()
+        .map(|c| c.0.ip());
+    trusted.client_addr(
+        peer,
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
 }
 
 /// Whether the method changes nothing (and so needs no CSRF token).
@@ -268,12 +280,17 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOr
     }
 }
 
-/// The client's IP address ("" when the server was not given connection info).
+/// The client's IP address ("" when the server was not given connection info);
+/// see [`client_addr`].
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_addr(&parts.extensions)))
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(
+            &parts.headers,
+            &parts.extensions,
+            &s.app.settings.trusted_proxies,
+        )))
     }
 }

@@ -128,7 +128,11 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Response, ApiE
     let headers = req.headers().clone();
     // Another site's form is no user of ours: the plain API answer.
     same_origin(req.headers())?;
-    let addr = client_addr(req.extensions());
+    let addr = client_addr(
+        req.headers(),
+        req.extensions(),
+        &s.app.settings.trusted_proxies,
+    );
     let agent = req
         .headers()
         .get(header::USER_AGENT)

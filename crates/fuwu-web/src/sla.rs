@@ -43,8 +43,8 @@ struct AttainmentParams {
 }
 
 #[utoipa::path(get, path = "/api/v1/sla/attainment", tag = "sla", params(AttainmentParams),
-    description = "Per target, for the requests raised in the period: met, breached, median and 90th percentile of the time used, in working and in natural time. Service-desk staff and administrators.",
-    responses((status = 200, body = Vec<fuwu_app::sla::Attainment>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    description = "Per target, for the requests raised in the period: met, breached, median and 90th percentile of the time used, in working and in natural time. Service-desk staff and administrators; a customer admin for its own organization (another organization is 404).",
+    responses((status = 200, body = Vec<fuwu_app::sla::Attainment>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn attainment(
     State(s): State<AppState>,
     Auth(a): Auth,

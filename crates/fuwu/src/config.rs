@@ -18,6 +18,9 @@ pub struct FileConfig {
     pub session_hours: Option<u32>,
     /// A browser session ends after this many idle minutes (default 120).
     pub session_idle_minutes: Option<u32>,
+    /// Reverse proxies (addresses or CIDR networks, e.g. `["10.0.0.0/8", "::1"]`)
+    /// whose `X-Forwarded-For` names the client; default none.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 impl FileConfig {

@@ -52,6 +52,11 @@ enum Command {
         /// Mark the session cookie Secure: set it when users reach Fuwu over HTTPS (default false).
         #[arg(long, env = "FUWU_COOKIE_SECURE")]
         cookie_secure: Option<bool>,
+        /// Reverse proxies whose X-Forwarded-For names the client, for login
+        /// throttling and the audit log: addresses or CIDR networks, comma-separated
+        /// (e.g. 10.0.0.0/8,::1). Default: none, the connection's address is the client.
+        #[arg(long, env = "FUWU_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Option<Vec<String>>,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -278,7 +283,15 @@ async fn run(cli: Cli) -> Result<()> {
             storage,
             demo,
             cookie_secure,
+            trusted_proxies,
         } => {
+            // A mistyped proxy list is an error before anything starts.
+            let trusted_proxies = fuwu_app::proxies::TrustedProxies::parse(
+                &trusted_proxies
+                    .or(file.trusted_proxies.clone())
+                    .unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("trusted proxies: {e}"))?;
             let listen = listen
                 .or(file.listen.clone())
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -315,12 +328,15 @@ async fn run(cli: Cli) -> Result<()> {
                     .filter(|m| *m > 0)
                     .map_or(defaults.session_idle_ms, |m| i64::from(m) * 60_000),
                 cookie_secure: cookie_secure.or(file.cookie_secure).unwrap_or(false),
+                trusted_proxies,
                 ..defaults
             };
             let app = App::new(db.clone(), Arc::new(SystemClock), settings);
             // The SLA scanner: warnings, breaches and notices by their due
             // time, including those that fell while the server was down.
             let scanner = tokio::spawn(scan_loop(app.clone()));
+            // Expired and idle sessions are deleted, the login throttle pruned.
+            let cleaner = tokio::spawn(session_cleanup_loop(app.clone()));
             // New requests reach the full-text index within half a second.
             let indexer = tokio::spawn(
                 app.clone()
@@ -335,6 +351,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
                 .context("server failed")?;
             scanner.abort();
+            cleaner.abort();
             indexer.abort();
             db.close().await;
             Ok(())
@@ -674,6 +691,19 @@ async fn scan_loop(app: App) {
             Ok(0) => {}
             Ok(n) => tracing::info!(handled = n, "SLA scan"),
             Err(e) => tracing::warn!(error = %e, "SLA scan failed"),
+        }
+    }
+}
+
+/// Every 10 minutes, delete ended sessions and prune the login throttle (see `App::clean_sessions`).
+async fn session_cleanup_loop(app: App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match app.clean_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "ended sessions deleted"),
+            Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
         }
     }
 }

@@ -462,3 +462,45 @@ async fn user_create_takes_a_password_from_stdin_or_the_environment_and_stores_o
     ));
     db.close().await;
 }
+
+#[test]
+fn a_mistyped_trusted_proxy_is_refused_from_the_flag_the_environment_or_the_file() {
+    let dir = temp("proxies");
+    let (code, _, err) = fuwu(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        &dir,
+        "--trusted-proxies",
+        "10.0.0.1,10.0.0.0/33",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("trusted proxies") && err.contains("10.0.0.0/33"),
+        "{err}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_fuwu"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", &dir])
+        .env("FUWU_TRUSTED_PROXIES", "proxy.local")
+        .env_remove("FUWU_DATABASE_URL")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("`proxy.local` is not an IP address"), "{err}");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = format!("{dir}/fuwu.toml");
+    std::fs::write(&path, "trusted_proxies = [\"::1\", \"fd00::/200\"]\n").unwrap();
+    let (code, _, err) = fuwu(&[
+        "--config",
+        &path,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        &dir,
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("fd00::/200"), "{err}");
+}

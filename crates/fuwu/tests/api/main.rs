@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod directory;
 mod fault_reports;
+mod identity;
 mod knowledge;
 mod matrix;
 mod requests;

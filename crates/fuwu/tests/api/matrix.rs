@@ -52,6 +52,7 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("POST",   "/api/v1/tokens",                            ["AD", "AD", "AD", "AD", "AD", "AD", "AA"]),
     ("DELETE", "/api/v1/tokens/{id}",                       ["AH", "AH", "AH", "AH", "AH", "AH", "AA"]),
     ("GET",    "/api/v1/audit",                             ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/api/v1/audit/request-events",              ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     // Requests: own = the request of organization A, in the engineer's team queue,
     // handed to the third party, under the project leader's contract; other = organization B's.
     ("GET",    "/api/v1/requests",                          ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
@@ -130,7 +131,9 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("DELETE", "/api/v1/calendars/{name}",                  ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("GET",    "/api/v1/requests/{id}/clocks",              ["AH", "AH", "AA", "AA", "AH", "AH", "AA"]),
     ("GET",    "/api/v1/me/notifications",                  ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
-    ("GET",    "/api/v1/sla/attainment",                    ["DD", "DD", "AA", "AA", "DD", "DD", "AA"]),
+    // Reports: the customer admin sees its organization's, the customer user none (SPEC §1);
+    // own = unfiltered, other = asking for organization B.
+    ("GET",    "/api/v1/sla/attainment",                    ["DD", "AH", "AA", "AA", "DD", "DD", "AA"]),
     // The knowledge base: own = a published article for customers, other = an internal one.
     ("GET",    "/api/v1/articles",                          ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
     ("POST",   "/api/v1/articles",                          ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
@@ -772,6 +775,7 @@ fn probe(
             format!("{path}?organization_id={org}")
         }
         ("GET", "/api/v1/tokens") if !own => format!("{path}?user_id={user}"),
+        ("GET", "/api/v1/sla/attainment") if !own => format!("{path}?organization_id={org}"),
         // Queries that would find the other tenant's request and the internal note and article.
         ("GET", "/api/v1/search") if own => format!("{path}?q={INTERNAL}"),
         ("GET", "/api/v1/search") => format!("{path}?q={OTHER_TENANT}&organization_id={org}"),
