@@ -316,11 +316,14 @@ fn capability_key(c: Capability) -> &'static str {
         Capability::ReadContracts => "admin.cap.read_contracts",
         Capability::ReadStaffDirectory => "admin.cap.read_staff_directory",
         Capability::WriteKnowledge => "admin.cap.write_knowledge",
+        Capability::WriteFaultReports => "admin.cap.write_fault_reports",
+        Capability::ReviewFaultReports => "admin.cap.review_fault_reports",
+        Capability::ReadReports => "admin.cap.read_reports",
         Capability::Administer => "admin.cap.administer",
     }
 }
 
-const CAPABILITIES: [Capability; 10] = [
+const CAPABILITIES: [Capability; 13] = [
     Capability::CreateRequests,
     Capability::EditRequests,
     Capability::SeeInternal,
@@ -330,6 +333,9 @@ const CAPABILITIES: [Capability; 10] = [
     Capability::ReadContracts,
     Capability::ReadStaffDirectory,
     Capability::WriteKnowledge,
+    Capability::WriteFaultReports,
+    Capability::ReviewFaultReports,
+    Capability::ReadReports,
     Capability::Administer,
 ];
 
