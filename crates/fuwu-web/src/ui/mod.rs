@@ -9,6 +9,9 @@
 //! - assets: embedded, served with a content hash and a year of caching ([`assets`]).
 
 pub mod assets;
+mod clocks;
+mod dashboard;
+pub(crate) mod files;
 pub mod i18n;
 mod pages;
 
@@ -48,6 +51,12 @@ pub(crate) fn routes() -> Router<AppState> {
             get(pages::new_request).post(pages::create_request),
         )
         .route("/ui/new/lookup", get(pages::lookup))
+        .route("/ui/requests/{id}/clocks", get(clocks::clocks_part))
+        .route(
+            "/ui/requests/{id}/attachments",
+            axum::routing::post(files::upload),
+        )
+        .route("/ui/dashboard", get(dashboard::dashboard))
 }
 
 /// Who is looking, as the layout shows them.

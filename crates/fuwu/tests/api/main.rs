@@ -16,3 +16,4 @@ mod sessions;
 mod sla;
 mod tokens;
 mod ui;
+mod ui_desk;
