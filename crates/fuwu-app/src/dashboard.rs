@@ -50,24 +50,26 @@ impl App {
         let horizon = now + AT_RISK_HOURS * 3_600_000;
         let first_day = (p.today_from + p.offset_ms).div_euclid(DAY_MS) - (TREND_DAYS - 1);
         let from = first_day * DAY_MS - p.offset_ms;
-        let (open, (at_risk, breached), volume, attainment) = self
+        // Independent reads, side by side: each on its own pooled connection.
+        let open = self
             .db
-            .read(move |mut c| {
-                Box::pin(async move {
-                    let open = store::open_by_level_and_status(&mut c).await?;
-                    let risk = store::clock_risk(&mut c, horizon).await?;
-                    let volume = store::daily_volume(&mut c, from, p.offset_ms).await?;
-                    let att = store::daily_attainment(&mut c, from, p.offset_ms).await?;
-                    Ok::<_, AppError>((open, risk, volume, att))
-                })
-            })
-            .await?;
-        let today = self
-            .attainment(actor, p.today_from, now + 1, None, None)
-            .await?;
-        let month = self
-            .attainment(actor, p.month_from, now + 1, None, None)
-            .await?;
+            .read(|mut c| Box::pin(async move { store::open_by_level_and_status(&mut c).await }));
+        let risk = self
+            .db
+            .read(move |mut c| Box::pin(async move { store::clock_risk(&mut c, horizon).await }));
+        let volume = self.db.read(move |mut c| {
+            Box::pin(async move { store::daily_volume(&mut c, from, p.offset_ms).await })
+        });
+        let trend = self.db.read(move |mut c| {
+            Box::pin(async move { store::daily_attainment(&mut c, from, p.offset_ms).await })
+        });
+        let today = self.attainment(actor, p.today_from, now + 1, None, None);
+        let month = self.attainment(actor, p.month_from, now + 1, None, None);
+        let (open, risk, volume, attainment, today, month) =
+            tokio::join!(open, risk, volume, trend, today, month);
+        let (at_risk, breached) = risk?;
+        let (open, volume, attainment, today, month) =
+            (open?, volume?, attainment?, today?, month?);
         Ok(Dashboard {
             open,
             at_risk,

@@ -50,8 +50,11 @@ pub async fn daily_volume(
 ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
     c.fetch_all(
         query(
+            // `level in (…)` lets the (level, created_at) index answer alone
+            // (a covering range per level) instead of a row lookup per request.
             "select (created_at + $2) / $3 as day, level, count(*) from requests
-             where created_at >= $1 group by (created_at + $2) / $3, level order by 1, 2",
+             where level in (0,1,2,3,4,5) and created_at >= $1
+             group by (created_at + $2) / $3, level order by 1, 2",
         )
         .bind(from)
         .bind(offset_ms)

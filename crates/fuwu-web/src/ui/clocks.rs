@@ -247,10 +247,9 @@ pub async fn breaching_queue(
             tier: r.tier,
         })
         .collect();
-    match sort.as_str() {
-        "level_desc" => rows.sort_by_key(|r| (-r.level, r.deadline)),
-        // The store gives them soonest deadline first.
-        _ => {}
+    // The store gives them soonest deadline first.
+    if sort == "level_desc" {
+        rows.sort_by_key(|r| (-r.level, r.deadline));
     }
     Ok(BreachingPage {
         c,
