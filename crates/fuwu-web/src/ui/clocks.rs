@@ -94,6 +94,29 @@ pub async fn panel(s: &AppState, actor: &Actor, c: &Ctx, id: i64) -> ClockPanel 
     }
 }
 
+/// The names of the targets of every policy, by key, in the viewer's
+/// language (a key used by several policies takes the first name).
+pub async fn target_names(
+    s: &AppState,
+    actor: &Actor,
+    c: &Ctx,
+) -> std::collections::HashMap<String, String> {
+    let mut names = std::collections::HashMap::new();
+    for p in s.app.list_sla_policies(actor).await.unwrap_or_default() {
+        let Ok(policy) = serde_json::from_str::<fuwu_core::sla::Policy>(&p.definition) else {
+            continue;
+        };
+        for t in policy.targets {
+            let name = match c.lang {
+                super::i18n::Lang::En => t.name_en,
+                _ => t.name_zh,
+            };
+            names.entry(t.key).or_insert(name);
+        }
+    }
+    names
+}
+
 /// `1d 2h`, `3h 05m`, `12m`; negative for overdue.
 pub fn duration_text(seconds: &i64) -> String {
     let s = seconds.unsigned_abs();
@@ -229,6 +252,7 @@ pub async fn breaching_queue(
         })
         .unwrap_or_default();
     let now = s.app.now();
+    let names = target_names(s, actor, &c).await;
     let mut rows: Vec<BreachingLine> = rows
         .into_iter()
         .map(|r| BreachingLine {
@@ -236,7 +260,10 @@ pub async fn breaching_queue(
                 .iter()
                 .find(|(id, _)| *id == r.organization_id)
                 .map_or_else(|| format!("#{}", r.organization_id), |(_, n)| n.clone()),
-            target: c.tv("target", &r.target_key),
+            target: names
+                .get(&r.target_key)
+                .cloned()
+                .unwrap_or_else(|| r.target_key.clone()),
             deadline: r.deadline.unwrap_or(now),
             left_seconds: (r.deadline.unwrap_or(now) - now) / 1000,
             warned: r.handled != "[]",

@@ -15,6 +15,7 @@ use fuwu_app::dashboard::{AT_RISK_HOURS, Period, TREND_DAYS};
 use fuwu_app::sla::Attainment;
 use fuwu_core::Status;
 use serde_json::json;
+use std::collections::HashMap;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -44,10 +45,13 @@ pub struct DashboardPage {
     charts_json: String,
 }
 
-fn rows(c: &Ctx, a: &[Attainment]) -> Vec<AttainmentRow> {
+fn rows(names: &HashMap<String, String>, a: &[Attainment]) -> Vec<AttainmentRow> {
     a.iter()
         .map(|x| AttainmentRow {
-            target: c.tv("target", &x.target_key),
+            target: names
+                .get(&x.target_key)
+                .cloned()
+                .unwrap_or_else(|| x.target_key.clone()),
             met: x.met,
             breached: x.breached,
             rate: match x.met + x.breached {
@@ -153,9 +157,10 @@ pub async fn dashboard(
         "volume": volume,
         "attainment": {"label": c.t("dash.attainment_rate"), "data": attainment},
     });
+    let names = super::clocks::target_names(&s, &a.actor, &c).await;
     Ok(DashboardPage {
-        today: rows(&c, &d.today),
-        month: rows(&c, &d.month),
+        today: rows(&names, &d.today),
+        month: rows(&names, &d.month),
         c,
         statuses,
         by_level,

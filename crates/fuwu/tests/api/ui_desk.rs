@@ -92,7 +92,8 @@ both_engines! {
         let (_, body, _) = desk.get("/ui/queue?view=breaching&hours=1").await;
         assert!(!body.contains("计时测试故障"), "{body}");
         let (_, body, _) = desk.get("/ui/queue?view=breaching&hours=3").await;
-        assert!(body.contains("计时测试故障"), "{body}");
+        assert!(body.contains("计时测试故障") && body.contains("1级远程/电话响应"), "by the target's name: {body}");
+        assert!(!body.contains("1级故障恢复"), "restoration is a day away");
 
         // Two days later nothing was done: every clock is breached, on the page and in its partial.
         t.clock.advance(48 * HOUR_MS);
