@@ -73,16 +73,7 @@ fn line(c: &Ctx, k: ClockView) -> ClockLine {
 /// The request's current clocks (superseded generations are history, not shown).
 pub async fn panel(s: &AppState, actor: &Actor, c: &Ctx, id: i64) -> ClockPanel {
     match s.app.request_clocks(actor, id, None).await {
-        Ok(rc) => ClockPanel {
-            request_id: id,
-            lines: rc
-                .clocks
-                .into_iter()
-                .filter(|k| k.state != "superseded" && !k.target_key.starts_with("notice:"))
-                .map(|k| line(c, k))
-                .collect(),
-            unavailable: false,
-        },
+        Ok(rc) => panel_of(c, id, rc),
         Err(e) => {
             tracing::warn!(error = %e, request = id, "clocks unavailable on the request page");
             ClockPanel {
@@ -91,6 +82,19 @@ pub async fn panel(s: &AppState, actor: &Actor, c: &Ctx, id: i64) -> ClockPanel 
                 unavailable: true,
             }
         }
+    }
+}
+
+fn panel_of(c: &Ctx, id: i64, rc: fuwu_app::sla::RequestClocks) -> ClockPanel {
+    ClockPanel {
+        request_id: id,
+        lines: rc
+            .clocks
+            .into_iter()
+            .filter(|k| k.state != "superseded" && !k.target_key.starts_with("notice:"))
+            .map(|k| line(c, k))
+            .collect(),
+        unavailable: false,
     }
 }
 
@@ -152,10 +156,10 @@ pub async fn clocks_part(
         ));
     };
     // Out of reach is the same 404 as the request page gives.
-    if let Err(e) = s.app.request_clocks(&a.actor, id, None).await {
-        return Err(PageError::Api(e.into(), Box::new(c)));
-    }
-    let clocks = panel(&s, &a.actor, &c, id).await;
+    let clocks = match s.app.request_clocks(&a.actor, id, None).await {
+        Ok(rc) => panel_of(&c, id, rc),
+        Err(e) => return Err(PageError::Api(e.into(), Box::new(c))),
+    };
     Ok(ClocksPart { c, clocks }.into_response())
 }
 
