@@ -7,6 +7,7 @@ pub mod access;
 pub mod attachments;
 mod audit;
 pub mod clock;
+pub mod dashboard;
 pub mod directory;
 pub mod entitlement;
 mod error;

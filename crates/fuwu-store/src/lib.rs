@@ -11,6 +11,7 @@
 
 pub mod audit;
 mod batch;
+pub mod dashboard;
 pub mod directory;
 mod error;
 pub mod knowledge;

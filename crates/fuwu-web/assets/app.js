@@ -80,4 +80,21 @@
     var next = f.querySelector('[name="title"]');
     if (next) next.focus();
   });
+
+  // SLA clocks: count a round-the-clock clock's remaining time down between
+  // the server's refreshes (every 30 s, by htmx); other calendars wait for it.
+  function fmt(sec) {
+    var neg = sec < 0, s = Math.abs(sec);
+    var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    var t = d > 0 ? d + "d " + h + "h" : h > 0 ? h + "h " + (m < 10 ? "0" : "") + m + "m" : m + "m";
+    return (neg ? "-" : "") + t;
+  }
+  var started = Date.now();
+  document.addEventListener("htmx:afterSwap", function () { started = Date.now(); });
+  setInterval(function () {
+    var gone = Math.floor((Date.now() - started) / 1000);
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      el.textContent = fmt(parseInt(el.dataset.countdown, 10) - gone);
+    });
+  }, 1000);
 })();

@@ -140,6 +140,19 @@ async fn security_layer(
         && h.get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    // A page's upload form: its CSRF token is a multipart field.
+    let upload_with_session = !is_safe(&method)
+        && h.get(header::AUTHORIZATION).is_none()
+        && h.get(CSRF_HEADER).is_none()
+        && cookie(h, SESSION_COOKIE).is_some()
+        && h.get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let upload_type = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     if form_with_session {
         let (parts, body) = req.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
@@ -155,6 +168,19 @@ async fn security_layer(
         req = Request::from_parts(parts, Body::from(bytes));
         if let Some(t) = token {
             req.extensions_mut().insert(FormCsrf(t));
+        }
+    }
+    if upload_with_session {
+        let (parts, body) = req.into_parts();
+        let cap = s.app.settings.max_attachment_bytes + ui::files::MULTIPART_SLACK;
+        let (bytes, too_large) = ui::files::buffer(body, cap).await;
+        let token = ui::files::csrf_field(&upload_type, &bytes);
+        req = Request::from_parts(parts, Body::from(bytes));
+        if let Some(t) = token {
+            req.extensions_mut().insert(FormCsrf(t));
+        }
+        if too_large {
+            req.extensions_mut().insert(ui::files::UploadTooLarge);
         }
     }
     let response = next.run(req).await;

@@ -18,6 +18,7 @@ struct Asset {
 }
 
 /// htmx, pinned: 2.0.11 (npm `htmx.org`; 4.x is a new major with another API).
+/// Chart.js 4.6.1 (npm `chart.js`, its UMD build; MIT, licence beside it).
 const FILES: &[(&str, &str, &[u8])] = &[
     (
         "app.css",
@@ -33,6 +34,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "htmx.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/htmx-2.0.11.min.js"),
+    ),
+    (
+        "chart.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/chart-4.6.1.umd.min.js"),
+    ),
+    (
+        "dashboard.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/dashboard.js"),
     ),
 ];
 

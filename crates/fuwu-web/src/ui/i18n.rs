@@ -130,6 +130,9 @@ mod tests {
             .collect();
         sources.push(include_str!("mod.rs").to_owned());
         sources.push(include_str!("pages.rs").to_owned());
+        sources.push(include_str!("clocks.rs").to_owned());
+        sources.push(include_str!("dashboard.rs").to_owned());
+        sources.push(include_str!("files.rs").to_owned());
         let mut checked = 0;
         for src in &sources {
             for part in src.split(".t(\"").skip(1) {

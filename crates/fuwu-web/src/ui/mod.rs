@@ -10,6 +10,9 @@
 
 mod admin;
 pub mod assets;
+mod clocks;
+mod dashboard;
+pub(crate) mod files;
 pub mod i18n;
 mod pages;
 
@@ -50,6 +53,12 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/ui/new/lookup", get(pages::lookup))
         .merge(admin::routes())
+        .route("/ui/requests/{id}/clocks", get(clocks::clocks_part))
+        .route(
+            "/ui/requests/{id}/attachments",
+            axum::routing::post(files::upload),
+        )
+        .route("/ui/dashboard", get(dashboard::dashboard))
 }
 
 /// Who is looking, as the layout shows them.

@@ -38,6 +38,8 @@ pub struct QueueQuery {
     org: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
+    /// The breaching-soon view's look-ahead.
+    hours: Option<String>,
 }
 
 pub struct Row {
@@ -73,6 +75,7 @@ const VIEWS: &[(&str, &str)] = &[
     ("team", "queue.team"),
     ("unassigned", "queue.unassigned"),
     ("waiting", "queue.waiting"),
+    ("breaching", "queue.breaching"),
     ("severe", "queue.severe"),
 ];
 
@@ -108,6 +111,15 @@ pub async fn queue(
         Some(v) if me.staff && VIEWS.iter().any(|(k, _)| *k == v) => v.to_owned(),
         _ => "all".to_owned(),
     };
+    if view == "breaching" {
+        let q = super::clocks::BreachingQuery {
+            hours: q.hours,
+            level: q.level,
+            org: q.org,
+            sort: q.sort,
+        };
+        return super::clocks::breaching_queue(&s, &a.actor, c, VIEWS.to_vec(), q).await;
+    }
     let mut filter = RequestFilter::default();
     match view.as_str() {
         "mine" => filter.assignee_id = Some(me.id),
@@ -274,6 +286,8 @@ pub struct RequestPage {
     staff: Vec<(i64, String)>,
     visits: Vec<VisitRow>,
     form: Form,
+    clocks: super::clocks::ClockPanel,
+    files: super::files::FileList,
 }
 
 /// An on-site visit as the request page shows it (with the next step to record).
@@ -337,7 +351,7 @@ fn not_found(c: Ctx) -> PageError {
     PageError::Api(ApiError::new("not_found", "no such request"), Box::new(c))
 }
 
-async fn render_request(
+pub(super) async fn render_request(
     s: &AppState,
     actor: &Actor,
     c: Ctx,
@@ -563,6 +577,13 @@ async fn render_request(
         })
         .collect();
     let may_work = d.may_work && !terminal;
+    let clocks = super::clocks::panel(s, actor, &c, id).await;
+    let files = super::files::list(
+        &d.attachments,
+        may_work,
+        s.app.settings.max_attachment_bytes,
+        &name_of,
+    );
     Ok((
         status,
         RequestPage {
@@ -583,6 +604,8 @@ async fn render_request(
             staff,
             visits,
             form,
+            clocks,
+            files,
         },
     )
         .into_response())

@@ -6,7 +6,8 @@
 //! it to L2; the engineer responds and resolves; the customer confirms and
 //! rates; the agent closes it; the language switch works; the phone intake
 //! finds a caller and saves with the keyboard; another organization's
-//! customer who types the request's URL is denied.
+//! customer who types the request's URL is denied. At the end each SLA clock on
+//! the page shows the state the engine computes, and the dashboard draws its charts.
 //!
 //! Without chromium and chromedriver the test says so loudly and passes;
 //! with `FUWU_TEST_REQUIRE_BROWSER=1` (CI) it fails instead. With
@@ -177,6 +178,16 @@ impl Browser {
     async fn logout(&self) {
         self.click("#logout").await;
         self.wait_url(|u| u.starts_with("/ui/login")).await;
+    }
+
+    async fn scroll_to(&self, css: &str) {
+        let script = format!("document.querySelector({css:?}).scrollIntoView()");
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await;
     }
 
     async fn screenshot(&self, name: &str) {
@@ -422,6 +433,45 @@ async fn a_fault_from_submission_to_closing_in_a_real_browser() {
     b.click("#submit-close").await;
     b.find("#request-status[data-status=\"closed\"]").await;
     assert!(b.text("#timeline").await.contains("处理很及时") || b.source().await.contains("5/5"));
+    // Each clock shows its final state, as the SLA engine computes it: none runs on.
+    let (_, k) = t
+        .get(
+            &t.admin_token,
+            &format!(
+                "/api/v1/requests/{}/clocks",
+                url.trim_start_matches("/ui/requests/")
+            ),
+        )
+        .await;
+    let shown: Vec<(String, String)> = k["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["state"] != "superseded" && !c["target_key"].as_str().unwrap().starts_with("notice:")
+        })
+        .map(|c| {
+            (
+                c["target_key"].as_str().unwrap().to_owned(),
+                c["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let want: Vec<String> = shown.iter().map(|(_, s)| s.clone()).collect();
+    let got = clock_states(&b.source().await);
+    assert_eq!(got, want, "the page's clocks are the engine's: {shown:?}");
+    // Answered and restored in time; the written fault report is still due after closing.
+    for (key, state) in &shown {
+        let expected = if key == "fault_report" {
+            "running"
+        } else {
+            "met"
+        };
+        assert_eq!(state, expected, "{key}: {shown:?}");
+    }
+    b.find("li.clock.risk-met").await;
+    b.scroll_to("#sla-clocks").await;
+    b.screenshot("request-clocks").await;
     b.goto("/ui/new").await;
     b.type_in("#lookup", "139123").await;
     b.click("button.pick").await;
@@ -447,6 +497,13 @@ async fn a_fault_from_submission_to_closing_in_a_real_browser() {
         (r["level"].as_i64(), r["channel"].as_str()),
         (Some(4), Some("phone"))
     );
+    // The dashboard draws its charts with the embedded chart library.
+    b.click("#nav-dashboard").await;
+    b.find("#charts[data-drawn=\"true\"]").await;
+    b.find("canvas#chart-volume").await;
+    b.find("canvas#chart-attainment").await;
+    b.scroll_to("#open-h").await;
+    b.screenshot("dashboard").await;
     b.logout().await;
 
     // Another organization's customer typing the URL is denied.
@@ -480,4 +537,18 @@ async fn a_fault_from_submission_to_closing_in_a_real_browser() {
         (r["status"].as_str(), r["feedback_rating"].as_i64()),
         (Some("closed"), Some(5))
     );
+}
+
+/// The `data-state` of every SLA clock in a page, in order.
+fn clock_states(html: &str) -> Vec<String> {
+    html.split("class=\"clock risk-")
+        .skip(1)
+        .map(|s| {
+            s.split("data-state=\"")
+                .nth(1)
+                .and_then(|x| x.split('"').next())
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect()
 }

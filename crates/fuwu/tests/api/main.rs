@@ -19,3 +19,4 @@ mod sla;
 mod tokens;
 mod ui;
 mod ui_admin;
+mod ui_desk;

@@ -115,6 +115,11 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("GET",    "/ui/new",                                   ["AA", "AA", "AA", "AA", "DD", "AA", "AA"]),
     ("POST",   "/ui/new",                                   ["AD", "AD", "AA", "AA", "DD", "AH", "AA"]),
     ("GET",    "/ui/new/lookup",                            ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
+    // The request page's clocks (a partial) and its upload form (as the API's upload).
+    ("GET",    "/ui/requests/{id}/clocks",                  ["AH", "AH", "AA", "AA", "AH", "AH", "AA"]),
+    ("POST",   "/ui/requests/{id}/attachments",             ["AH", "AH", "AA", "AD", "AH", "AH", "AA"]),
+    // The dashboard spans every organization: the desk's staff only.
+    ("GET",    "/ui/dashboard",                             ["DD", "DD", "AA", "AA", "DD", "DD", "AA"]),
     ("PATCH",  "/api/v1/users/{id}",                        ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     // The SLA engine: staff read policies and calendars, administrators write
     // them; own = the fixture's custom calendar / a seeded policy, other = a second one.
@@ -234,6 +239,9 @@ const UNDOCUMENTED: &[(&str, &str)] = &[
     ("GET", "/ui/admin/sla-policies"),
     ("GET", "/ui/admin/sla-policies/{id}"),
     ("POST", "/ui/admin/sla-policies/{id}"),
+    ("GET", "/ui/requests/{id}/clocks"),
+    ("POST", "/ui/requests/{id}/attachments"),
+    ("GET", "/ui/dashboard"),
 ];
 
 /// Markers planted in the fixture: what a role must never read.
@@ -752,6 +760,8 @@ fn probe(
         }
         // Sent as text/calendar by the loop.
         ("POST", "/api/v1/calendars/{name}/ical") => None,
+        // Sent as multipart/form-data (a small text file) by the loop.
+        ("POST", "/ui/requests/{id}/attachments") => None,
         ("POST", "/api/v1/articles") => Some(json!({"title": uniq})),
         ("PATCH", "/api/v1/articles/{id}") => stale(json!({"title": "x"})),
         ("POST", "/api/v1/requests/{id}/article") => Some(json!({})),
@@ -850,9 +860,15 @@ both_engines! {
                     let want = outcome(letter);
                     let (path, body) = probe(method, route, caller, &fx, own, calls);
                     let m = Method::from_bytes(method.as_bytes()).unwrap();
-                    let page = route.starts_with("/ui") && *method == "POST";
+                    let upload = *route == "/ui/requests/{id}/attachments";
+                    let page = route.starts_with("/ui") && *method == "POST" && !upload;
                     let ical = *route == "/api/v1/calendars/{name}/ical" && *method == "POST";
-                    let (status, answer) = if page {
+                    let (status, answer) = if upload {
+                        let body = "--mx\r\nContent-Disposition: form-data; name=\"file\"; filename=\"matrix.txt\"\r\n\r\nmatrix\r\n--mx--\r\n";
+                        let resp = t.http.post(format!("{}{path}", t.base)).bearer_auth(&caller.token)
+                            .header("content-type", "multipart/form-data; boundary=mx").body(body).send().await.unwrap();
+                        (resp.status(), Value::String(resp.text().await.unwrap_or_default()))
+                    } else if page {
                         t.call_form(&caller.token, &path, body).await
                     } else if ical {
                         let resp = t.http.post(format!("{}{path}", t.base)).bearer_auth(&caller.token)

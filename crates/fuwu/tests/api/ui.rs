@@ -38,10 +38,10 @@ fn form(pairs: &[(&str, &str)]) -> String {
 }
 
 /// A browser without JavaScript: its cookies and the page's CSRF token.
-struct Page {
-    base: String,
-    cookies: Vec<String>,
-    csrf: String,
+pub struct Page {
+    pub base: String,
+    pub cookies: Vec<String>,
+    pub csrf: String,
 }
 
 impl Page {
@@ -53,7 +53,7 @@ impl Page {
         }
     }
 
-    fn keep(&mut self, r: &reqwest::Response) {
+    pub fn keep(&mut self, r: &reqwest::Response) {
         for v in r.headers().get_all(SET_COOKIE) {
             let pair = v.to_str().unwrap().split(';').next().unwrap().to_owned();
             let name = pair.split('=').next().unwrap().to_owned();
@@ -62,7 +62,7 @@ impl Page {
         }
     }
 
-    async fn get(&mut self, path: &str) -> (StatusCode, String, Option<String>) {
+    pub async fn get(&mut self, path: &str) -> (StatusCode, String, Option<String>) {
         let r = client()
             .get(format!("{}{path}", self.base))
             .header(COOKIE, self.cookies.join("; "))
@@ -82,7 +82,7 @@ impl Page {
         (status, text, location)
     }
 
-    async fn post(
+    pub async fn post(
         &mut self,
         path: &str,
         pairs: &[(&str, &str)],
@@ -109,7 +109,7 @@ impl Page {
         (status, r.text().await.unwrap(), location)
     }
 
-    async fn login(t: &TestApp, username: &str) -> Page {
+    pub async fn login(t: &TestApp, username: &str) -> Page {
         let mut p = Page::new(t);
         let (s, _, to) = p
             .post(
