@@ -288,6 +288,8 @@ pub struct RequestPage {
     form: Form,
     clocks: super::clocks::ClockPanel,
     files: super::files::FileList,
+    contract: String,
+    policy: String,
 }
 
 /// An on-site visit as the request page shows it (with the next step to record).
@@ -584,9 +586,26 @@ pub(super) async fn render_request(
         s.app.settings.max_attachment_bytes,
         &name_of,
     );
+    // SPEC §2/§4: every request shows the contract and the policy it runs under.
+    let (contract, policy) = match &d.entitlement {
+        Some(e) => (
+            e.contract.as_ref().map_or_else(String::new, |k| {
+                let vip = if k.vip { " · VIP" } else { "" };
+                format!("{} {}{vip}", k.code, k.name)
+            }),
+            match c.lang {
+                super::i18n::Lang::En if !e.policy.name_en.is_empty() => e.policy.name_en.clone(),
+                _ if !e.policy.name_zh.is_empty() => e.policy.name_zh.clone(),
+                _ => e.policy.name.clone(),
+            },
+        ),
+        None => (String::new(), String::new()),
+    };
     Ok((
         status,
         RequestPage {
+            contract,
+            policy,
             can_reply: may_work,
             can_note: may_work && actor.has(Capability::SeeInternal),
             can_visit: may_work && actor.has(Capability::RecordVisits),

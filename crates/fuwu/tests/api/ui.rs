@@ -343,7 +343,11 @@ both_engines! {
         assert_eq!((r["level"].as_i64(), r["channel"].as_str(), r["system_id"].as_i64()), (Some(4), Some("phone"), Some(sys)));
         // On site: request a visit, then record departure, arrival and leaving with the work done.
         let page = format!("/ui/requests/{id}");
-        desk.get(&page).await;
+        let (_, body, _) = desk.get(&page).await;
+        // The request shows the contract it runs under and its SLA policy (SPEC §4).
+        let dd = |id: &str| body.split(&format!("id=\"{id}\">")).nth(1).map(|x| x.split("</dd>").next().unwrap().to_owned());
+        assert!(dd("req-contract").is_some_and(|k| k.contains("HT-市政务服务中心")), "{body}");
+        assert_eq!(dd("req-policy").as_deref(), Some("六级故障服务响应时间"), "the default policy, by its Chinese name");
         let (s, _, _) = desk.post(&page, &[("action", "visit")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         for step in ["departed", "arrived", "left"] {
