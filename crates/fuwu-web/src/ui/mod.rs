@@ -11,6 +11,7 @@
 pub mod assets;
 pub mod i18n;
 mod pages;
+mod search;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorInfo};
@@ -48,6 +49,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(pages::new_request).post(pages::create_request),
         )
         .route("/ui/new/lookup", get(pages::lookup))
+        .route("/ui/search", get(search::search_page))
 }
 
 /// Who is looking, as the layout shows them.

@@ -143,6 +143,10 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     // Search: own = unfiltered, other = asking for organization B; results are narrowed, never refused.
     ("GET",    "/api/v1/search",                            ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
     ("GET",    "/api/v1/search/suggest",                    ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/api/v1/search/synonyms",                   ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("PUT",    "/api/v1/search/synonyms",                   ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    // The search page, narrowed like /api/v1/search.
+    ("GET",    "/ui/search",                                ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
 ];
 
 /// Routes the OpenAPI document does not describe (it describes itself nowhere).
@@ -163,6 +167,7 @@ const UNDOCUMENTED: &[(&str, &str)] = &[
     ("GET", "/ui/new"),
     ("POST", "/ui/new"),
     ("GET", "/ui/new/lookup"),
+    ("GET", "/ui/search"),
 ];
 
 /// Markers planted in the fixture: what a role must never read.
@@ -594,6 +599,7 @@ fn probe(
         ("PATCH", "/api/v1/articles/{id}") => stale(json!({"title": "x"})),
         ("POST", "/api/v1/requests/{id}/article") => Some(json!({})),
         ("POST", "/api/v1/requests/{id}/answered-by") => Some(json!({"article_id": side.article})),
+        ("PUT", "/api/v1/search/synonyms") => Some(json!({"custom": [["矩阵", "matrix"]]})),
         (m, r) => panic!("no probe for {m} {r}: add one beside its row in MATRIX"),
     };
     // Collections: own = unfiltered (the reach alone must keep the other side out),
@@ -610,6 +616,8 @@ fn probe(
         // Queries that would find the other tenant's request and the internal note and article.
         ("GET", "/api/v1/search") if own => format!("{path}?q={INTERNAL}"),
         ("GET", "/api/v1/search") => format!("{path}?q={OTHER_TENANT}&organization_id={org}"),
+        ("GET", "/ui/search") if own => format!("{path}?q={INTERNAL}"),
+        ("GET", "/ui/search") => format!("{path}?q={OTHER_TENANT}&organization_id={org}"),
         ("GET", "/api/v1/search/suggest") => {
             format!("{path}?text={INTERNAL}%20{OTHER_TENANT}%20HIS")
         }
