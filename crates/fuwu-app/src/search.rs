@@ -256,7 +256,8 @@ impl App {
         Ok(results)
     }
 
-    /// Index the requests queued for it (new ones), in batches; returns how many.
+    /// Index the requests queued for it (new ones), in batches; returns how
+    /// many this call wrote (entries another node drained meanwhile are not counted).
     /// Searches call it first, so whatever was committed is found.
     pub async fn drain_search_queue(&self) -> Result<usize, AppError> {
         const BATCH: i64 = 500;
@@ -270,12 +271,12 @@ impl App {
             if n == 0 {
                 break;
             }
-            self.db
+            total += self
+                .db
                 .write(move |mut c| {
                     Box::pin(async move { store::store_drained(&mut c, &batch).await })
                 })
                 .await?;
-            total += n;
             if (n as i64) < BATCH {
                 break;
             }

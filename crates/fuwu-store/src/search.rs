@@ -134,8 +134,10 @@ pub async fn queued_requests(
 ) -> Result<Vec<(i64, i64, RequestTokens)>, StoreError> {
     let queued: Vec<(i64, i64)> = c
         .fetch_all(
-            query("select request_id, seq from search_queue order by queued_at, request_id limit $1")
-                .bind(limit),
+            query(
+                "select request_id, seq from search_queue order by queued_at, request_id limit $1",
+            )
+            .bind(limit),
         )
         .await?;
     let mut out = Vec::with_capacity(queued.len());

@@ -97,15 +97,32 @@ pub async fn search_page(
         .map(|v| v.get().to_string())
         .unwrap_or_default();
     // Customers search their own organization only: no organization filter to offer.
-    let org = if staff { valid::<i64>(&p.org) } else { String::new() };
-    let from = p.from.clone().filter(|d| day_start(&c, d, 0).is_some()).unwrap_or_default();
-    let to = p.to.clone().filter(|d| day_start(&c, d, 1).is_some()).unwrap_or_default();
+    let org = if staff {
+        valid::<i64>(&p.org)
+    } else {
+        String::new()
+    };
+    let from = p
+        .from
+        .clone()
+        .filter(|d| day_start(&c, d, 0).is_some())
+        .unwrap_or_default();
+    let to =
+        p.to.clone()
+            .filter(|d| day_start(&c, d, 1).is_some())
+            .unwrap_or_default();
     let page = p.page.unwrap_or(1).clamp(1, 10);
     let filters = SearchFilters {
         requests: RequestFilter {
-            statuses: (!status.is_empty()).then(|| status.clone()).into_iter().collect(),
+            statuses: (!status.is_empty())
+                .then(|| status.clone())
+                .into_iter()
+                .collect(),
             levels: level.parse().ok().into_iter().collect(),
-            categories: (!category.is_empty()).then(|| category.clone()).into_iter().collect(),
+            categories: (!category.is_empty())
+                .then(|| category.clone())
+                .into_iter()
+                .collect(),
             organization_id: org.parse().ok(),
             created_from: day_start(&c, &from, 0),
             created_to: day_start(&c, &to, 1),

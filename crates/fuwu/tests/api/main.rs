@@ -11,6 +11,7 @@ mod knowledge;
 mod matrix;
 mod requests;
 mod schema;
+mod search;
 mod search_quality;
 mod sessions;
 mod sla;

@@ -616,8 +616,9 @@ fn probe(
         // Queries that would find the other tenant's request and the internal note and article.
         ("GET", "/api/v1/search") if own => format!("{path}?q={INTERNAL}"),
         ("GET", "/api/v1/search") => format!("{path}?q={OTHER_TENANT}&organization_id={org}"),
-        ("GET", "/ui/search") if own => format!("{path}?q={INTERNAL}"),
-        ("GET", "/ui/search") => format!("{path}?q={OTHER_TENANT}&organization_id={org}"),
+        // The page shows the query back: the same words, spelled unlike the markers.
+        ("GET", "/ui/search") if own => format!("{path}?q=secret%20internal"),
+        ("GET", "/ui/search") => format!("{path}?q=other%20tenant&org={org}"),
         ("GET", "/api/v1/search/suggest") => {
             format!("{path}?text={INTERNAL}%20{OTHER_TENANT}%20HIS")
         }
