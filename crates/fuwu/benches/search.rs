@@ -111,10 +111,7 @@ struct Corpus {
 
 fn corpus() -> Result<Corpus> {
     let set: Value = serde_json::from_str(QUALITY_SET)?;
-    let docs = set["documents"]
-        .as_array()
-        .context("documents")?
-        .to_vec();
+    let docs = set["documents"].as_array().context("documents")?.to_vec();
     let queries = set["queries"]
         .as_array()
         .context("queries")?
@@ -125,19 +122,54 @@ fn corpus() -> Result<Corpus> {
 }
 
 const PLACES: &[&str] = &[
-    "门诊楼", "住院部", "教务处", "信息中心", "财务科", "放射科", "办事大厅", "机房", "三楼", "分会场",
+    "门诊楼",
+    "住院部",
+    "教务处",
+    "信息中心",
+    "财务科",
+    "放射科",
+    "办事大厅",
+    "机房",
+    "三楼",
+    "分会场",
 ];
-const HOSTS: &[&str] = &["app01", "db-02", "his-web3", "pacs-01", "fw-core", "sw-b2", "nas01"];
+const HOSTS: &[&str] = &[
+    "app01", "db-02", "his-web3", "pacs-01", "fw-core", "sw-b2", "nas01",
+];
 /// English requests (a share of customers and monitoring write English).
 const ENGLISH: &[(&str, &str)] = &[
-    ("VPN client cannot connect after certificate renewal", "Users report the VPN client fails with a TLS handshake error since this morning."),
-    ("Database connection pool exhausted on the HIS application server", "Connection pool timeout errors in the application log, ORA-12519 seen repeatedly."),
-    ("Printer jams and invoices cannot be reprinted", "The invoice printer at the cashier window jams; the reprint button is greyed out."),
-    ("Core switch power supply alarm", "Monitoring alarm: power module 2 of the core switch reports a failure, traffic is normal."),
-    ("Backup job failed with client connection timeout", "Two nightly backup jobs failed, the backup server could not reach the clients."),
-    ("Portal website very slow under heavy traffic", "The homepage takes more than 20 seconds to load, the WAF log shows many requests from abroad."),
-    ("Storage controller failure, volumes offline", "Both storage controllers reported errors, all mounted volumes went offline."),
-    ("Request for training on the new version", "Please arrange a training session on the new features for key users."),
+    (
+        "VPN client cannot connect after certificate renewal",
+        "Users report the VPN client fails with a TLS handshake error since this morning.",
+    ),
+    (
+        "Database connection pool exhausted on the HIS application server",
+        "Connection pool timeout errors in the application log, ORA-12519 seen repeatedly.",
+    ),
+    (
+        "Printer jams and invoices cannot be reprinted",
+        "The invoice printer at the cashier window jams; the reprint button is greyed out.",
+    ),
+    (
+        "Core switch power supply alarm",
+        "Monitoring alarm: power module 2 of the core switch reports a failure, traffic is normal.",
+    ),
+    (
+        "Backup job failed with client connection timeout",
+        "Two nightly backup jobs failed, the backup server could not reach the clients.",
+    ),
+    (
+        "Portal website very slow under heavy traffic",
+        "The homepage takes more than 20 seconds to load, the WAF log shows many requests from abroad.",
+    ),
+    (
+        "Storage controller failure, volumes offline",
+        "Both storage controllers reported errors, all mounted volumes went offline.",
+    ),
+    (
+        "Request for training on the new version",
+        "Please arrange a training session on the new features for key users.",
+    ),
 ];
 
 fn one<'a, T>(rng: &mut SmallRng, items: &'a [T]) -> &'a T {
@@ -169,7 +201,11 @@ fn gen_text(rng: &mut SmallRng, docs: &[Value]) -> (String, String, Option<Strin
                 text(doc, "symptom"),
                 doc["tags"]
                     .as_array()
-                    .map(|t| t.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                    .map(|t| t
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", "))
                     .unwrap_or_default()
             ),
             solved.then(|| text(doc, "solution")),
@@ -224,13 +260,7 @@ struct Row {
 }
 
 /// Load `n` requests with SQL (the load is not what is measured).
-async fn load_requests(
-    db: &Db,
-    docs: &[Value],
-    orgs: &[i64],
-    admin: i64,
-    n: usize,
-) -> Result<()> {
+async fn load_requests(db: &Db, docs: &[Value], orgs: &[i64], admin: i64, n: usize) -> Result<()> {
     let mut rng = SmallRng::seed_from_u64(6);
     let now = jiff::Timestamp::now().as_millisecond();
     let start_id = 1_000_000_000i64;
@@ -256,7 +286,11 @@ async fn load_requests(
                     title,
                     description,
                     org: *one(&mut rng, orgs),
-                    status: if resolution.is_some() { "closed" } else { "in_progress" },
+                    status: if resolution.is_some() {
+                        "closed"
+                    } else {
+                        "in_progress"
+                    },
                     resolution,
                     // Spread over two years.
                     at: now - rng.random_range(0..730 * 86_400_000i64),
@@ -357,7 +391,8 @@ struct Report {
 async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
     let location = match engine {
         Engine::Sqlite => {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-search-sqlite");
+            let dir =
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-search-sqlite");
             let _ = std::fs::remove_dir_all(&dir);
             Location::SqliteFolder(dir)
         }
@@ -369,7 +404,8 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
                 .with_context(|| format!("connect to {admin}"))?;
             c.batch_execute(&format!("drop database if exists {BENCH_DB} with (force)"))
                 .await?;
-            c.batch_execute(&format!("create database {BENCH_DB}")).await?;
+            c.batch_execute(&format!("create database {BENCH_DB}"))
+                .await?;
             let base = admin.split('?').next().unwrap_or(&admin);
             let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
             Location::Postgres(format!("{base}/{BENCH_DB}"))
@@ -471,7 +507,9 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
         .await
         .map_err(|e| anyhow!("drain: {e}"))?;
     let index_per_s = indexed as f64 / t.elapsed().as_secs_f64().max(1e-9);
-    progress(format!("{engine:?}: indexed {indexed} at {index_per_s:.0}/s"));
+    progress(format!(
+        "{engine:?}: indexed {indexed} at {index_per_s:.0}/s"
+    ));
     if engine == Engine::Postgres {
         db.write(|mut c| {
             Box::pin(async move {
@@ -560,7 +598,11 @@ async fn main() -> Result<()> {
             r.articles_per_s,
             r.indexed,
             r.index_per_s,
-            if r.index_per_s >= 5000.0 { "✓" } else { "✗" },
+            if r.index_per_s >= 5000.0 {
+                "✓"
+            } else {
+                "✗"
+            },
             r.app.p50,
             r.app.p99,
             r.app.runs,
