@@ -7,11 +7,14 @@
 
 use crate::access::Narrowed;
 use crate::{Actor, App, AppError};
-use fuwu_core::search::{Combine, SearchQuery, parse_query, snippet};
+use fuwu_core::search::{
+    Combine, SHIPPED_SYNONYMS, SearchQuery, Synonyms, parse_query_with, parse_synonym_list,
+    phrase_units, snippet,
+};
 use fuwu_store::requests::RequestFilter;
 use fuwu_store::search as store;
 use fuwu_store::{Conn, StoreError, query};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// What to search.
@@ -62,6 +65,60 @@ pub struct ArticleHit {
 pub struct SearchResults {
     pub requests: Vec<RequestHit>,
     pub articles: Vec<ArticleHit>,
+}
+
+/// The synonym groups a query expands with: the shipped ones (read-only)
+/// and the ones admins added.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct SynonymList {
+    #[serde(default)]
+    pub shipped: Vec<Vec<String>>,
+    pub custom: Vec<Vec<String>>,
+}
+
+const MAX_SYNONYM_GROUPS: usize = 500;
+const MAX_GROUP_WORDS: usize = 30;
+const MAX_SYNONYM_CHARS: usize = 60;
+
+/// Trim the words, drop blank and repeated ones; 422 for a group that is
+/// not a group, a word without letters, or a list too long.
+fn clean_groups(groups: Vec<Vec<String>>) -> Result<Vec<Vec<String>>, AppError> {
+    if groups.len() > MAX_SYNONYM_GROUPS {
+        return Err(AppError::invalid(
+            "custom",
+            format!("at most {MAX_SYNONYM_GROUPS} groups"),
+        ));
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (i, g) in groups.into_iter().enumerate() {
+        let mut words: Vec<String> = Vec::new();
+        for w in g {
+            let w = w.split_whitespace().collect::<Vec<_>>().join(" ");
+            if w.is_empty() || words.iter().any(|x| x.to_lowercase() == w.to_lowercase()) {
+                continue;
+            }
+            if w.chars().count() > MAX_SYNONYM_CHARS
+                || w.contains('/')
+                || phrase_units(&w).is_empty()
+            {
+                return Err(AppError::invalid(
+                    "custom",
+                    format!(
+                        "group {i}: {w:?} is not a word (letters, digits or Chinese, at most {MAX_SYNONYM_CHARS} characters, no '/')"
+                    ),
+                ));
+            }
+            words.push(w);
+        }
+        if words.len() < 2 || words.len() > MAX_GROUP_WORDS {
+            return Err(AppError::invalid(
+                "custom",
+                format!("group {i}: 2 to {MAX_GROUP_WORDS} different words"),
+            ));
+        }
+        out.push(words);
+    }
+    Ok(out)
 }
 
 const SNIPPET_CHARS: usize = 120;
@@ -199,7 +256,8 @@ impl App {
         Ok(results)
     }
 
-    /// Index the requests queued for it (new ones), in batches; returns how many.
+    /// Index the requests queued for it (new ones), in batches; returns how
+    /// many this call wrote (entries another node drained meanwhile are not counted).
     /// Searches call it first, so whatever was committed is found.
     pub async fn drain_search_queue(&self) -> Result<usize, AppError> {
         const BATCH: i64 = 500;
@@ -213,12 +271,12 @@ impl App {
             if n == 0 {
                 break;
             }
-            self.db
+            total += self
+                .db
                 .write(move |mut c| {
                     Box::pin(async move { store::store_drained(&mut c, &batch).await })
                 })
                 .await?;
-            total += n;
             if (n as i64) < BATCH {
                 break;
             }
@@ -238,6 +296,71 @@ impl App {
         }
     }
 
+    /// The shipped synonyms with the admins' groups: read at every query, so
+    /// an edit on one node applies on all at once.
+    async fn synonyms_now(&self) -> Result<Synonyms, AppError> {
+        let custom = self
+            .db
+            .read(|mut c| Box::pin(async move { store::custom_synonyms(&mut c).await }))
+            .await?;
+        Ok(Synonyms::shipped_with(custom))
+    }
+
+    /// The synonym groups (admins).
+    pub async fn synonyms(&self, actor: &Actor) -> Result<SynonymList, AppError> {
+        actor.require_admin("read the search synonyms")?;
+        let custom = self
+            .db
+            .read(|mut c| Box::pin(async move { store::custom_synonyms(&mut c).await }))
+            .await?;
+        Ok(SynonymList {
+            shipped: parse_synonym_list(SHIPPED_SYNONYMS),
+            custom,
+        })
+    }
+
+    /// Replace the admins' synonym groups (the shipped ones stay); audited.
+    pub async fn set_synonyms(
+        &self,
+        actor: &Actor,
+        custom: Vec<Vec<String>>,
+    ) -> Result<SynonymList, AppError> {
+        actor.require_admin("change the search synonyms")?;
+        let custom = clean_groups(custom)?;
+        let now = self.now();
+        let who = actor.user_id;
+        let groups = custom.clone();
+        self.db
+            .write(move |mut c| {
+                Box::pin(async move {
+                    #[derive(Serialize)]
+                    struct Groups {
+                        groups: Vec<Vec<String>>,
+                    }
+                    let before = Groups {
+                        groups: store::custom_synonyms(&mut c).await?,
+                    };
+                    store::replace_synonyms(&mut c, &groups, who, now).await?;
+                    crate::audit::updated(
+                        &mut c,
+                        who,
+                        "search_synonyms",
+                        0,
+                        &before,
+                        &Groups { groups },
+                        now,
+                    )
+                    .await?;
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await?;
+        Ok(SynonymList {
+            shipped: parse_synonym_list(SHIPPED_SYNONYMS),
+            custom,
+        })
+    }
+
     /// Requests and articles matching every word of `text`, best first,
     /// then those matching some of them, within what `actor` may see.
     pub async fn search(
@@ -254,10 +377,56 @@ impl App {
                 format!("at most {MAX_QUERY_CHARS} characters"),
             ));
         }
-        let q = parse_query(text).ok_or_else(|| {
+        let synonyms = self.synonyms_now().await?;
+        let q = parse_query_with(text, &synonyms).ok_or_else(|| {
             AppError::invalid("q", "give at least one word, number or Chinese character")
         })?;
-        let limit = limit.clamp(1, 50);
+        self.search_parsed(actor, q, kind, filters, limit.clamp(1, 50))
+            .await
+    }
+
+    /// Page `page` (from 0) of `per_page` hits of each type, and whether more
+    /// follow: the search page's pagination (the first ten pages).
+    pub async fn search_page(
+        &self,
+        actor: &Actor,
+        text: &str,
+        filters: SearchFilters,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(SearchResults, bool), AppError> {
+        let page = page.clamp(0, 9);
+        let per_page = per_page.clamp(1, 20);
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(AppError::invalid(
+                "q",
+                format!("at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        let synonyms = self.synonyms_now().await?;
+        let q = parse_query_with(text, &synonyms).ok_or_else(|| {
+            AppError::invalid("q", "give at least one word, number or Chinese character")
+        })?;
+        let from = (page * per_page) as usize;
+        let upto = from + per_page as usize;
+        let mut all = self
+            .search_parsed(actor, q, SearchKind::Both, filters, upto as i64 + 1)
+            .await?;
+        let more = all.requests.len() > upto || all.articles.len() > upto;
+        let window = |len: usize| from.min(len)..upto.min(len);
+        all.requests = all.requests.drain(window(all.requests.len())).collect();
+        all.articles = all.articles.drain(window(all.articles.len())).collect();
+        Ok((all, more))
+    }
+
+    async fn search_parsed(
+        &self,
+        actor: &Actor,
+        q: SearchQuery,
+        kind: SearchKind,
+        filters: SearchFilters,
+        limit: i64,
+    ) -> Result<SearchResults, AppError> {
         self.drain_search_queue().await?;
         let mut all = self
             .run_search(actor, q.clone(), Combine::All, kind, filters.clone(), limit)
@@ -291,7 +460,8 @@ impl App {
     pub async fn suggest(&self, actor: &Actor, text: &str) -> Result<SearchResults, AppError> {
         // A long draft: its beginning (title and first lines) says what it is about.
         let text: String = text.chars().take(MAX_DRAFT_CHARS).collect();
-        let Some(q) = parse_query(&text) else {
+        let synonyms = self.synonyms_now().await?;
+        let Some(q) = parse_query_with(&text, &synonyms) else {
             return Ok(SearchResults {
                 requests: Vec::new(),
                 articles: Vec::new(),

@@ -9,13 +9,20 @@
 //!   one-character query (`库`) match; pairs let a partial word (`据库`) and a
 //!   word jieba split differently in the document still match.
 //!
+//! Token order: first the *units* of the text in order (each Latin word, each
+//! Chinese character), then the jieba words and character pairs. So two
+//! units adjacent in the text are adjacent tokens in the index on both
+//! engines, and a phrase (`"数据库 连接池"`) is a phrase of units: an FTS5
+//! phrase, a tsquery `<->` chain.
+//!
 //! A query is a list of terms that must all match; each term is a set of
-//! alternatives, each alternative a set of tokens that must all be present.
-//! A Chinese word of three or more characters matches as itself, or as all
-//! of its pairs. A Latin term ending in `*` is a prefix.
+//! alternatives, each alternative a set of tokens that must all be present,
+//! or a phrase of units. A Chinese word of three or more characters matches
+//! as itself, or as all of its pairs. A Latin term ending in `*` is a prefix.
+//! A word found in a synonym group ([`Synonyms`]) matches any word of the group.
 
 use jieba_rs::Jieba;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
@@ -101,42 +108,56 @@ pub fn stem(word: &str) -> String {
     w
 }
 
-fn chars_and_pairs(run: &str, out: &mut Vec<String>) {
-    let chars: Vec<char> = run.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        out.push(c.to_string());
-        if let Some(n) = chars.get(i + 1) {
-            out.push(format!("{c}{n}"));
-        }
-    }
-}
-
-/// The tokens of `text` for the index, space-separated.
+/// The tokens of `text` for the index, space-separated: the units in text
+/// order, then the jieba words and pairs (see the module comment).
 pub fn index_text(text: &str) -> String {
-    let mut out: Vec<String> = Vec::new();
+    let mut units: Vec<String> = Vec::new();
+    let mut extra: Vec<String> = Vec::new();
     for (kind, run) in runs(text) {
         match kind {
-            Kind::Latin => out.push(stem(&run)),
+            Kind::Latin => units.push(stem(&run)),
             Kind::Cjk => {
                 for t in JIEBA.cut_for_search(&run, true) {
                     if t.word.chars().count() > 2 {
-                        out.push(t.word.to_owned());
+                        extra.push(t.word.to_owned());
                     }
                 }
-                chars_and_pairs(&run, &mut out);
+                let chars: Vec<char> = run.chars().collect();
+                for (i, c) in chars.iter().enumerate() {
+                    units.push(c.to_string());
+                    if let Some(n) = chars.get(i + 1) {
+                        extra.push(format!("{c}{n}"));
+                    }
+                }
             }
         }
     }
-    out.join(" ")
+    units.extend(extra);
+    units.join(" ")
+}
+
+/// The units of `text` (stemmed Latin words, single Chinese characters) in
+/// order: what a phrase must find adjacent.
+pub fn phrase_units(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (kind, run) in runs(text) {
+        match kind {
+            Kind::Latin => out.push(stem(&run)),
+            Kind::Cjk => out.extend(run.chars().map(String::from)),
+        }
+    }
+    out
 }
 
 /// One alternative of a term: all these tokens must be present.
 pub type Alternative = Vec<String>;
 
-/// A query term: any one of its alternatives must match.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A query term: any one of its alternatives or phrases must match.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Term {
     pub alternatives: Vec<Alternative>,
+    /// Units that must occur adjacent and in this order.
+    pub phrases: Vec<Vec<String>>,
     /// A Latin prefix (`vpn*`): the single token matches any word it begins.
     pub prefix: bool,
 }
@@ -152,60 +173,199 @@ pub struct SearchQuery {
 /// At most this many terms are used; the rest of a long text is ignored.
 pub const MAX_TERMS: usize = 24;
 
-fn cjk_term(word: &str) -> Term {
+fn cjk_alternatives(word: &str) -> Vec<Alternative> {
     let n = word.chars().count();
-    let mut pairs = Vec::new();
-    chars_and_pairs(word, &mut pairs);
-    let pairs: Vec<String> = pairs
-        .into_iter()
-        .filter(|p| p.chars().count() == 2)
-        .collect();
-    let alternatives = match n {
+    let chars: Vec<char> = word.chars().collect();
+    let pairs: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+    match n {
         0 => vec![],
         1 | 2 => vec![vec![word.to_owned()]],
         _ => vec![vec![word.to_owned()], pairs],
-    };
-    Term {
-        alternatives,
-        prefix: false,
     }
 }
 
-/// Parse what a user typed. `None` when nothing searchable is left.
-pub fn parse_query(q: &str) -> Option<SearchQuery> {
-    let mut terms: Vec<Term> = Vec::new();
-    let mut highlights: BTreeSet<String> = BTreeSet::new();
-    // Split on whitespace first, so `vpn*` keeps its star.
-    for piece in q.split_whitespace() {
-        let prefix_piece = piece.ends_with('*');
-        let rs = runs(piece);
-        let last = rs.len().saturating_sub(1);
-        for (i, (kind, run)) in rs.into_iter().enumerate() {
-            match kind {
-                Kind::Latin => {
-                    let prefix = prefix_piece && i == last;
-                    let token = if prefix {
-                        run.to_lowercase()
-                    } else {
-                        stem(&run)
-                    };
-                    highlights.insert(run.to_lowercase());
-                    terms.push(Term {
-                        alternatives: vec![vec![token]],
-                        prefix,
-                    });
-                }
-                Kind::Cjk => {
-                    highlights.insert(run.clone());
-                    for t in JIEBA.cut(&run, true) {
-                        terms.push(cjk_term(t.word));
+fn cjk_term(word: &str) -> Term {
+    Term {
+        alternatives: cjk_alternatives(word),
+        ..Term::default()
+    }
+}
+
+/// The synonym groups shipped with Fuwu (`synonyms.txt`, one group a line,
+/// words separated by `/`).
+pub const SHIPPED_SYNONYMS: &str = include_str!("synonyms.txt");
+
+/// The groups of a synonym list text, ignoring blank lines and `#` comments.
+pub fn parse_synonym_list(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            l.split('/')
+                .map(|w| w.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|g| g.len() > 1)
+        .collect()
+}
+
+/// Synonym groups for query expansion: a word of a group matches any word
+/// of it. Looked up by a single word (a Latin word, stemmed, or a run of
+/// Chinese characters); any member, including several words, is searched.
+#[derive(Debug, Clone, Default)]
+pub struct Synonyms {
+    groups: Vec<Vec<String>>,
+    by_key: HashMap<String, Vec<usize>>,
+    /// The longest Chinese key, in characters (bounds the run scan).
+    longest_cjk: usize,
+}
+
+impl Synonyms {
+    /// The shipped list.
+    pub fn shipped() -> Synonyms {
+        Synonyms::new(parse_synonym_list(SHIPPED_SYNONYMS))
+    }
+
+    /// The shipped list and `custom` groups.
+    pub fn shipped_with(custom: Vec<Vec<String>>) -> Synonyms {
+        let mut s = SHIPPED.clone();
+        for g in custom {
+            s.add(g);
+        }
+        s
+    }
+
+    pub fn new(groups: Vec<Vec<String>>) -> Synonyms {
+        let mut s = Synonyms::default();
+        for g in groups {
+            s.add(g);
+        }
+        s
+    }
+
+    /// Add a group (a word in several groups matches all of them).
+    pub fn add(&mut self, group: Vec<String>) {
+        let i = self.groups.len();
+        for w in &group {
+            let rs = runs(w);
+            if let [(kind, run)] = rs.as_slice() {
+                let key = match kind {
+                    Kind::Latin => stem(run),
+                    Kind::Cjk => {
+                        self.longest_cjk = self.longest_cjk.max(run.chars().count());
+                        run.clone()
                     }
+                };
+                let list = self.by_key.entry(key).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
                 }
             }
         }
+        self.groups.push(group);
+    }
+
+    fn lookup(&self, key: &str) -> Option<&[usize]> {
+        self.by_key.get(key).map(Vec::as_slice)
+    }
+
+    /// The term for a word found in groups `idx`: every member of them.
+    fn term(&self, idx: &[usize], highlights: &mut BTreeSet<String>) -> Term {
+        let mut t = Term::default();
+        for &i in idx {
+            for w in &self.groups[i] {
+                highlights.insert(w.to_lowercase());
+                let rs = runs(w);
+                match rs.as_slice() {
+                    [(Kind::Latin, run)] => t.alternatives.push(vec![stem(run)]),
+                    [(Kind::Cjk, run)] => t.alternatives.extend(cjk_alternatives(run)),
+                    _ => t.phrases.push(phrase_units(w)),
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
+        t.alternatives.retain(|a| seen.insert(a.clone()));
+        t.phrases
+            .retain(|p| !p.is_empty() && seen.insert(p.clone()));
+        t
+    }
+
+    /// Split a Chinese run into the synonym words it contains (longest
+    /// first, left to right) and the rest, which jieba cuts.
+    fn cjk_terms(&self, run: &str, highlights: &mut BTreeSet<String>, out: &mut Vec<Term>) {
+        let chars: Vec<char> = run.chars().collect();
+        let mut rest = String::new();
+        let mut i = 0;
+        let flush = |rest: &mut String, out: &mut Vec<Term>| {
+            for t in JIEBA.cut(rest, true) {
+                out.push(cjk_term(t.word));
+            }
+            rest.clear();
+        };
+        while i < chars.len() {
+            let found = (1..=self.longest_cjk.min(chars.len() - i))
+                .rev()
+                .find_map(|n| {
+                    let w: String = chars[i..i + n].iter().collect();
+                    self.lookup(&w).map(|idx| (n, idx))
+                });
+            match found {
+                // A single character is a synonym only when the run is just it
+                // (`慢`), not inside a longer word (`慢` in `傲慢`).
+                Some((n, idx)) if n > 1 || chars.len() == 1 => {
+                    flush(&mut rest, out);
+                    out.push(self.term(idx, highlights));
+                    i += n;
+                }
+                _ => {
+                    rest.push(chars[i]);
+                    i += 1;
+                }
+            }
+        }
+        flush(&mut rest, out);
+    }
+}
+
+static SHIPPED: LazyLock<Synonyms> = LazyLock::new(Synonyms::shipped);
+
+/// Parse what a user typed, with the shipped synonyms. `None` when nothing
+/// searchable is left.
+pub fn parse_query(q: &str) -> Option<SearchQuery> {
+    parse_query_with(q, &SHIPPED)
+}
+
+/// Parse what a user typed, expanding words found in `synonyms`. Text in
+/// double quotes is a phrase: its units must be adjacent and in order.
+pub fn parse_query_with(q: &str, synonyms: &Synonyms) -> Option<SearchQuery> {
+    let mut terms: Vec<Term> = Vec::new();
+    let mut highlights: BTreeSet<String> = BTreeSet::new();
+    let quoted: Vec<&str> = q.split('"').collect();
+    // An unmatched quote: what follows it is plain words.
+    let balanced = quoted.len() % 2 == 1;
+    for (n, part) in quoted.iter().enumerate() {
+        let in_quotes = n % 2 == 1 && (balanced || n + 1 < quoted.len());
+        if in_quotes {
+            let units = phrase_units(part);
+            if units.len() > 1 {
+                for (_, run) in runs(part) {
+                    highlights.insert(run.to_lowercase());
+                }
+                terms.push(Term {
+                    phrases: vec![units],
+                    ..Term::default()
+                });
+                continue;
+            }
+        }
+        plain_terms(part, synonyms, &mut terms, &mut highlights);
     }
     let mut seen = BTreeSet::new();
-    terms.retain(|t| !t.alternatives.is_empty() && seen.insert(t.alternatives.clone()));
+    terms.retain(|t| {
+        !(t.alternatives.is_empty() && t.phrases.is_empty())
+            && seen.insert((t.alternatives.clone(), t.phrases.clone()))
+    });
     terms.truncate(MAX_TERMS);
     if terms.is_empty() {
         return None;
@@ -213,6 +373,48 @@ pub fn parse_query(q: &str) -> Option<SearchQuery> {
     let mut highlights: Vec<String> = highlights.into_iter().collect();
     highlights.sort_by_key(|h| std::cmp::Reverse(h.chars().count()));
     Some(SearchQuery { terms, highlights })
+}
+
+fn plain_terms(
+    text: &str,
+    synonyms: &Synonyms,
+    terms: &mut Vec<Term>,
+    highlights: &mut BTreeSet<String>,
+) {
+    // Split on whitespace first, so `vpn*` keeps its star.
+    for piece in text.split_whitespace() {
+        let prefix_piece = piece.ends_with('*');
+        let rs = runs(piece);
+        let last = rs.len().saturating_sub(1);
+        for (i, (kind, run)) in rs.into_iter().enumerate() {
+            match kind {
+                Kind::Latin => {
+                    let prefix = prefix_piece && i == last;
+                    highlights.insert(run.to_lowercase());
+                    if prefix {
+                        terms.push(Term {
+                            alternatives: vec![vec![run.to_lowercase()]],
+                            prefix: true,
+                            ..Term::default()
+                        });
+                        continue;
+                    }
+                    let token = stem(&run);
+                    match synonyms.lookup(&token) {
+                        Some(idx) => terms.push(synonyms.term(idx, highlights)),
+                        None => terms.push(Term {
+                            alternatives: vec![vec![token]],
+                            ..Term::default()
+                        }),
+                    }
+                }
+                Kind::Cjk => {
+                    highlights.insert(run.clone());
+                    synonyms.cjk_terms(&run, highlights, terms);
+                }
+            }
+        }
+    }
 }
 
 /// How the terms combine: all must match (a search), or any (suggestions
@@ -229,6 +431,8 @@ struct Syntax {
     prefix: fn(&str) -> String,
     and: &'static str,
     or: &'static str,
+    /// Joins the units of a phrase.
+    next: &'static str,
 }
 
 const FTS5: Syntax = Syntax {
@@ -236,6 +440,7 @@ const FTS5: Syntax = Syntax {
     prefix: |t| format!("\"{t}\"*"),
     and: " AND ",
     or: " OR ",
+    next: " + ",
 };
 
 const TSQUERY: Syntax = Syntax {
@@ -243,6 +448,7 @@ const TSQUERY: Syntax = Syntax {
     prefix: |t| format!("'{t}':*"),
     and: " & ",
     or: " | ",
+    next: " <-> ",
 };
 
 impl SearchQuery {
@@ -263,6 +469,10 @@ impl SearchQuery {
             } else {
                 syntax.token
             };
+            let phrases = t.phrases.iter().map(|p| {
+                let toks: Vec<String> = p.iter().map(|tok| (syntax.token)(tok)).collect();
+                format!("({})", toks.join(syntax.next))
+            });
             let alts: Vec<String> = t
                 .alternatives
                 .iter()
@@ -270,6 +480,7 @@ impl SearchQuery {
                     let toks: Vec<String> = a.iter().map(|tok| spell(tok)).collect();
                     format!("({})", toks.join(syntax.and))
                 })
+                .chain(phrases)
                 .collect();
             format!("({})", alts.join(syntax.or))
         };
@@ -349,6 +560,86 @@ mod tests {
     }
 
     #[test]
+    fn units_come_first_in_text_order_so_adjacent_words_are_adjacent_tokens() {
+        let t = tokens("VPN 数据库连接 pools");
+        assert_eq!(
+            t[..6],
+            ["vpn", "数", "据", "库", "连", "接"].map(str::to_owned)
+        );
+        assert_eq!(t[6], "pool");
+        assert!(t[7..].contains(&"数据库".to_owned()) && t[7..].contains(&"库连".to_owned()));
+        assert_eq!(
+            phrase_units("数据库 Pools"),
+            ["数", "据", "库", "pool"].map(str::to_owned)
+        );
+    }
+
+    #[test]
+    fn quoted_text_is_a_phrase_of_units_on_both_engines() {
+        let q = parse_query_with("\"数据库 连接池\" conn*", &Synonyms::default()).unwrap();
+        assert_eq!(
+            q.fts5(Combine::All),
+            "((\"数\" + \"据\" + \"库\" + \"连\" + \"接\" + \"池\")) AND ((\"conn\"*))"
+        );
+        assert_eq!(
+            q.tsquery(Combine::All),
+            "(('数' <-> '据' <-> '库' <-> '连' <-> '接' <-> '池')) & (('conn':*))"
+        );
+        let q = parse_query_with("\"Connection pool timeouts\"", &Synonyms::default()).unwrap();
+        assert_eq!(
+            q.terms[0].phrases,
+            vec![vec![
+                "connection".to_owned(),
+                "pool".to_owned(),
+                "timeout".to_owned()
+            ]]
+        );
+        // An unmatched quote: plain words.
+        let q = parse_query_with("\"vpn down", &Synonyms::default()).unwrap();
+        assert_eq!(q.terms.len(), 2);
+        assert!(q.terms.iter().all(|t| t.phrases.is_empty()));
+    }
+
+    #[test]
+    fn synonyms_expand_a_word_into_every_word_of_its_group() {
+        let syn = Synonyms::new(parse_synonym_list(
+            "# c\n宕机/死机/down/挂了/service down\n慢/slow\n",
+        ));
+        let q = parse_query_with("服务器宕机", &syn).unwrap();
+        let t = q
+            .terms
+            .iter()
+            .find(|t| t.alternatives.contains(&vec!["死机".to_owned()]))
+            .unwrap();
+        assert!(t.alternatives.contains(&vec!["宕机".to_owned()]));
+        assert!(t.alternatives.contains(&vec!["down".to_owned()]));
+        assert!(t.alternatives.contains(&vec!["挂了".to_owned()]));
+        assert_eq!(
+            t.phrases,
+            vec![vec!["service".to_owned(), "down".to_owned()]]
+        );
+        assert!(q.highlights.contains(&"死机".to_owned()));
+        // From English to Chinese, and a lone character only on its own.
+        let q = parse_query_with("DOWN", &syn).unwrap();
+        assert!(q.terms[0].alternatives.contains(&vec!["宕机".to_owned()]));
+        assert_eq!(
+            parse_query_with("慢", &syn).unwrap().terms[0]
+                .alternatives
+                .len(),
+            2
+        );
+        assert_eq!(
+            parse_query_with("傲慢", &syn).unwrap().terms[0]
+                .alternatives
+                .len(),
+            1
+        );
+        // The shipped list knows the fault words.
+        let q = parse_query("数据库").unwrap();
+        assert!(q.terms[0].alternatives.contains(&vec!["db".to_owned()]));
+    }
+
+    #[test]
     fn chinese_text_is_indexed_as_words_single_characters_and_pairs() {
         let t = tokens("数据库连接失败");
         for want in ["数据库", "数据", "据库", "库", "连接", "失败", "接失"] {
@@ -360,7 +651,7 @@ mod tests {
     fn latin_words_are_lower_cased_and_stemmed_alike_in_text_and_query() {
         let t = tokens("VPN servers Logging");
         assert_eq!(t, ["vpn", "server", "log"].map(str::to_owned).to_vec());
-        let q = parse_query("server logging").unwrap();
+        let q = parse_query_with("server logging", &Synonyms::default()).unwrap();
         assert_eq!(q.terms[0].alternatives, vec![vec!["server".to_owned()]]);
         assert_eq!(q.terms[1].alternatives, vec![vec!["log".to_owned()]]);
         assert_eq!(stem("running"), "run");
@@ -370,7 +661,7 @@ mod tests {
 
     #[test]
     fn a_long_chinese_word_matches_as_itself_or_as_all_its_pairs() {
-        let q = parse_query("数据库").unwrap();
+        let q = parse_query_with("数据库", &Synonyms::default()).unwrap();
         assert_eq!(q.terms.len(), 1);
         assert_eq!(
             q.terms[0].alternatives,

@@ -30,7 +30,8 @@ migrations!(
     "0006_sla",
     "0007_kb",
     "0008_search_queue",
-    "0010_fault_reports"
+    "0010_fault_reports",
+    "0012_search"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";

@@ -112,13 +112,13 @@ async fn write_request_tokens(
     Ok(())
 }
 
-/// Queue request `id` for indexing; a later change moves its time forward,
-/// so a drain that read an older text never removes the newer entry.
+/// Queue request `id` for indexing. Queuing it again bumps its `seq`, so a
+/// drain that read an older text never removes the newer entry.
 pub async fn enqueue_request(c: &mut Conn<'_>, id: i64, now: i64) -> Result<(), StoreError> {
     c.execute(
         query(
             "insert into search_queue (request_id, queued_at) values ($1, $2)
-             on conflict (request_id) do update set queued_at = excluded.queued_at",
+             on conflict (request_id) do update set queued_at = excluded.queued_at, seq = search_queue.seq + 1",
         )
         .bind(id)
         .bind(now),
@@ -127,51 +127,95 @@ pub async fn enqueue_request(c: &mut Conn<'_>, id: i64, now: i64) -> Result<(), 
     Ok(())
 }
 
-/// Up to `limit` queued requests (id, queued at) with their index tokens, read in one go.
+/// Up to `limit` queued requests (id, seq) with their index tokens, read in one go.
 pub async fn queued_requests(
     c: &mut Conn<'_>,
     limit: i64,
 ) -> Result<Vec<(i64, i64, RequestTokens)>, StoreError> {
     let queued: Vec<(i64, i64)> = c
         .fetch_all(
-            query("select request_id, queued_at from search_queue order by queued_at, request_id limit $1")
-                .bind(limit),
+            query(
+                "select request_id, seq from search_queue order by queued_at, request_id limit $1",
+            )
+            .bind(limit),
         )
         .await?;
     let mut out = Vec::with_capacity(queued.len());
-    for (id, at) in queued {
+    for (id, seq) in queued {
         let r = match crate::requests::get_request(c, id).await {
             Ok(r) => r,
             // Gone (never committed elsewhere, or removed): drop the entry.
             Err(StoreError::NotFound) => {
-                out.push((id, at, RequestTokens::empty()));
+                out.push((id, seq, RequestTokens::empty()));
                 continue;
             }
             Err(e) => return Err(e),
         };
-        out.push((id, at, request_tokens(c, &r).await?));
+        out.push((id, seq, request_tokens(c, &r).await?));
     }
     Ok(out)
 }
 
 /// Write the tokens of drained requests and remove their queue entries
 /// (only those not queued again since they were read).
+///
+/// Several nodes may drain the same entries at once (PostgreSQL): the
+/// `delete` locks the entry, so the second drainer waits for the first to
+/// commit, then deletes nothing and writes nothing. Entries are taken in id
+/// order, so two drainers lock them in the same order and never deadlock.
 pub async fn store_drained(
     c: &mut Conn<'_>,
     drained: &[(i64, i64, RequestTokens)],
-) -> Result<(), StoreError> {
-    for (id, at, tokens) in drained {
+) -> Result<usize, StoreError> {
+    let mut order: Vec<&(i64, i64, RequestTokens)> = drained.iter().collect();
+    order.sort_by_key(|d| d.0);
+    let mut written = 0;
+    for (id, seq, tokens) in order {
         let still_queued = c
             .execute(
-                query("delete from search_queue where request_id = $1 and queued_at = $2")
+                query("delete from search_queue where request_id = $1 and seq = $2")
                     .bind(*id)
-                    .bind(*at),
+                    .bind(*seq),
             )
             .await?;
-        // Queued again meanwhile: the next drain indexes the newer text.
+        // Queued again meanwhile, or drained by another node: nothing to do here.
         if still_queued == 1 && !tokens.is_empty() {
             write_request_tokens(c, *id, tokens).await?;
+            written += 1;
         }
+    }
+    Ok(written)
+}
+
+/// The synonym groups admins added, in order.
+pub async fn custom_synonyms(c: &mut Conn<'_>) -> Result<Vec<Vec<String>>, StoreError> {
+    let rows: Vec<(String,)> = c
+        .fetch_all(query("select words from search_synonyms order by position"))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(w,)| serde_json::from_str(&w).unwrap_or_default())
+        .collect())
+}
+
+/// Replace the admins' synonym groups.
+pub async fn replace_synonyms(
+    c: &mut Conn<'_>,
+    groups: &[Vec<String>],
+    by: i64,
+    at: i64,
+) -> Result<(), StoreError> {
+    c.execute(query("delete from search_synonyms")).await?;
+    for (i, g) in groups.iter().enumerate() {
+        let words = serde_json::to_string(g).unwrap_or_else(|_| "[]".to_owned());
+        c.execute(
+            query("insert into search_synonyms (position, words, updated_by, updated_at) values ($1, $2, $3, $4)")
+                .bind(i as i64)
+                .bind(words.as_str())
+                .bind(by)
+                .bind(at),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use fuwu_app::Page;
 use fuwu_app::knowledge::{ArticleInput, ArticlePatch, ArticleView};
-use fuwu_app::search::{SearchFilters, SearchKind, SearchResults};
+use fuwu_app::search::{SearchFilters, SearchKind, SearchResults, SynonymList};
 use fuwu_store::knowledge::{Article, ArticleVersion};
 use fuwu_store::requests::RequestFilter;
 use serde::Deserialize;
@@ -28,6 +28,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(record_answer))
         .routes(routes!(search))
         .routes(routes!(suggest))
+        .routes(routes!(get_synonyms, put_synonyms))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -135,7 +136,9 @@ async fn record_answer(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct SearchParams {
-    /// Words to find (Chinese, English or both); all must match. `vpn*` is a prefix.
+    /// Words to find (Chinese, English or both); all must match. `vpn*` is a
+    /// prefix, `"数据库 连接池"` a phrase (adjacent, in order); words of a
+    /// synonym group find each other.
     q: String,
     /// `request` or `article`; both when absent.
     #[serde(rename = "type")]
@@ -222,4 +225,32 @@ async fn suggest(
     ApiQuery(p): ApiQuery<SuggestParams>,
 ) -> Result<Json<SearchResults>, ApiError> {
     Ok(Json(s.app.suggest(&a, &p.text).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/search/synonyms", tag = "knowledge",
+    description = "The synonym groups queries expand with: the shipped ones and the ones admins added (admins).",
+    responses((status = 200, body = SynonymList), (status = 403, body = ErrorBody)))]
+async fn get_synonyms(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+) -> Result<Json<SynonymList>, ApiError> {
+    Ok(Json(s.app.synonyms(&a).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SynonymInput {
+    /// The admins' groups, replacing the previous ones; each 2–30 words.
+    custom: Vec<Vec<String>>,
+}
+
+#[utoipa::path(put, path = "/api/v1/search/synonyms", tag = "knowledge", request_body = SynonymInput,
+    description = "Replace the admins' synonym groups (admins). Applies to the next query on every node; no reindex.",
+    responses((status = 200, body = SynonymList), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_synonyms(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    ApiJson(body): ApiJson<SynonymInput>,
+) -> Result<Json<SynonymList>, ApiError> {
+    Ok(Json(s.app.set_synonyms(&a, body.custom).await?))
 }

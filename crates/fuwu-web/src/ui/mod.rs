@@ -15,6 +15,7 @@ mod dashboard;
 pub(crate) mod files;
 pub mod i18n;
 mod pages;
+mod search;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorInfo};
@@ -59,6 +60,7 @@ pub(crate) fn routes() -> Router<AppState> {
             axum::routing::post(files::upload),
         )
         .route("/ui/dashboard", get(dashboard::dashboard))
+        .route("/ui/search", get(search::search_page))
 }
 
 /// Who is looking, as the layout shows them.

@@ -365,6 +365,12 @@ async fn a_fault_from_submission_to_closing_in_a_real_browser() {
     b.find("#queue").await;
     assert!(b.source().await.contains("门诊挂号系统无法使用"));
     b.screenshot("queue").await;
+    // The agent finds it from the search box in the header (Enter submits).
+    b.type_in("#header-search", "挂号 数据库连接\u{E007}").await;
+    b.wait_url(|u| u.starts_with("/ui/search")).await;
+    b.find(&format!("li.hit a[href=\"{url}\"]")).await;
+    assert!(b.source().await.contains("<mark>数据库连接</mark>"));
+    b.screenshot("search").await;
     b.goto(&url).await;
     b.click("#act-acknowledge").await;
     b.click("#details-respond summary").await;

@@ -13,6 +13,7 @@ mod knowledge;
 mod matrix;
 mod requests;
 mod schema;
+mod search;
 mod search_quality;
 mod sessions;
 mod sla;

@@ -191,6 +191,10 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     // Search: own = unfiltered, other = asking for organization B; results are narrowed, never refused.
     ("GET",    "/api/v1/search",                            ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
     ("GET",    "/api/v1/search/suggest",                    ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
+    ("GET",    "/api/v1/search/synonyms",                   ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("PUT",    "/api/v1/search/synonyms",                   ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    // The search page, narrowed like /api/v1/search.
+    ("GET",    "/ui/search",                                ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
 ];
 
 /// Routes the OpenAPI document does not describe (it describes itself nowhere).
@@ -242,6 +246,7 @@ const UNDOCUMENTED: &[(&str, &str)] = &[
     ("GET", "/ui/requests/{id}/clocks"),
     ("POST", "/ui/requests/{id}/attachments"),
     ("GET", "/ui/dashboard"),
+    ("GET", "/ui/search"),
 ];
 
 /// Markers planted in the fixture: what a role must never read.
@@ -772,6 +777,7 @@ fn probe(
         | ("POST", "/api/v1/requests/{id}/fault-report/approve")
         | ("POST", "/api/v1/requests/{id}/fault-report/deliver") => stale(json!({})),
         ("POST", "/api/v1/requests/{id}/fault-report/return") => stale(json!({"comment": "x"})),
+        ("PUT", "/api/v1/search/synonyms") => Some(json!({"custom": [["矩阵", "matrix"]]})),
         (m, r) => panic!("no probe for {m} {r}: add one beside its row in MATRIX"),
     };
     // Collections: own = unfiltered (the reach alone must keep the other side out),
@@ -789,6 +795,9 @@ fn probe(
         // Queries that would find the other tenant's request and the internal note and article.
         ("GET", "/api/v1/search") if own => format!("{path}?q={INTERNAL}"),
         ("GET", "/api/v1/search") => format!("{path}?q={OTHER_TENANT}&organization_id={org}"),
+        // The page shows the query back: the same words, spelled unlike the markers.
+        ("GET", "/ui/search") if own => format!("{path}?q=secret%20internal"),
+        ("GET", "/ui/search") => format!("{path}?q=other%20tenant&org={org}"),
         ("GET", "/api/v1/search/suggest") => {
             format!("{path}?text={INTERNAL}%20{OTHER_TENANT}%20HIS")
         }
