@@ -67,6 +67,12 @@ pub enum Capability {
     ReadStaffDirectory,
     /// Write knowledge-base articles and draft them from requests.
     WriteKnowledge,
+    /// Import requests with their history and original timestamps (a
+    /// migration from another service desk). Administrators only — it writes
+    /// the past, which attainment reports are made of — but a write-scoped
+    /// token of an administrator is enough, so an import script need not
+    /// hold an admin-scope token.
+    ImportRequests,
     /// Users, teams, contracts, password resets, others' tokens, the audit log.
     Administer,
 }
@@ -94,6 +100,7 @@ impl Capability {
             Capability::ReadContracts => "read contracts",
             Capability::ReadStaffDirectory => "read users, teams and SLA policies",
             Capability::WriteKnowledge => "write knowledge-base articles",
+            Capability::ImportRequests => "import requests with their history",
             Capability::Administer => "administer the service desk",
         }
     }
@@ -117,7 +124,7 @@ pub const fn allows(role: Role, cap: Capability) -> bool {
             CustomerAdmin | Agent | Engineer | ProjectLeader | Admin
         ),
         WriteKnowledge => matches!(role, Agent | Engineer | ProjectLeader | Admin),
-        Administer => matches!(role, Admin),
+        ImportRequests | Administer => matches!(role, Admin),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod directory;
 mod error;
 mod history;
 pub mod identity;
+pub mod import;
 pub mod knowledge;
 pub mod password;
 pub mod requests;

@@ -29,7 +29,8 @@ migrations!(
     "0005_access",
     "0006_sla",
     "0007_kb",
-    "0008_search_queue"
+    "0008_search_queue",
+    "0011_sla_history"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";
