@@ -109,6 +109,14 @@ fn parse_policy(row: &SlaPolicy) -> Option<Policy> {
     serde_json::from_str(&row.definition).ok()
 }
 
+/// The instant whose policy and calendars a request's clocks are shown under
+/// as of `at`: `at` itself, or its end if it ended before — a closed request
+/// keeps the terms it was closed under, as its stored clocks do (a policy
+/// change refreshes open requests only).
+fn terms_instant(r: &Request, at: i64) -> i64 {
+    r.closed_at.map_or(at, |end| end.min(at))
+}
+
 /// Policy `id` as it was in force at `at` (`current` if it has not changed since).
 async fn policy_as_of(
     c: &mut Conn<'_>,
@@ -1008,10 +1016,11 @@ impl App {
                     let (policy_id, policy) = policy_for(&mut c, r.contract_id).await?;
                     // An audit sees what the clock said then: the policy and
                     // calendars in force at `at`, not today's.
-                    let policy = policy_as_of(&mut c, policy_id, policy, at).await?;
+                    let terms = terms_instant(&r, at);
+                    let policy = policy_as_of(&mut c, policy_id, policy, terms).await?;
                     let events = store::list_events(&mut c, id).await?;
                     let history = history_of(&r, &events)?;
-                    let calendars = calendars_for(&mut c, &policy, Some(at)).await?;
+                    let calendars = calendars_for(&mut c, &policy, Some(terms)).await?;
                     let lookup = |name: &str| calendars.get(name);
                     let clocks = clock::compute(&policy, &history, &lookup, Timestamp(at))
                         .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))?;
@@ -1090,12 +1099,10 @@ impl App {
     /// transaction; `progress(done, total)` after each. Under which terms:
     /// an open request under the policy and calendars in force now (as every
     /// change to it does); a closed or cancelled one under those in force
-    /// when it ended — a later change of terms does not rewrite its result —
-    /// unless `current_terms` (after correcting a mistake in a policy or
-    /// calendar: the corrected terms apply to the past too).
+    /// when it ended ([`terms_instant`]) — a later change of terms does not
+    /// rewrite its result.
     pub async fn recompute_clocks(
         &self,
-        current_terms: bool,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Recompute, AppError> {
         let total = self
@@ -1122,8 +1129,7 @@ impl App {
                     .write(move |mut c| {
                         Box::pin(async move {
                             let r = store::get_request(&mut c, id).await?;
-                            let terms_at = if current_terms { None } else { r.closed_at };
-                            refresh_clocks_under(&mut c, &r, now, terms_at).await
+                            refresh_clocks_under(&mut c, &r, now, r.closed_at).await
                         })
                     })
                     .await?;

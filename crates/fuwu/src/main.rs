@@ -99,10 +99,6 @@ enum SlaCommand {
     /// changed: open requests under the policies and calendars in force now,
     /// closed and cancelled ones under those in force when they ended.
     Recompute {
-        /// Apply today's policies and calendars to closed requests too (after
-        /// correcting a mistake: the corrected terms rewrite past results).
-        #[arg(long)]
-        current_terms: bool,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -378,17 +374,13 @@ async fn run(cli: Cli) -> Result<()> {
         } => calendar_cli::run_show(&name, year),
         Command::Token { command } => run_token(command, &file).await,
         Command::Sla {
-            command:
-                SlaCommand::Recompute {
-                    current_terms,
-                    storage,
-                },
+            command: SlaCommand::Recompute { storage },
         } => {
             let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
             let db = open(&st).await?;
             let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
             let report = app
-                .recompute_clocks(current_terms, |done, total| {
+                .recompute_clocks(|done, total| {
                     let width = 30;
                     let filled = (done * width)
                         .checked_div(total)

@@ -14,5 +14,6 @@ mod schema;
 mod search_quality;
 mod sessions;
 mod sla;
+mod sla_import;
 mod tokens;
 mod ui;

@@ -284,7 +284,7 @@ both_engines! {
         t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/respond"), json!({"mode": "remote", "plan": "远程排查"})).await;
         t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/wait"), json!({"waiting_for": "third_party", "reason": "等厂商"})).await;
         // Replaying the history gives exactly what the actions stored.
-        let same = t.app.recompute_clocks(false, |_, _| {}).await.unwrap();
+        let same = t.app.recompute_clocks(|_, _| {}).await.unwrap();
         assert_eq!((same.requests, same.changed_requests, same.changed_clocks), (1, 0, 0));
         // An administrator corrects the policy: level-3 restoration 3 hours.
         let (_, policies) = t.get(&t.admin_token, "/api/v1/sla-policies").await;
@@ -306,7 +306,7 @@ both_engines! {
             c.execute(fuwu_store::query("update request_clocks set deadline = 0 where id = $1").bind(drifted)).await
         })).await.unwrap();
         let mut seen = Vec::new();
-        let fixed = t.app.recompute_clocks(false, |done, total| seen.push((done, total))).await.unwrap();
+        let fixed = t.app.recompute_clocks(|done, total| seen.push((done, total))).await.unwrap();
         assert_eq!((fixed.changed_requests, fixed.changed_clocks), (1, 1));
         assert_eq!(seen, [(1, 1)]);
         let stored = stored_clocks(&t, rid).await;
