@@ -29,8 +29,8 @@ use crate::{Actor, App, AppError};
 use fuwu_core::level::LevelDecision;
 use fuwu_core::lifecycle::{self, Action, Feedback, Rating, Rules, Snapshot};
 use fuwu_core::{
-    Category, Channel, CloseBasis, FaultLevel, Impact, NonEmpty, ResponseMode, Stage, Status,
-    Tier, Timestamp, Title, Urgency, Visibility, WaitingFor,
+    Category, Channel, CloseBasis, FaultLevel, Impact, NonEmpty, ResponseMode, Stage, Status, Tier,
+    Timestamp, Title, Urgency, Visibility, WaitingFor,
 };
 use fuwu_store::requests::{self as store, NewEvent, Request};
 use fuwu_store::sla as sla_store;
@@ -189,7 +189,8 @@ fn check_events(
     let mut out = Vec::with_capacity(events.len());
     for (i, e) in events.iter().enumerate() {
         let bad = |message: String| AppError::InvalidEvent { index: i, message };
-        let at = instant(&e.at).ok_or_else(|| bad(format!("`{}` is not an RFC 3339 instant", e.at)))?;
+        let at =
+            instant(&e.at).ok_or_else(|| bad(format!("`{}` is not an RFC 3339 instant", e.at)))?;
         if at < last {
             return Err(bad(format!(
                 "{} is earlier than the event before it ({}); events must be in the order they happened",
@@ -353,7 +354,10 @@ impl App {
         .map_err(|e| AppError::invalid("level_reason", e.to_string()))?;
         let now = self.now();
         let created_at = instant(&input.created_at).ok_or_else(|| {
-            AppError::invalid("created_at", "an RFC 3339 instant, e.g. 2025-09-30T19:40:00+08:00")
+            AppError::invalid(
+                "created_at",
+                "an RFC 3339 instant, e.g. 2025-09-30T19:40:00+08:00",
+            )
         })?;
         if created_at > now {
             return Err(AppError::invalid("created_at", "in the future"));

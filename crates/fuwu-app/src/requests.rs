@@ -860,74 +860,72 @@ pub(crate) async fn update_in(
     title: Option<Title>,
     now: i64,
 ) -> Result<Request, AppError> {
-        let before = load_workable(c, actor, id).await?;
-        if before.version != patch.version {
-            return Err(AppError::StaleVersion {
-                what: "request",
-                expected: patch.version,
-            });
-        }
-        let mut after = before.clone();
-        if let Some(t) = title {
-            after.title = t.into_inner();
-        }
-        if let Some(d) = &patch.description {
-            after.description = d.trim().to_owned();
-        }
-        if let Some(cat) = patch.category {
-            after.category = cat.as_str().into();
-        }
-        let impact: Impact = patch
-            .impact
-            .map_or_else(|| parse("impact", &before.impact), Ok)?;
-        let urgency: Urgency = patch
-            .urgency
-            .map_or_else(|| parse("urgency", &before.urgency), Ok)?;
-        let keep_override = before.level_override_reason.is_some()
-            && patch.impact.is_none()
-            && patch.urgency.is_none();
-        let override_to = patch.level.or(if keep_override {
-            FaultLevel::new(before.level).ok()
-        } else {
-            None
+    let before = load_workable(c, actor, id).await?;
+    if before.version != patch.version {
+        return Err(AppError::StaleVersion {
+            what: "request",
+            expected: patch.version,
         });
-        let reason = patch
-            .level_reason
-            .clone()
-            .or(before.level_override_reason.clone());
-        let decision =
-            LevelDecision::decide(impact, urgency, override_to, reason.as_deref())
-                .map_err(|e| AppError::invalid("level_reason", e.to_string()))?;
-        after.impact = impact.as_str().into();
-        after.urgency = urgency.as_str().into();
-        after.level = decision.level.get() as i64;
-        after.level_override_reason = decision.override_reason;
-        if let Some(s) = patch.system_id {
-            after.system_id = Some(s);
-        }
-        if let Some(k) = patch.requester_contact_id {
-            after.requester_contact_id = Some(k);
-        }
-        if let Some(t) = &patch.third_party_ref {
-            after.third_party_ref = Some(t.trim().to_owned()).filter(|t| !t.is_empty());
-        }
-        check_belongs(
-            c,
-            after.organization_id,
-            patch.requester_contact_id,
-            patch.system_id,
-        )
-        .await?;
-        after.updated_at = now;
-        let rows = diff("changed", &before, &after, None);
-        let saved = store::update_request(c, &after, patch.version)
-            .await
-            .map_err(|e| AppError::from_store("request", e))?;
-        store::insert_events(c, id, actor.user_id, now, &rows).await?;
-        if saved.level != before.level || saved.category != before.category {
-            crate::sla::refresh_clocks(c, &saved, now).await?;
-        }
-        Ok(saved)
+    }
+    let mut after = before.clone();
+    if let Some(t) = title {
+        after.title = t.into_inner();
+    }
+    if let Some(d) = &patch.description {
+        after.description = d.trim().to_owned();
+    }
+    if let Some(cat) = patch.category {
+        after.category = cat.as_str().into();
+    }
+    let impact: Impact = patch
+        .impact
+        .map_or_else(|| parse("impact", &before.impact), Ok)?;
+    let urgency: Urgency = patch
+        .urgency
+        .map_or_else(|| parse("urgency", &before.urgency), Ok)?;
+    let keep_override =
+        before.level_override_reason.is_some() && patch.impact.is_none() && patch.urgency.is_none();
+    let override_to = patch.level.or(if keep_override {
+        FaultLevel::new(before.level).ok()
+    } else {
+        None
+    });
+    let reason = patch
+        .level_reason
+        .clone()
+        .or(before.level_override_reason.clone());
+    let decision = LevelDecision::decide(impact, urgency, override_to, reason.as_deref())
+        .map_err(|e| AppError::invalid("level_reason", e.to_string()))?;
+    after.impact = impact.as_str().into();
+    after.urgency = urgency.as_str().into();
+    after.level = decision.level.get() as i64;
+    after.level_override_reason = decision.override_reason;
+    if let Some(s) = patch.system_id {
+        after.system_id = Some(s);
+    }
+    if let Some(k) = patch.requester_contact_id {
+        after.requester_contact_id = Some(k);
+    }
+    if let Some(t) = &patch.third_party_ref {
+        after.third_party_ref = Some(t.trim().to_owned()).filter(|t| !t.is_empty());
+    }
+    check_belongs(
+        c,
+        after.organization_id,
+        patch.requester_contact_id,
+        patch.system_id,
+    )
+    .await?;
+    after.updated_at = now;
+    let rows = diff("changed", &before, &after, None);
+    let saved = store::update_request(c, &after, patch.version)
+        .await
+        .map_err(|e| AppError::from_store("request", e))?;
+    store::insert_events(c, id, actor.user_id, now, &rows).await?;
+    if saved.level != before.level || saved.category != before.category {
+        crate::sla::refresh_clocks(c, &saved, now).await?;
+    }
+    Ok(saved)
 }
 
 /// Add a message in the caller's transaction (also used by imports, with their own `now`).
@@ -939,50 +937,42 @@ pub(crate) async fn message_in(
     body: String,
     now: i64,
 ) -> Result<Message, AppError> {
-        let r = load_workable(c, actor, id).await?;
-        if parse::<Status>("status", &r.status)?.is_terminal() {
-            return Err(AppError::Conflict(format!(
-                "request {id} is {}; it takes no more messages",
-                r.status
-            )));
-        }
-        let m = store::insert_message(
+    let r = load_workable(c, actor, id).await?;
+    if parse::<Status>("status", &r.status)?.is_terminal() {
+        return Err(AppError::Conflict(format!(
+            "request {id} is {}; it takes no more messages",
+            r.status
+        )));
+    }
+    let m = store::insert_message(c, id, actor.user_id, visibility.as_str(), &body, now).await?;
+    let ev = NewEvent {
+        kind: format!("message_{}", visibility.as_str()),
+        details: Some(json!({"message_id": m.id}).to_string()),
+        ..Default::default()
+    };
+    store::insert_events(c, id, actor.user_id, now, &[ev]).await?;
+    if actor.role.is_customer()
+        && r.status == "pending"
+        && r.waiting_for.as_deref() == Some("customer")
+    {
+        let system = Actor {
+            role: Role::System,
+            ..actor.clone()
+        };
+        act_in(
             c,
+            &system,
             id,
-            actor.user_id,
-            visibility.as_str(),
-            &body,
+            None,
+            Action::Resume,
+            ActionExtras::default(),
             now,
         )
         .await?;
-        let ev = NewEvent {
-            kind: format!("message_{}", visibility.as_str()),
-            details: Some(json!({"message_id": m.id}).to_string()),
-            ..Default::default()
-        };
-        store::insert_events(c, id, actor.user_id, now, &[ev]).await?;
-        if actor.role.is_customer()
-            && r.status == "pending"
-            && r.waiting_for.as_deref() == Some("customer")
-        {
-            let system = Actor {
-                role: Role::System,
-                ..actor.clone()
-            };
-            act_in(
-                c,
-                &system,
-                id,
-                None,
-                Action::Resume,
-                ActionExtras::default(),
-                now,
-            )
-            .await?;
-        } else {
-            bump(c, &r, now).await?;
-        }
-        Ok(m)
+    } else {
+        bump(c, &r, now).await?;
+    }
+    Ok(m)
 }
 
 /// Progress of an on-site visit; absent fields stay as they are.

@@ -1082,7 +1082,9 @@ impl App {
             for row in due {
                 let ours = self
                     .db
-                    .write(move |mut c| Box::pin(async move { handle_due(&mut c, row, now, true).await }))
+                    .write(move |mut c| {
+                        Box::pin(async move { handle_due(&mut c, row, now, true).await })
+                    })
                     .await?;
                 if ours {
                     handled += 1;

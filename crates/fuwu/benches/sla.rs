@@ -28,8 +28,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const USAGE: &str =
-    "usage: cargo bench -p fuwu --bench sla -- [--engine sqlite|postgres|both] [--clocks N] [--due N]";
+const USAGE: &str = "usage: cargo bench -p fuwu --bench sla -- [--engine sqlite|postgres|both] [--clocks N] [--due N]";
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 /// 2024-01-01T00:00:00+08:00 and 2026-06-01: starts whose deadlines stay in the shipped data.
@@ -53,7 +52,10 @@ fn parse_args() -> Result<Args> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(key) = it.next() {
-        let mut value = || it.next().ok_or_else(|| anyhow!("{key} needs a value; {USAGE}"));
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| anyhow!("{key} needs a value; {USAGE}"))
+        };
         match key.as_str() {
             "--bench" => {}
             "--engine" => {
@@ -178,7 +180,9 @@ async fn open(engine: Engine, now: i64) -> Result<Db> {
 fn values(rows: usize, columns: usize) -> String {
     (0..rows)
         .map(|r| {
-            let cells: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+            let cells: Vec<String> = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect();
             format!("({})", cells.join(", "))
         })
         .collect::<Vec<_>>()

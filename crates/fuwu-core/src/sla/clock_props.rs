@@ -13,8 +13,8 @@
 
 use super::clock::{Clock, ClockState, Dated, Fact, History, compute};
 use super::{ClockEvent, LevelRange, PauseCondition, Policy, Target};
-use crate::calendar::{BusinessDuration, CN_MAINLAND, CN_MAINLAND_TIME_ZONE, Calendar};
 use crate::calendar::TWENTY_FOUR_SEVEN;
+use crate::calendar::{BusinessDuration, CN_MAINLAND, CN_MAINLAND_TIME_ZONE, Calendar};
 use crate::level::FaultLevel;
 use crate::types::{Category, Channel, Status, Timestamp, WaitingFor};
 use jiff::tz::{TimeZone, offset};
@@ -91,24 +91,42 @@ fn history(created: i64, steps: &[(i64, Op)]) -> (History, Vec<(i64, Option<i64>
         let t = Timestamp(at);
         match op {
             Op::Wait(w) if waiting.is_none() => {
-                facts.push(Dated { at: t, fact: Fact::Status(Status::Pending) });
-                facts.push(Dated { at: t, fact: Fact::WaitingFor(Some(w)) });
+                facts.push(Dated {
+                    at: t,
+                    fact: Fact::Status(Status::Pending),
+                });
+                facts.push(Dated {
+                    at: t,
+                    fact: Fact::WaitingFor(Some(w)),
+                });
                 waiting = Some(w);
                 if w == WaitingFor::Customer {
                     customer.push((at, None));
                 }
             }
             Op::Resume if waiting.is_some() => {
-                facts.push(Dated { at: t, fact: Fact::Status(Status::InProgress) });
-                facts.push(Dated { at: t, fact: Fact::WaitingFor(None) });
+                facts.push(Dated {
+                    at: t,
+                    fact: Fact::Status(Status::InProgress),
+                });
+                facts.push(Dated {
+                    at: t,
+                    fact: Fact::WaitingFor(None),
+                });
                 if waiting == Some(WaitingFor::Customer) {
                     customer.last_mut().expect("an open wait").1 = Some(at);
                 }
                 waiting = None;
             }
             Op::Resolve => {
-                facts.push(Dated { at: t, fact: Fact::Event(ClockEvent::Resolved) });
-                facts.push(Dated { at: t, fact: Fact::Status(Status::Resolved) });
+                facts.push(Dated {
+                    at: t,
+                    fact: Fact::Event(ClockEvent::Resolved),
+                });
+                facts.push(Dated {
+                    at: t,
+                    fact: Fact::Status(Status::Resolved),
+                });
                 if waiting == Some(WaitingFor::Customer) {
                     customer.last_mut().expect("an open wait").1 = Some(at);
                 }
@@ -151,8 +169,11 @@ fn case() -> impl Strategy<Value = (bool, BusinessDuration, i64, Vec<(i64, Op)>,
         any::<bool>(),
         duration(),
         FIRST..LAST,
-        proptest::collection::vec((0i64..3 * 24 * 60, op()), 0..12)
-            .prop_map(|v| v.into_iter().map(|(m, o)| (m * MINUTE, o)).collect::<Vec<_>>()),
+        proptest::collection::vec((0i64..3 * 24 * 60, op()), 0..12).prop_map(|v| {
+            v.into_iter()
+                .map(|(m, o)| (m * MINUTE, o))
+                .collect::<Vec<_>>()
+        }),
         proptest::collection::vec(0i64..40 * 24 * 60, 1..6)
             .prop_map(|v| v.into_iter().map(|m| m * MINUTE).collect::<Vec<_>>()),
     )

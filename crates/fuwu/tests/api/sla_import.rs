@@ -30,7 +30,16 @@ fn history(timeline: &Value) -> Vec<Value> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| json!([e["at"], e["kind"], e["field"], e["before"], e["after"], e["actor_id"]]))
+        .map(|e| {
+            json!([
+                e["at"],
+                e["kind"],
+                e["field"],
+                e["before"],
+                e["after"],
+                e["actor_id"]
+            ])
+        })
         .collect()
 }
 
@@ -64,26 +73,68 @@ fn story(engineer: i64) -> Vec<Step> {
         event,
     };
     vec![
-        s(10 * MIN, "acknowledge", json!({}), json!({"type": "acknowledged"})),
-        s(12 * MIN, "dispatch", json!({"tier": "l2", "assignee_id": engineer}),
-            json!({"type": "dispatched", "tier": "l2", "assignee_id": engineer})),
-        s(40 * MIN, "respond", json!({"mode": "remote", "plan": "远程排查"}),
-            json!({"type": "responded", "mode": "remote", "plan": "远程排查"})),
-        s(50 * MIN, "messages", json!({"visibility": "public", "body": "请提供日志"}),
-            json!({"type": "message", "visibility": "public", "body": "请提供日志"})),
-        s(HOUR, "wait", json!({"waiting_for": "customer", "reason": "等待日志"}),
-            json!({"type": "waiting", "waiting_for": "customer", "reason": "等待日志"})),
+        s(
+            10 * MIN,
+            "acknowledge",
+            json!({}),
+            json!({"type": "acknowledged"}),
+        ),
+        s(
+            12 * MIN,
+            "dispatch",
+            json!({"tier": "l2", "assignee_id": engineer}),
+            json!({"type": "dispatched", "tier": "l2", "assignee_id": engineer}),
+        ),
+        s(
+            40 * MIN,
+            "respond",
+            json!({"mode": "remote", "plan": "远程排查"}),
+            json!({"type": "responded", "mode": "remote", "plan": "远程排查"}),
+        ),
+        s(
+            50 * MIN,
+            "messages",
+            json!({"visibility": "public", "body": "请提供日志"}),
+            json!({"type": "message", "visibility": "public", "body": "请提供日志"}),
+        ),
+        s(
+            HOUR,
+            "wait",
+            json!({"waiting_for": "customer", "reason": "等待日志"}),
+            json!({"type": "waiting", "waiting_for": "customer", "reason": "等待日志"}),
+        ),
         s(3 * HOUR, "resume", json!({}), json!({"type": "resumed"})),
         // PATCH (level) is the one step that is not a POST.
-        s(3 * HOUR + 30 * MIN, "PATCH", json!({"level": 3, "level_reason": "备机也已宕机"}),
-            json!({"type": "level_changed", "level": 3, "reason": "备机也已宕机"})),
-        s(3 * HOUR + 45 * MIN, "messages", json!({"visibility": "internal", "body": "已联系厂商"}),
-            json!({"type": "message", "visibility": "internal", "body": "已联系厂商"})),
-        s(5 * HOUR, "resolve", json!({"resolution": "更换电源"}),
-            json!({"type": "resolved", "resolution": "更换电源"})),
-        s(6 * HOUR, "feedback", json!({"solved": true, "rating": 5}),
-            json!({"type": "feedback", "solved": true, "rating": 5})),
-        s(7 * HOUR, "close", json!({"basis": "confirmed"}), json!({"type": "closed", "basis": "confirmed"})),
+        s(
+            3 * HOUR + 30 * MIN,
+            "PATCH",
+            json!({"level": 3, "level_reason": "备机也已宕机"}),
+            json!({"type": "level_changed", "level": 3, "reason": "备机也已宕机"}),
+        ),
+        s(
+            3 * HOUR + 45 * MIN,
+            "messages",
+            json!({"visibility": "internal", "body": "已联系厂商"}),
+            json!({"type": "message", "visibility": "internal", "body": "已联系厂商"}),
+        ),
+        s(
+            5 * HOUR,
+            "resolve",
+            json!({"resolution": "更换电源"}),
+            json!({"type": "resolved", "resolution": "更换电源"}),
+        ),
+        s(
+            6 * HOUR,
+            "feedback",
+            json!({"solved": true, "rating": 5}),
+            json!({"type": "feedback", "solved": true, "rating": 5}),
+        ),
+        s(
+            7 * HOUR,
+            "close",
+            json!({"basis": "confirmed"}),
+            json!({"type": "closed", "basis": "confirmed"}),
+        ),
     ]
 }
 
