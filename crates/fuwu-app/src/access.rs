@@ -77,6 +77,12 @@ pub enum Capability {
     /// a customer admin its own organization's (SPEC §1 "sees its reports"),
     /// a customer user none.
     ReadReports,
+    /// Import requests with their history and original timestamps (a
+    /// migration from another service desk). Administrators only — it writes
+    /// the past, which attainment reports are made of — but a write-scoped
+    /// token of an administrator is enough, so an import script need not
+    /// hold an admin-scope token.
+    ImportRequests,
     /// Users, teams, contracts, password resets, others' tokens, the audit log.
     Administer,
 }
@@ -108,6 +114,7 @@ impl Capability {
             Capability::WriteFaultReports => "write fault reports",
             Capability::ReviewFaultReports => "review or deliver fault reports",
             Capability::ReadReports => "read service reports",
+            Capability::ImportRequests => "import requests with their history",
             Capability::Administer => "administer the service desk",
         }
     }
@@ -134,7 +141,7 @@ pub const fn allows(role: Role, cap: Capability) -> bool {
         WriteFaultReports => matches!(role, Engineer | ProjectLeader | Admin),
         ReviewFaultReports => matches!(role, ProjectLeader | Admin),
         ReadReports => matches!(role, CustomerAdmin | Agent | Engineer | Admin | System),
-        Administer => matches!(role, Admin),
+        ImportRequests | Administer => matches!(role, Admin),
     }
 }
 

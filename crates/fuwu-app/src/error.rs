@@ -22,6 +22,9 @@ pub enum AppError {
         field: &'static str,
         message: String,
     },
+    /// An imported request's event `index` (from 0) is refused.
+    #[error("events[{index}]: {message}")]
+    InvalidEvent { index: usize, message: String },
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError),
     #[error(

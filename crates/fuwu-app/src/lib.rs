@@ -13,6 +13,7 @@ pub mod entitlement;
 mod error;
 mod history;
 pub mod identity;
+pub mod import;
 pub mod knowledge;
 pub mod password;
 pub mod proxies;

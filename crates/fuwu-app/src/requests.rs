@@ -187,7 +187,7 @@ pub fn outside_free_period(accepted_on: &str, free_months: i64, now_ms: i64) -> 
 /// The contact and the system must be the request's organization's. One
 /// answer whether such a record is missing or another organization's, so a
 /// customer cannot probe other tenants' ids.
-async fn check_belongs(
+pub(crate) async fn check_belongs(
     c: &mut Conn<'_>,
     organization_id: i64,
     contact: Option<i64>,
@@ -222,7 +222,7 @@ async fn check_belongs(
     Ok(())
 }
 
-async fn check_handler(
+pub(crate) async fn check_handler(
     c: &mut Conn<'_>,
     tier: Tier,
     assignee: Option<i64>,
@@ -252,7 +252,7 @@ async fn check_handler(
     Ok(())
 }
 
-async fn rules_for(c: &mut Conn<'_>, r: &Request) -> Result<Rules, AppError> {
+pub(crate) async fn rules_for(c: &mut Conn<'_>, r: &Request) -> Result<Rules, AppError> {
     let Some(contract_id) = r.contract_id else {
         return Ok(Rules::default());
     };
@@ -655,76 +655,7 @@ impl App {
         let actor = actor.clone();
         self.db
             .write(move |mut c| {
-                Box::pin(async move {
-                    let before = load_workable(&mut c, &actor, id).await?;
-                    if before.version != patch.version {
-                        return Err(AppError::StaleVersion {
-                            what: "request",
-                            expected: patch.version,
-                        });
-                    }
-                    let mut after = before.clone();
-                    if let Some(t) = title {
-                        after.title = t.into_inner();
-                    }
-                    if let Some(d) = &patch.description {
-                        after.description = d.trim().to_owned();
-                    }
-                    if let Some(cat) = patch.category {
-                        after.category = cat.as_str().into();
-                    }
-                    let impact: Impact = patch
-                        .impact
-                        .map_or_else(|| parse("impact", &before.impact), Ok)?;
-                    let urgency: Urgency = patch
-                        .urgency
-                        .map_or_else(|| parse("urgency", &before.urgency), Ok)?;
-                    let keep_override = before.level_override_reason.is_some()
-                        && patch.impact.is_none()
-                        && patch.urgency.is_none();
-                    let override_to = patch.level.or(if keep_override {
-                        FaultLevel::new(before.level).ok()
-                    } else {
-                        None
-                    });
-                    let reason = patch
-                        .level_reason
-                        .clone()
-                        .or(before.level_override_reason.clone());
-                    let decision =
-                        LevelDecision::decide(impact, urgency, override_to, reason.as_deref())
-                            .map_err(|e| AppError::invalid("level_reason", e.to_string()))?;
-                    after.impact = impact.as_str().into();
-                    after.urgency = urgency.as_str().into();
-                    after.level = decision.level.get() as i64;
-                    after.level_override_reason = decision.override_reason;
-                    if let Some(s) = patch.system_id {
-                        after.system_id = Some(s);
-                    }
-                    if let Some(k) = patch.requester_contact_id {
-                        after.requester_contact_id = Some(k);
-                    }
-                    if let Some(t) = &patch.third_party_ref {
-                        after.third_party_ref = Some(t.trim().to_owned()).filter(|t| !t.is_empty());
-                    }
-                    check_belongs(
-                        &mut c,
-                        after.organization_id,
-                        patch.requester_contact_id,
-                        patch.system_id,
-                    )
-                    .await?;
-                    after.updated_at = now;
-                    let rows = diff("changed", &before, &after, None);
-                    let saved = store::update_request(&mut c, &after, patch.version)
-                        .await
-                        .map_err(|e| AppError::from_store("request", e))?;
-                    store::insert_events(&mut c, id, actor.user_id, now, &rows).await?;
-                    if saved.level != before.level || saved.category != before.category {
-                        crate::sla::refresh_clocks(&mut c, &saved, now).await?;
-                    }
-                    Ok(saved)
-                })
+                Box::pin(async move { update_in(&mut c, &actor, id, patch, title, now).await })
             })
             .await
     }
@@ -768,52 +699,7 @@ impl App {
         let actor = actor.clone();
         self.db
             .write(move |mut c| {
-                Box::pin(async move {
-                    let r = load_workable(&mut c, &actor, id).await?;
-                    if parse::<Status>("status", &r.status)?.is_terminal() {
-                        return Err(AppError::Conflict(format!(
-                            "request {id} is {}; it takes no more messages",
-                            r.status
-                        )));
-                    }
-                    let m = store::insert_message(
-                        &mut c,
-                        id,
-                        actor.user_id,
-                        visibility.as_str(),
-                        &body,
-                        now,
-                    )
-                    .await?;
-                    let ev = NewEvent {
-                        kind: format!("message_{}", visibility.as_str()),
-                        details: Some(json!({"message_id": m.id}).to_string()),
-                        ..Default::default()
-                    };
-                    store::insert_events(&mut c, id, actor.user_id, now, &[ev]).await?;
-                    if actor.role.is_customer()
-                        && r.status == "pending"
-                        && r.waiting_for.as_deref() == Some("customer")
-                    {
-                        let system = Actor {
-                            role: Role::System,
-                            ..actor.clone()
-                        };
-                        act_in(
-                            &mut c,
-                            &system,
-                            id,
-                            None,
-                            Action::Resume,
-                            ActionExtras::default(),
-                            now,
-                        )
-                        .await?;
-                    } else {
-                        bump(&mut c, &r, now).await?;
-                    }
-                    Ok(m)
-                })
+                Box::pin(async move { message_in(&mut c, &actor, id, visibility, body, now).await })
             })
             .await
     }
@@ -1014,6 +900,130 @@ impl App {
     }
 }
 
+/// Edit a request's details in the caller's transaction (also used by imports, with their own `now`).
+pub(crate) async fn update_in(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    id: i64,
+    patch: RequestPatch,
+    title: Option<Title>,
+    now: i64,
+) -> Result<Request, AppError> {
+    let before = load_workable(c, actor, id).await?;
+    if before.version != patch.version {
+        return Err(AppError::StaleVersion {
+            what: "request",
+            expected: patch.version,
+        });
+    }
+    let mut after = before.clone();
+    if let Some(t) = title {
+        after.title = t.into_inner();
+    }
+    if let Some(d) = &patch.description {
+        after.description = d.trim().to_owned();
+    }
+    if let Some(cat) = patch.category {
+        after.category = cat.as_str().into();
+    }
+    let impact: Impact = patch
+        .impact
+        .map_or_else(|| parse("impact", &before.impact), Ok)?;
+    let urgency: Urgency = patch
+        .urgency
+        .map_or_else(|| parse("urgency", &before.urgency), Ok)?;
+    let keep_override =
+        before.level_override_reason.is_some() && patch.impact.is_none() && patch.urgency.is_none();
+    let override_to = patch.level.or(if keep_override {
+        FaultLevel::new(before.level).ok()
+    } else {
+        None
+    });
+    let reason = patch
+        .level_reason
+        .clone()
+        .or(before.level_override_reason.clone());
+    let decision = LevelDecision::decide(impact, urgency, override_to, reason.as_deref())
+        .map_err(|e| AppError::invalid("level_reason", e.to_string()))?;
+    after.impact = impact.as_str().into();
+    after.urgency = urgency.as_str().into();
+    after.level = decision.level.get() as i64;
+    after.level_override_reason = decision.override_reason;
+    if let Some(s) = patch.system_id {
+        after.system_id = Some(s);
+    }
+    if let Some(k) = patch.requester_contact_id {
+        after.requester_contact_id = Some(k);
+    }
+    if let Some(t) = &patch.third_party_ref {
+        after.third_party_ref = Some(t.trim().to_owned()).filter(|t| !t.is_empty());
+    }
+    check_belongs(
+        c,
+        after.organization_id,
+        patch.requester_contact_id,
+        patch.system_id,
+    )
+    .await?;
+    after.updated_at = now;
+    let rows = diff("changed", &before, &after, None);
+    let saved = store::update_request(c, &after, patch.version)
+        .await
+        .map_err(|e| AppError::from_store("request", e))?;
+    store::insert_events(c, id, actor.user_id, now, &rows).await?;
+    if saved.level != before.level || saved.category != before.category {
+        crate::sla::refresh_clocks(c, &saved, now).await?;
+    }
+    Ok(saved)
+}
+
+/// Add a message in the caller's transaction (also used by imports, with their own `now`).
+pub(crate) async fn message_in(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    id: i64,
+    visibility: Visibility,
+    body: String,
+    now: i64,
+) -> Result<Message, AppError> {
+    let r = load_workable(c, actor, id).await?;
+    if parse::<Status>("status", &r.status)?.is_terminal() {
+        return Err(AppError::Conflict(format!(
+            "request {id} is {}; it takes no more messages",
+            r.status
+        )));
+    }
+    let m = store::insert_message(c, id, actor.user_id, visibility.as_str(), &body, now).await?;
+    let ev = NewEvent {
+        kind: format!("message_{}", visibility.as_str()),
+        details: Some(json!({"message_id": m.id}).to_string()),
+        ..Default::default()
+    };
+    store::insert_events(c, id, actor.user_id, now, &[ev]).await?;
+    if actor.role.is_customer()
+        && r.status == "pending"
+        && r.waiting_for.as_deref() == Some("customer")
+    {
+        let system = Actor {
+            role: Role::System,
+            ..actor.clone()
+        };
+        act_in(
+            c,
+            &system,
+            id,
+            None,
+            Action::Resume,
+            ActionExtras::default(),
+            now,
+        )
+        .await?;
+    } else {
+        bump(c, &r, now).await?;
+    }
+    Ok(m)
+}
+
 /// Progress of an on-site visit; absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -1040,7 +1050,7 @@ pub(crate) async fn bump(c: &mut Conn<'_>, r: &Request, now: i64) -> Result<(), 
     Ok(())
 }
 
-async fn act_in(
+pub(crate) async fn act_in(
     c: &mut Conn<'_>,
     actor: &Actor,
     id: i64,

@@ -57,10 +57,12 @@ fn calendar_from_spec(spec: CalendarSpec) -> Result<Calendar, AppError> {
     Calendar::new(spec, tz).map_err(|e| AppError::invalid("calendar", e.to_string()))
 }
 
-/// The calendars a policy's targets use, presets and stored ones.
+/// The calendars a policy's targets use, presets and stored ones: as they
+/// are now, or (`at`) as they were in force at that instant.
 async fn calendars_for(
     c: &mut Conn<'_>,
     policy: &Policy,
+    at: Option<i64>,
 ) -> Result<HashMap<String, Calendar>, AppError> {
     let mut out = HashMap::new();
     for t in &policy.targets {
@@ -71,8 +73,19 @@ async fn calendars_for(
             out.insert(t.calendar.clone(), cal.clone());
             continue;
         }
-        if let Ok(row) = sla_store::get_calendar(c, &t.calendar).await {
-            let spec: CalendarSpec = serde_json::from_str(&row.definition)
+        let then = match at {
+            Some(at) => sla_store::calendar_definition_at(c, &t.calendar, at).await?,
+            None => None,
+        };
+        let definition = match then {
+            Some(d) => Some(d),
+            None => sla_store::get_calendar(c, &t.calendar)
+                .await
+                .ok()
+                .map(|r| r.definition),
+        };
+        if let Some(definition) = definition {
+            let spec: CalendarSpec = serde_json::from_str(&definition)
                 .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))?;
             out.insert(t.calendar.clone(), calendar_from_spec(spec)?);
         }
@@ -94,6 +107,27 @@ async fn calendar_names(c: &mut Conn<'_>) -> Result<Vec<String>, AppError> {
 
 fn parse_policy(row: &SlaPolicy) -> Option<Policy> {
     serde_json::from_str(&row.definition).ok()
+}
+
+/// The instant whose policy and calendars a request's clocks are shown under
+/// as of `at`: `at` itself, or its end if it ended before — a closed request
+/// keeps the terms it was closed under, as its stored clocks do (a policy
+/// change refreshes open requests only).
+fn terms_instant(r: &Request, at: i64) -> i64 {
+    r.closed_at.map_or(at, |end| end.min(at))
+}
+
+/// Policy `id` as it was in force at `at` (`current` if it has not changed since).
+async fn policy_as_of(
+    c: &mut Conn<'_>,
+    id: i64,
+    current: Policy,
+    at: i64,
+) -> Result<Policy, AppError> {
+    Ok(sla_store::policy_definition_at(c, id, at)
+        .await?
+        .and_then(|d| serde_json::from_str(&d).ok())
+        .unwrap_or(current))
 }
 
 /// The policy a request runs under: its contract's, else the default.
@@ -357,10 +391,25 @@ pub(crate) async fn refresh_clocks(
     r: &Request,
     now: i64,
 ) -> Result<usize, AppError> {
+    refresh_clocks_under(c, r, now, None).await
+}
+
+/// Like [`refresh_clocks`], under the policy and calendars in force at
+/// `terms_at` (default: the current ones).
+async fn refresh_clocks_under(
+    c: &mut Conn<'_>,
+    r: &Request,
+    now: i64,
+    terms_at: Option<i64>,
+) -> Result<usize, AppError> {
     let (policy_id, policy) = policy_for(c, r.contract_id).await?;
+    let policy = match terms_at {
+        Some(at) => policy_as_of(c, policy_id, policy, at).await?,
+        None => policy,
+    };
     let events = store::list_events(c, r.id).await?;
     let history = history_of(r, &events)?;
-    let calendars = calendars_for(c, &policy).await?;
+    let calendars = calendars_for(c, &policy, terms_at).await?;
     let existing = sla_store::list_clocks(c, r.id).await?;
     let rows = rows_for(
         r.id, policy_id, &policy, &history, &calendars, &existing, now,
@@ -891,7 +940,7 @@ impl App {
                             )));
                         }
                     }
-                    sla_store::delete_calendar(&mut c, row.id).await?;
+                    sla_store::delete_calendar(&mut c, row.id, now).await?;
                     audit::event(
                         &mut c,
                         who,
@@ -983,9 +1032,13 @@ impl App {
                 Box::pin(async move {
                     let r = load_visible(&mut c, &actor, id).await?;
                     let (policy_id, policy) = policy_for(&mut c, r.contract_id).await?;
+                    // An audit sees what the clock said then: the policy and
+                    // calendars in force at `at`, not today's.
+                    let terms = terms_instant(&r, at);
+                    let policy = policy_as_of(&mut c, policy_id, policy, terms).await?;
                     let events = store::list_events(&mut c, id).await?;
                     let history = history_of(&r, &events)?;
-                    let calendars = calendars_for(&mut c, &policy).await?;
+                    let calendars = calendars_for(&mut c, &policy, Some(terms)).await?;
                     let lookup = |name: &str| calendars.get(name);
                     let clocks = clock::compute(&policy, &history, &lookup, Timestamp(at))
                         .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))?;
@@ -1055,7 +1108,9 @@ impl App {
             for row in due {
                 let ours = self
                     .db
-                    .write(move |mut c| Box::pin(async move { handle_due(&mut c, row, now).await }))
+                    .write(move |mut c| {
+                        Box::pin(async move { handle_due(&mut c, row, now, true).await })
+                    })
                     .await?;
                 if ours {
                     handled += 1;
@@ -1068,9 +1123,12 @@ impl App {
         }
     }
 
-    /// Rebuild every request's clocks from its history under the current
-    /// policies and calendars (after a correction), one request per
-    /// transaction; `progress(done, total)` after each.
+    /// Rebuild every request's clocks from its history, one request per
+    /// transaction; `progress(done, total)` after each. Under which terms:
+    /// an open request under the policy and calendars in force now (as every
+    /// change to it does); a closed or cancelled one under those in force
+    /// when it ended ([`terms_instant`]) — a later change of terms does not
+    /// rewrite its result.
     pub async fn recompute_clocks(
         &self,
         mut progress: impl FnMut(usize, usize),
@@ -1099,7 +1157,7 @@ impl App {
                     .write(move |mut c| {
                         Box::pin(async move {
                             let r = store::get_request(&mut c, id).await?;
-                            refresh_clocks(&mut c, &r, now).await
+                            refresh_clocks_under(&mut c, &r, now, r.closed_at).await
                         })
                     })
                     .await?;
@@ -1210,7 +1268,12 @@ impl App {
 }
 
 /// Claim and handle one due row: notify, then move `next_due_at` on.
-async fn handle_due(c: &mut Conn<'_>, row: ClockRow, now: i64) -> Result<bool, AppError> {
+async fn handle_due(
+    c: &mut Conn<'_>,
+    row: ClockRow,
+    now: i64,
+    notify: bool,
+) -> Result<bool, AppError> {
     let Some(threshold) = row.next_threshold else {
         return Ok(false);
     };
@@ -1244,7 +1307,7 @@ async fn handle_due(c: &mut Conn<'_>, row: ClockRow, now: i64) -> Result<bool, A
         // this threshold now handled.
         let events = store::list_events(c, r.id).await?;
         let history = history_of(&r, &events)?;
-        let calendars = calendars_for(c, &policy).await?;
+        let calendars = calendars_for(c, &policy, None).await?;
         let mine = ClockRow {
             handled: handled_text.clone(),
             ..row.clone()
@@ -1272,6 +1335,9 @@ async fn handle_due(c: &mut Conn<'_>, row: ClockRow, now: i64) -> Result<bool, A
     };
     if !sla_store::claim_clock(c, &row, &handled_text, next.0, next.1, &state, now).await? {
         return Ok(false);
+    }
+    if !notify {
+        return Ok(true);
     }
     let users = resolve(c, &r, &recipients).await?;
     let message = match kind {
@@ -1310,6 +1376,30 @@ async fn handle_due(c: &mut Conn<'_>, row: ClockRow, now: i64) -> Result<bool, A
         .await?;
     }
     Ok(true)
+}
+
+/// Mark every threshold of request `id` that fell due by `now` as handled,
+/// telling no one (an import: the other service desk dealt with its past).
+pub(crate) async fn settle_past_thresholds(
+    c: &mut Conn<'_>,
+    id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    // Each pass handles one threshold per clock; a clock has a handful.
+    for _ in 0..64 {
+        let due: Vec<ClockRow> = sla_store::list_clocks(c, id)
+            .await?
+            .into_iter()
+            .filter(|k| k.next_due_at.is_some_and(|d| d <= now))
+            .collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        for row in due {
+            handle_due(c, row, now, false).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The people behind the recipients of a request, without repeats.

@@ -31,6 +31,7 @@ migrations!(
     "0007_kb",
     "0008_search_queue",
     "0010_fault_reports",
+    "0011_sla_history",
     "0012_search"
 );
 

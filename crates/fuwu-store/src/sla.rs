@@ -56,11 +56,77 @@ pub async fn update_policy(
     definition: &str,
     now: i64,
 ) -> Result<SlaPolicy, StoreError> {
+    // The definition being replaced is kept with the span it was in force.
+    c.execute(query(
+        "insert into sla_policy_versions (policy_id, version, definition, valid_from, valid_to)
+         select id, version, definition, updated_at, $3 from sla_policies where id = $1 and version = $2")
+        .bind(id).bind(version).bind(now)).await?;
     let row: Option<SlaPolicy> = c.fetch_optional(query(
         "update sla_policies set name = $3, description = $4, auto_close_after_ms = $5, definition = $6,
          updated_at = $7, version = version + 1 where id = $1 and version = $2 returning *")
         .bind(id).bind(version).bind(name).bind(description).bind(auto_close_after_ms).bind(definition).bind(now)).await?;
     crate::directory::updated_or_why_not(c, row, "sla_policies", id, version).await
+}
+
+/// The definition of policy `id` in force at `at`: the archived one that was
+/// replaced first after `at`, else the current one.
+pub async fn policy_definition_at(
+    c: &mut Conn<'_>,
+    id: i64,
+    at: i64,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = c
+        .fetch_optional(
+            query(
+                "select definition from sla_policy_versions where policy_id = $1 and valid_to > $2
+                 order by valid_to, version limit 1",
+            )
+            .bind(id)
+            .bind(at),
+        )
+        .await?;
+    Ok(row.map(|(d,)| d))
+}
+
+/// The definition of the calendar `name` in force at `at` (archived by an
+/// update or a deletion after `at`), else `None`: the current one applies.
+pub async fn calendar_definition_at(
+    c: &mut Conn<'_>,
+    name: &str,
+    at: i64,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = c
+        .fetch_optional(
+            query(
+                "select definition from calendar_versions where name = $1 and valid_to > $2
+                 order by valid_to, version limit 1",
+            )
+            .bind(name)
+            .bind(at),
+        )
+        .await?;
+    Ok(row.map(|(d,)| d))
+}
+
+/// Keep calendar `id`'s current definition (if at `version`, or any) as replaced at `now`.
+async fn archive_calendar(
+    c: &mut Conn<'_>,
+    id: i64,
+    version: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    c.execute(
+        query(
+            "insert into calendar_versions (calendar_id, version, name, definition, valid_from, valid_to)
+             select id, version, name, definition, updated_at, $3 from calendars
+             where id = $1 and ($2 = version or $2 = -1)",
+        )
+        .bind(id)
+        .bind(version.unwrap_or(-1))
+        .bind(now),
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn get_policy_by_name(c: &mut Conn<'_>, name: &str) -> Result<SlaPolicy, StoreError> {
@@ -130,6 +196,7 @@ pub async fn update_calendar(
     definition: &str,
     now: i64,
 ) -> Result<CalendarRow, StoreError> {
+    archive_calendar(c, id, Some(version), now).await?;
     let row: Option<CalendarRow> = c
         .fetch_optional(
             query(
@@ -145,9 +212,48 @@ pub async fn update_calendar(
     crate::directory::updated_or_why_not(c, row, "calendars", id, version).await
 }
 
-pub async fn delete_calendar(c: &mut Conn<'_>, id: i64) -> Result<(), StoreError> {
+/// Delete a calendar, keeping its last definition for audits of the past.
+pub async fn delete_calendar(c: &mut Conn<'_>, id: i64, now: i64) -> Result<(), StoreError> {
+    archive_calendar(c, id, None, now).await?;
     c.execute(query("delete from calendars where id = $1").bind(id))
         .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- imports
+
+/// The request imported under `external_ref` and the digest of its import body.
+pub async fn find_import(
+    c: &mut Conn<'_>,
+    external_ref: &str,
+) -> Result<Option<(i64, String)>, StoreError> {
+    c.fetch_optional(
+        query("select request_id, fingerprint from request_imports where external_ref = $1")
+            .bind(external_ref),
+    )
+    .await
+}
+
+pub async fn insert_import(
+    c: &mut Conn<'_>,
+    request_id: i64,
+    external_ref: &str,
+    fingerprint: &str,
+    by: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    c.execute(
+        query(
+            "insert into request_imports (request_id, external_ref, fingerprint, imported_by, imported_at)
+             values ($1, $2, $3, $4, $5)",
+        )
+        .bind(request_id)
+        .bind(external_ref)
+        .bind(fingerprint)
+        .bind(by)
+        .bind(now),
+    )
+    .await?;
     Ok(())
 }
 

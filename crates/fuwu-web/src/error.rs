@@ -206,6 +206,9 @@ impl From<AppError> for ApiError {
             AppError::Invalid { field, message } => {
                 ApiError::field("validation_failed", field, format!("{field}: {message}"))
             }
+            AppError::InvalidEvent { index, .. } => {
+                ApiError::field("validation_failed", &format!("events[{index}]"), msg)
+            }
             AppError::Lifecycle(l) => match l {
                 LifecycleError::RoleNotAllowed { .. } => ApiError::new("action_not_allowed", msg),
                 LifecycleError::InvalidTransition { .. } | LifecycleError::SameStage { .. } => {

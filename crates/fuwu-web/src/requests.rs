@@ -24,6 +24,7 @@ use utoipa_axum::routes;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_requests, create_request))
+        .routes(routes!(import_request))
         .routes(routes!(get_request, update_request))
         .routes(routes!(get_timeline))
         .routes(routes!(acknowledge))
@@ -199,6 +200,28 @@ async fn create_request(
         None => None,
     };
     let (r, created) = s.app.create_request(&actor, input, key).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let mut resp = (status, Json(&r)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/requests/{}", r.id)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/import", tag = "requests", request_body = fuwu_app::import::ImportRequest,
+    description = "Import a request from another service desk with its whole history and original timestamps (administrators; a write-scoped token suffices). Each event is checked in order through the lifecycle state machine (a refusal is 422 with `field` = `events[i]`, and nothing is written); the request then gets exactly the history, states and clocks it would have had if it had lived here. Warnings and breaches that fell due before the import are recorded as handled without notifying anyone. Idempotent by `external_ref`: the same reference with the same body answers 200 with the request imported the first time; with another body, 409.",
+    responses((status = 201, body = Request, description = "Imported"), (status = 200, body = Request, description = "Imported before with the same body"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_request(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(input): ApiJson<fuwu_app::import::ImportRequest>,
+) -> Result<Response, ApiError> {
+    let (r, created) = s.app.import_request(&actor, input).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

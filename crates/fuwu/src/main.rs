@@ -100,8 +100,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum SlaCommand {
-    /// Rebuild every request's clocks from its history under the current
-    /// policies and calendars (after a correction) and report what changed.
+    /// Rebuild every request's clocks from its history and report what
+    /// changed: open requests under the policies and calendars in force now,
+    /// closed and cancelled ones under those in force when they ended.
     Recompute {
         #[command(flatten)]
         storage: StorageArgs,

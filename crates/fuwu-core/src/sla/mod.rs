@@ -18,6 +18,8 @@
 
 pub mod clock;
 #[cfg(test)]
+mod clock_props;
+#[cfg(test)]
 mod clock_tests;
 #[cfg(test)]
 mod reopen_tests;

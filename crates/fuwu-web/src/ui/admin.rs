@@ -319,11 +319,12 @@ fn capability_key(c: Capability) -> &'static str {
         Capability::WriteFaultReports => "admin.cap.write_fault_reports",
         Capability::ReviewFaultReports => "admin.cap.review_fault_reports",
         Capability::ReadReports => "admin.cap.read_reports",
+        Capability::ImportRequests => "admin.cap.import_requests",
         Capability::Administer => "admin.cap.administer",
     }
 }
 
-const CAPABILITIES: [Capability; 13] = [
+const CAPABILITIES: [Capability; 14] = [
     Capability::CreateRequests,
     Capability::EditRequests,
     Capability::SeeInternal,
@@ -336,6 +337,7 @@ const CAPABILITIES: [Capability; 13] = [
     Capability::WriteFaultReports,
     Capability::ReviewFaultReports,
     Capability::ReadReports,
+    Capability::ImportRequests,
     Capability::Administer,
 ];
 

@@ -57,6 +57,8 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     // handed to the third party, under the project leader's contract; other = organization B's.
     ("GET",    "/api/v1/requests",                          ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
     ("POST",   "/api/v1/requests",                          ["AD", "AD", "AA", "AA", "DD", "AH", "AA"]),
+    // Importing with history writes the past: administrators only.
+    ("POST",   "/api/v1/requests/import",                   ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("GET",    "/api/v1/requests/{id}",                     ["AH", "AH", "AA", "AA", "AH", "AH", "AA"]),
     ("PATCH",  "/api/v1/requests/{id}",                     ["DD", "DD", "AA", "AD", "DD", "AH", "AA"]),
     ("GET",    "/api/v1/requests/{id}/timeline",            ["AH", "AH", "AA", "AA", "AH", "AH", "AA"]),
@@ -674,6 +676,9 @@ fn probe(
         }),
         ("POST", "/api/v1/requests") => Some(
             json!({"channel": "web", "category": "consultation", "impact": "none", "urgency": "low", "title": uniq, "organization_id": org}),
+        ),
+        ("POST", "/api/v1/requests/import") => Some(
+            json!({"external_ref": uniq, "organization_id": org, "channel": "web", "category": "consultation", "impact": "none", "urgency": "low", "title": uniq, "created_at": "2026-01-05T09:00:00+08:00", "events": [{"at": "2026-01-05T09:05:00+08:00", "type": "acknowledged"}]}),
         ),
         ("PATCH", "/api/v1/requests/{id}") => stale(json!({"title": "x"})),
         ("POST", "/api/v1/requests/{id}/acknowledge")

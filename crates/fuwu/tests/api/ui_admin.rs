@@ -144,7 +144,7 @@ both_engines! {
         // The roles page reads the capability table: an agent keeps the archive, a customer admin administers nothing.
         let (_, roles, _) = admin.get("/ui/admin").await;
         let row = |role: &str| roles.split(&format!("data-role=\"{role}\"")).nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
-        assert_eq!(row("admin").matches("class=\"yes\"").count(), 13);
+        assert_eq!(row("admin").matches("class=\"yes\"").count(), 14);
         assert_eq!(row("customer_admin").matches("class=\"yes\"").count(), 3, "create requests, read contracts, read reports");
         assert!(row("agent").contains("应答"), "the lifecycle's actions are listed: {}", row("agent"));
         for who in ["adm.agent", "adm.custadmin"] {
