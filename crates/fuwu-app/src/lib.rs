@@ -73,6 +73,8 @@ pub struct App {
     pub(crate) throttle: Arc<std::sync::Mutex<throttle::Throttle>>,
     /// Parsed SLA policies by contract policy id (None: the default), kept 10 s.
     pub(crate) policies: sla::PolicyCache,
+    /// The staff dashboard's latest counts, shared by every viewer of a period.
+    pub(crate) dashboards: dashboard::DashboardCache,
 }
 
 impl App {
@@ -86,6 +88,7 @@ impl App {
             sessions: sessions::SessionCache::default(),
             throttle: Arc::new(std::sync::Mutex::new(throttle)),
             policies: sla::PolicyCache::default(),
+            dashboards: dashboard::DashboardCache::default(),
         }
     }
 

@@ -32,7 +32,8 @@ migrations!(
     "0008_search_queue",
     "0010_fault_reports",
     "0011_sla_history",
-    "0012_search"
+    "0012_search",
+    "0013_queue_index"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";

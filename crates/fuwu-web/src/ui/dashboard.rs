@@ -43,6 +43,8 @@ pub struct DashboardPage {
     month: Vec<AttainmentRow>,
     /// Chart data, as JSON in a data attribute (escaped by the template).
     charts_json: String,
+    /// When the figures were counted (they are shared for up to 15 s).
+    as_of: i64,
 }
 
 fn rows(names: &HashMap<String, String>, a: &[Attainment]) -> Vec<AttainmentRow> {
@@ -169,6 +171,7 @@ pub async fn dashboard(
         at_risk_hours: AT_RISK_HOURS,
         breached: d.breached,
         charts_json: charts.to_string(),
+        as_of: d.as_of,
     }
     .into_response())
 }

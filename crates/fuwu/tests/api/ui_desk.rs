@@ -135,6 +135,7 @@ both_engines! {
         assert_eq!(s, StatusCode::OK, "{body}");
         assert!(body.contains("<canvas id=\"chart-volume\"") && body.contains("<canvas id=\"chart-attainment\""));
         assert!(body.contains("id=\"tile-open\"><span class=\"n\">2</span>"), "two open requests: {body}");
+        assert!(body.contains("id=\"dash-as-of\""), "the figures say when they were counted");
         assert!(body.contains("/ui/assets/chart-"), "the embedded chart library");
         // The chart data: 30 days, today's bar holds both requests.
         let raw = body.split("data-charts=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#34;", "\"").replace("&quot;", "\"");
