@@ -199,7 +199,10 @@ async fn run(args: Args) -> Result<()> {
         ("admin: contract", "/ui/admin/contracts/1"),
         ("admin: systems", "/ui/admin/systems"),
         ("admin: calendars", "/ui/admin/calendars"),
-        ("admin: calendar year view", "/ui/admin/calendars/cn-mainland?year=2026"),
+        (
+            "admin: calendar year view",
+            "/ui/admin/calendars/cn-mainland?year=2026",
+        ),
         ("admin: SLA policies", "/ui/admin/sla-policies"),
         ("admin: SLA policy", "/ui/admin/sla-policies/1"),
     ] {

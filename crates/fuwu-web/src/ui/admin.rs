@@ -114,6 +114,25 @@ fn not_found(c: Ctx) -> PageError {
     PageError::Api(ApiError::new("not_found", "no such record"), Box::new(c))
 }
 
+/// The gate, the record's id from the path and the posted fields of an edit form.
+async fn gate_edit(
+    s: &AppState,
+    auth: Result<Authn, ApiError>,
+    headers: &HeaderMap,
+    uri: &Uri,
+    raw_id: &str,
+    body: Body,
+) -> Result<(Actor, Ctx, i64, HashMap<String, String>), PageError> {
+    let (actor, c) = gate(s, auth, headers, uri).await?;
+    let Some(id) = page_id(raw_id) else {
+        return Err(not_found(c));
+    };
+    match posted(body) {
+        Ok(values) => Ok((actor, c, id, values)),
+        Err(e) => Err(PageError::Api(e, Box::new(c))),
+    }
+}
+
 fn page_id(raw: &str) -> Option<i64> {
     raw.parse::<i64>().ok().filter(|v| *v > 0)
 }
@@ -749,14 +768,7 @@ async fn user_update(
     Path(id): Path<String>,
     body: Body,
 ) -> PageResult {
-    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
-    let Some(id) = page_id(&id) else {
-        return Err(not_found(c));
-    };
-    let values = match posted(body) {
-        Ok(v) => v,
-        Err(e) => return Err(PageError::Api(e, Box::new(c))),
-    };
+    let (actor, c, id, values) = gate_edit(&s, auth, &headers, &uri, &id, body).await?;
     let current = match s.app.get_user(&actor, id).await {
         Ok(u) => u,
         Err(e) => return Err(fail(c)(e)),
@@ -1033,14 +1045,7 @@ async fn team_update(
     Path(id): Path<String>,
     body: Body,
 ) -> PageResult {
-    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
-    let Some(id) = page_id(&id) else {
-        return Err(not_found(c));
-    };
-    let values = match posted(body) {
-        Ok(v) => v,
-        Err(e) => return Err(PageError::Api(e, Box::new(c))),
-    };
+    let (actor, c, id, values) = gate_edit(&s, auth, &headers, &uri, &id, body).await?;
     let mut form = form_of(values);
     let version = version(&mut form);
     let name = required(&mut form, "name");
@@ -1332,14 +1337,7 @@ async fn organization_update(
     Path(id): Path<String>,
     body: Body,
 ) -> PageResult {
-    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
-    let Some(id) = page_id(&id) else {
-        return Err(not_found(c));
-    };
-    let values = match posted(body) {
-        Ok(v) => v,
-        Err(e) => return Err(PageError::Api(e, Box::new(c))),
-    };
+    let (actor, c, id, values) = gate_edit(&s, auth, &headers, &uri, &id, body).await?;
     let mut form = form_of(values);
     if form.open == "contact" || form.open == "system" {
         let current = match s.app.get_organization(&actor, id).await {
@@ -1746,14 +1744,7 @@ async fn contract_update(
     Path(id): Path<String>,
     body: Body,
 ) -> PageResult {
-    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
-    let Some(id) = page_id(&id) else {
-        return Err(not_found(c));
-    };
-    let values = match posted(body) {
-        Ok(v) => v,
-        Err(e) => return Err(PageError::Api(e, Box::new(c))),
-    };
+    let (actor, c, id, values) = gate_edit(&s, auth, &headers, &uri, &id, body).await?;
     let current = match s.app.get_contract(&actor, id).await {
         Ok(k) => k,
         Err(e) => return Err(fail(c)(e)),
@@ -2519,14 +2510,7 @@ async fn policy_post(
     Path(id): Path<String>,
     body: Body,
 ) -> PageResult {
-    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
-    let Some(id) = page_id(&id) else {
-        return Err(not_found(c));
-    };
-    let values = match posted(body) {
-        Ok(v) => v,
-        Err(e) => return Err(PageError::Api(e, Box::new(c))),
-    };
+    let (actor, c, id, values) = gate_edit(&s, auth, &headers, &uri, &id, body).await?;
     let mut form = form_of(values);
     let outcome = target_change(&s, &actor, id, &mut form).await;
     let status = match outcome {
