@@ -26,7 +26,7 @@ use axum::routing::get;
 use fuwu_app::access::{Capability, allows};
 use fuwu_app::directory::{
     ContactInput, ContractInput, ContractPatch, OrganizationInput, OrganizationPatch, SystemInput,
-    TeamInput, TeamPatch, UserInput, UserPatch,
+    SystemPatch, TeamInput, TeamPatch, UserInput, UserPatch,
 };
 use fuwu_app::sla::{CalendarInput, PolicyInput};
 use fuwu_app::{Actor, AppError};
@@ -71,6 +71,10 @@ pub(crate) fn routes() -> Router<AppState> {
             get(contract_edit).post(contract_update),
         )
         .route("/ui/admin/systems", get(systems))
+        .route(
+            "/ui/admin/systems/{id}",
+            get(system_edit).post(system_update),
+        )
         .route("/ui/admin/calendars", get(calendars))
         .route(
             "/ui/admin/calendars/{name}",
@@ -1430,6 +1434,117 @@ async fn add_to_organization(
         s.app.create_system(actor, input).await?;
     }
     Ok(true)
+}
+
+// ---------------------------------------------------------------- a system
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/system.html")]
+struct SystemPage {
+    c: Ctx,
+    here: &'static str,
+    sections: &'static [(&'static str, &'static str)],
+    id: i64,
+    organization_id: i64,
+    /// (kind, its name in the viewer's language).
+    kinds: Vec<(String, String)>,
+    form: Form,
+    saved: bool,
+}
+
+fn system_page(
+    c: Ctx,
+    id: i64,
+    organization_id: i64,
+    form: Form,
+    saved: bool,
+    status: StatusCode,
+) -> PageResult {
+    let kinds = SYSTEM_KINDS
+        .iter()
+        .map(|k| ((*k).to_owned(), c.tv("admin.kind", k)))
+        .collect();
+    Ok((
+        status,
+        SystemPage {
+            c,
+            here: "/ui/admin/systems",
+            sections: SECTIONS,
+            id,
+            organization_id,
+            kinds,
+            form,
+            saved,
+        },
+    )
+        .into_response())
+}
+
+async fn system_edit(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<Saved>,
+) -> PageResult {
+    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
+    let Some(id) = page_id(&id) else {
+        return Err(not_found(c));
+    };
+    let x = match s.app.get_system(&actor, id).await {
+        Ok(x) => x,
+        Err(e) => return Err(fail(c)(e)),
+    };
+    let mut form = Form::default();
+    for (k, v) in [
+        ("version", x.version.to_string()),
+        ("name", x.name),
+        ("kind", x.kind),
+        ("description", x.description),
+        ("location", x.location.unwrap_or_default()),
+        ("serial_number", x.serial_number.unwrap_or_default()),
+    ] {
+        form.values.insert(k.into(), v);
+    }
+    let saved = q.saved.is_some();
+    system_page(c, id, x.organization_id, form, saved, StatusCode::OK)
+}
+
+async fn system_update(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: Body,
+) -> PageResult {
+    let (actor, c, id, values) = gate_edit(&s, auth, &headers, &uri, &id, body).await?;
+    let current = match s.app.get_system(&actor, id).await {
+        Ok(x) => x,
+        Err(e) => return Err(fail(c)(e)),
+    };
+    let mut form = form_of(values);
+    let version = version(&mut form);
+    let name = required(&mut form, "name");
+    let kind = required(&mut form, "kind");
+    let status = if form.errors.is_empty() {
+        let patch = SystemPatch {
+            version,
+            name: Some(name),
+            kind: Some(kind),
+            description: Some(form.v("description").to_owned()),
+            location: Some(opt(&form, "location")),
+            serial_number: Some(opt(&form, "serial_number")),
+        };
+        match s.app.update_system(&actor, id, patch).await {
+            Ok(_) => return Ok(see_other(&format!("/ui/admin/systems/{id}?saved=1"))),
+            Err(e) => refused(&mut form, e).map_err(fail_ref(&c))?,
+        }
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    system_page(c, id, current.organization_id, form, false, status)
 }
 
 // ---------------------------------------------------------------- contracts

@@ -170,6 +170,8 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("GET",    "/ui/admin/contracts/{id}",                  ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("POST",   "/ui/admin/contracts/{id}",                  ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("GET",    "/ui/admin/systems",                         ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/ui/admin/systems/{id}",                    ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("POST",   "/ui/admin/systems/{id}",                    ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("GET",    "/ui/admin/calendars",                       ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("GET",    "/ui/admin/calendars/{name}",                ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("POST",   "/ui/admin/calendars/{name}",                ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
@@ -239,6 +241,8 @@ const UNDOCUMENTED: &[(&str, &str)] = &[
     ("GET", "/ui/admin/contracts/{id}"),
     ("POST", "/ui/admin/contracts/{id}"),
     ("GET", "/ui/admin/systems"),
+    ("GET", "/ui/admin/systems/{id}"),
+    ("POST", "/ui/admin/systems/{id}"),
     ("GET", "/ui/admin/calendars"),
     ("GET", "/ui/admin/calendars/{name}"),
     ("POST", "/ui/admin/calendars/{name}"),
@@ -755,6 +759,9 @@ fn probe(
         ("POST", "/ui/admin/calendars/{name}") => Some(
             json!({"action": "day", "version": STALE.to_string(), "date": "2026-12-25", "kind": "holiday", "name": "x"}),
         ),
+        ("POST", "/ui/admin/systems/{id}") => {
+            Some(json!({"version": STALE.to_string(), "name": "x", "kind": "server"}))
+        }
         ("POST", "/ui/admin/sla-policies/{id}") => Some(
             json!({"action": "any", "version": STALE.to_string(), "duration": "2h", "warn": "50, 80"}),
         ),

@@ -307,6 +307,22 @@ both_engines! {
         assert!(body.contains("赵工") && body.contains("PACS 服务器"));
         let (_, list, _) = b.get(&format!("/ui/admin/systems?org={org}")).await;
         assert!(list.contains("PACS 服务器") && list.contains("3 楼机房"));
+        // Edit the system from the list: a rejected form keeps the input, a stale version says so.
+        let sys = list.split("<a href=\"/ui/admin/systems/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let edit = format!("/ui/admin/systems/{sys}");
+        let (s, body, _) = b.get(&edit).await;
+        assert_eq!(s, StatusCode::OK);
+        let version = value_of(&body, "version");
+        let (s, body, _) = b.post(&edit, &[("version", &version), ("name", ""), ("kind", "server"), ("location", "4 楼机房")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"err-name\"") && body.contains("4 楼机房"), "{body}");
+        let (s, _, to) = b.post(&edit, &[("version", &version), ("name", "PACS 主服务器"), ("kind", "server"), ("location", "4 楼机房"), ("serial_number", "SN-01")]).await;
+        assert_eq!((s, to.as_deref()), (StatusCode::SEE_OTHER, Some(format!("{edit}?saved=1").as_str())));
+        let (_, sys_json) = t.get(&t.admin_token, &format!("/api/v1/systems/{sys}")).await;
+        assert_eq!((sys_json["name"].as_str(), sys_json["location"].as_str(), sys_json["serial_number"].as_str()), (Some("PACS 主服务器"), Some("4 楼机房"), Some("SN-01")));
+        let (s, body, _) = b.post(&edit, &[("version", &version), ("name", "旧"), ("kind", "server")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "the old version: {body}");
+        assert_eq!(t.get(&t.admin_token, &format!("/api/v1/systems/{sys}")).await.1["name"], "PACS 主服务器", "nothing overwritten");
     }
 
     async fn the_calendar_year_view_shows_holidays_and_adjusted_working_days(t: TestApp) {
