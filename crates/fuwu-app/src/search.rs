@@ -326,6 +326,16 @@ impl App {
                 break;
             }
         }
+        if total > 0 {
+            // Best effort: autovacuum does it too, later.
+            let settled = self
+                .db
+                .write(|mut c| Box::pin(async move { store::settle_index(&mut c).await }))
+                .await;
+            if let Err(e) = settled {
+                tracing::warn!(error = %e, "merging the search index's pending entries failed");
+            }
+        }
         Ok(total)
     }
 
