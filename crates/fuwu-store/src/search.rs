@@ -541,13 +541,14 @@ pub async fn search_requests(
     sql.push_str(&format!("{order}{CANDIDATES}"));
     // Rank the candidates only.
     let sql = match c {
-        // bm25 is computed as the candidates are visited, in the same FTS5
-        // cursor (it needs it); the outer query sorts them.
+        // The score (bm25, see `rank`) is computed as the candidates are
+        // visited, in the same FTS5 cursor (it needs it); the outer query
+        // sorts them.
         Conn::Sqlite(_) => {
             let n = args.len() + 1;
             let inner = sql.replacen(
                 "select s.rowid as id",
-                "select s.rowid as id, -bm25(search_requests, 10.0, 3.0, 2.0) as score",
+                "select s.rowid as id, fuwu_rank(search_requests, $1) as score",
                 1,
             );
             format!("select id, score from ({inner}) order by score desc, id desc limit ${n}")
