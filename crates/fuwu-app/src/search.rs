@@ -192,9 +192,18 @@ async fn article_hits(
     q: &SearchQuery,
     hits: Vec<store::Hit>,
 ) -> Result<Vec<ArticleHit>, StoreError> {
+    if hits.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = store::id_list(hits.iter().map(|h| h.0));
+    let rows: Vec<fuwu_store::knowledge::Article> = c
+        .fetch_all(query_owned(format!("select * from articles where id in ({list})")).unprepared())
+        .await?;
+    let mut rows: HashMap<i64, fuwu_store::knowledge::Article> =
+        rows.into_iter().map(|a| (a.id, a)).collect();
     let mut out = Vec::with_capacity(hits.len());
     for (id, score) in hits {
-        let a = fuwu_store::knowledge::get_article(c, id).await?;
+        let a = rows.remove(&id).ok_or(StoreError::NotFound)?;
         let texts = [&a.symptom, &a.solution, &a.cause];
         let best = texts
             .iter()
