@@ -1,5 +1,5 @@
-//! `fuwu_rank`: FTS5's bm25 for `search_requests`, with the documents
-//! counts per phrase cached.
+//! `fuwu_rank`: FTS5's bm25 for `search_requests` and `search_articles`,
+//! with the document counts per phrase cached.
 //!
 //! FTS5's `bm25()` starts every query by counting, for each phrase of the
 //! expression, the documents that hold it: a walk over the phrase's whole
@@ -130,8 +130,8 @@ unsafe fn query_state(
     Ok(QueryState { idf, avgdl })
 }
 
-/// `fuwu_rank(search_requests, expression)`: the row's score; `expression`
-/// (the MATCH text) keys the cache.
+/// `fuwu_rank(table, key)`: the row's score; `key` (the MATCH text, prefixed
+/// to tell the tables apart) keys the cache.
 unsafe extern "C" fn fuwu_rank(
     api: *const ffi::Fts5ExtensionApi,
     fts: *mut ffi::Fts5Context,

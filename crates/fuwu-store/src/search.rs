@@ -585,22 +585,30 @@ pub async fn search_articles(
     category: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Hit>, StoreError> {
+    // Like requests: the [`CANDIDATES`] newest visible matches, then ranked.
     let visible = " and a.status <> 'archived' and (not $2 or (a.visibility = 'customers' and a.status = 'published'))
-                    and ($3 is null or a.category = $3) order by score desc, a.id desc limit $4";
+          and ($3 is null or a.category = $3)";
     let (sql, expr) = match c {
         Conn::Sqlite(_) => (
             format!(
-                "select a.id, -bm25(search_articles, 10.0, 3.0) as score
-                 from search_articles s join articles a on a.id = s.rowid
-                 where search_articles match $1{visible}"
+                "select id, score from (
+                   select s.rowid as id, fuwu_rank(search_articles, 'articles ' || $1) as score
+                   from search_articles s join articles a on a.id = s.rowid
+                   where search_articles match $1{visible}
+                   order by s.rowid desc limit {CANDIDATES})
+                 order by score desc, id desc limit $4"
             ),
             q.fts5(combine),
         ),
         Conn::Pg(_) => (
             format!(
-                "select a.id, ts_rank(s.doc, to_tsquery('simple', $1))::float8 as score
-                 from search_articles s join articles a on a.id = s.article_id
-                 where s.doc @@ to_tsquery('simple', $1){visible}"
+                "select s.article_id, ts_rank(s.doc, to_tsquery('simple', $1))::float8 as score
+                 from (select s.article_id as id
+                       from search_articles s join articles a on a.id = s.article_id
+                       where s.doc @@ to_tsquery('simple', $1){visible}
+                       order by s.article_id desc limit {CANDIDATES}) c
+                 join search_articles s on s.article_id = c.id
+                 order by score desc, s.article_id desc limit $4"
             ),
             q.tsquery(combine),
         ),
