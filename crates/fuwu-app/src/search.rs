@@ -13,8 +13,9 @@ use fuwu_core::search::{
 };
 use fuwu_store::requests::RequestFilter;
 use fuwu_store::search as store;
-use fuwu_store::{Conn, StoreError, query};
+use fuwu_store::{Conn, StoreError, query_owned};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// What to search.
@@ -127,27 +128,42 @@ const MAX_QUERY_CHARS: usize = 500;
 /// How much of a draft request suggestions read.
 const MAX_DRAFT_CHARS: usize = 2_000;
 
+/// The hits with their rows and snippets: one query for the rows, one for
+/// the messages, whatever the number of hits.
 async fn request_hits(
     c: &mut Conn<'_>,
     q: &SearchQuery,
     hits: Vec<store::Hit>,
     internal: bool,
 ) -> Result<Vec<RequestHit>, StoreError> {
+    if hits.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = store::id_list(hits.iter().map(|h| h.0));
+    let rows: Vec<fuwu_store::requests::Request> = c
+        .fetch_all(query_owned(format!("select * from requests where id in ({list})")).unprepared())
+        .await?;
+    let mut rows: HashMap<i64, fuwu_store::requests::Request> =
+        rows.into_iter().map(|r| (r.id, r)).collect();
+    let messages: Vec<(i64, String)> = c
+        .fetch_all(
+            query_owned(format!(
+                "select request_id, body from request_messages where request_id in ({list}) and ($1 or visibility = 'public') order by request_id, id"
+            ))
+            .unprepared()
+            .bind(internal),
+        )
+        .await?;
+    let mut by_request: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, body) in messages {
+        by_request.entry(id).or_default().push(body);
+    }
     let mut out = Vec::with_capacity(hits.len());
     for (id, score) in hits {
-        let r = fuwu_store::requests::get_request(c, id).await?;
-        let messages: Vec<(String,)> = c
-            .fetch_all(
-                query(
-                    "select body from request_messages where request_id = $1 and ($2 or visibility = 'public') order by id",
-                )
-                .bind(id)
-                .bind(internal),
-            )
-            .await?;
+        let r = rows.remove(&id).ok_or(StoreError::NotFound)?;
         let mut texts = vec![r.description.clone()];
         texts.extend(r.resolution.clone());
-        texts.extend(messages.into_iter().map(|(b,)| b));
+        texts.extend(by_request.remove(&id).unwrap_or_default());
         // The first text that mentions a query word, else the description.
         let lower_hl = &q.highlights;
         let best = texts
@@ -176,9 +192,18 @@ async fn article_hits(
     q: &SearchQuery,
     hits: Vec<store::Hit>,
 ) -> Result<Vec<ArticleHit>, StoreError> {
+    if hits.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = store::id_list(hits.iter().map(|h| h.0));
+    let rows: Vec<fuwu_store::knowledge::Article> = c
+        .fetch_all(query_owned(format!("select * from articles where id in ({list})")).unprepared())
+        .await?;
+    let mut rows: HashMap<i64, fuwu_store::knowledge::Article> =
+        rows.into_iter().map(|a| (a.id, a)).collect();
     let mut out = Vec::with_capacity(hits.len());
     for (id, score) in hits {
-        let a = fuwu_store::knowledge::get_article(c, id).await?;
+        let a = rows.remove(&id).ok_or(StoreError::NotFound)?;
         let texts = [&a.symptom, &a.solution, &a.cause];
         let best = texts
             .iter()
@@ -196,6 +221,34 @@ async fn article_hits(
             status: a.status,
             score,
         });
+    }
+    Ok(out)
+}
+
+/// The batch's index tokens, cut (jieba: the CPU-heavy part of indexing)
+/// on as many threads as there are cores, in the batch's order.
+async fn tokenize(
+    queued: Vec<store::QueuedRequest>,
+) -> Result<Vec<(i64, i64, store::RequestTokens)>, AppError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = queued.len().div_ceil(threads).max(1);
+    let mut tasks = Vec::new();
+    let mut rest = queued;
+    while !rest.is_empty() {
+        let tail = rest.split_off(per.min(rest.len()));
+        let chunk = std::mem::replace(&mut rest, tail);
+        tasks.push(tokio::task::spawn_blocking(move || {
+            chunk
+                .iter()
+                .map(|q| (q.id, q.seq, q.tokens()))
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.extend(t.await.map_err(|e| {
+            AppError::Internal(StoreError::Database(format!("tokenizing failed: {e}")))
+        })?);
     }
     Ok(out)
 }
@@ -263,14 +316,15 @@ impl App {
         const BATCH: i64 = 500;
         let mut total = 0;
         loop {
-            let batch = self
+            let queued = self
                 .db
                 .read(|mut c| Box::pin(async move { store::queued_requests(&mut c, BATCH).await }))
                 .await?;
-            let n = batch.len();
+            let n = queued.len();
             if n == 0 {
                 break;
             }
+            let batch = tokenize(queued).await?;
             total += self
                 .db
                 .write(move |mut c| {
@@ -279,6 +333,16 @@ impl App {
                 .await?;
             if (n as i64) < BATCH {
                 break;
+            }
+        }
+        if total > 0 {
+            // Best effort: autovacuum does it too, later.
+            let settled = self
+                .db
+                .write(|mut c| Box::pin(async move { store::settle_index(&mut c).await }))
+                .await;
+            if let Err(e) = settled {
+                tracing::warn!(error = %e, "merging the search index's pending entries failed");
             }
         }
         Ok(total)

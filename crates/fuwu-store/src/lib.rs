@@ -17,6 +17,7 @@ mod error;
 pub mod knowledge;
 mod migrate;
 pub mod pg;
+mod rank;
 mod readers;
 pub mod reports;
 pub mod requests;

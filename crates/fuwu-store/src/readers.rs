@@ -38,6 +38,7 @@ pub(crate) fn open(file: &Path, writer: bool) -> Result<Connection, StoreError> 
         "pragma query_only = true;"
     };
     conn.execute_batch(settings)?;
+    crate::rank::register(&conn)?;
     conn.execute_batch(
         "pragma foreign_keys = on; pragma temp_store = memory;
          pragma cache_size = -65536; pragma mmap_size = 0;",

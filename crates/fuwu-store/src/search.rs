@@ -27,22 +27,48 @@ async fn request_tokens(c: &mut Conn<'_>, r: &Request) -> Result<RequestTokens, 
             .bind(r.id),
         )
         .await?;
+    Ok(tokens_of(r, &messages))
+}
+
+/// The tokens of a request from its row and its messages (visibility, body)
+/// in order: pure CPU work (jieba), so a batch can be cut on several threads.
+pub fn tokens_of(r: &Request, messages: &[(String, String)]) -> RequestTokens {
     let mut public = vec![r.description.as_str()];
     public.extend(r.resolution.as_deref());
     public.extend(r.response_plan.as_deref());
     let mut internal = Vec::new();
-    for (v, body) in &messages {
+    for (v, body) in messages {
         if v == "public" {
             public.push(body);
         } else {
             internal.push(body.as_str());
         }
     }
-    Ok(RequestTokens {
+    RequestTokens {
         title: index_text(&r.title),
         body: index_text(&public.join("\n")),
         internal: index_text(&internal.join("\n")),
-    })
+    }
+}
+
+/// A queued request's stored text, read for indexing: its row (`None`: gone)
+/// and its messages (visibility, body) in order.
+#[derive(Debug, Clone)]
+pub struct QueuedRequest {
+    pub id: i64,
+    pub seq: i64,
+    pub request: Option<Request>,
+    pub messages: Vec<(String, String)>,
+}
+
+impl QueuedRequest {
+    /// Its index tokens (empty when the request is gone).
+    pub fn tokens(&self) -> RequestTokens {
+        match &self.request {
+            Some(r) => tokens_of(r, &self.messages),
+            None => RequestTokens::empty(),
+        }
+    }
 }
 
 /// A request's index tokens (title, public text, internal notes), made in
@@ -55,7 +81,7 @@ pub struct RequestTokens {
 }
 
 impl RequestTokens {
-    fn empty() -> RequestTokens {
+    pub fn empty() -> RequestTokens {
         RequestTokens {
             title: String::new(),
             body: String::new(),
@@ -127,11 +153,13 @@ pub async fn enqueue_request(c: &mut Conn<'_>, id: i64, now: i64) -> Result<(), 
     Ok(())
 }
 
-/// Up to `limit` queued requests (id, seq) with their index tokens, read in one go.
+/// Up to `limit` queued requests with their rows and messages, read with
+/// three queries whatever the batch size (the tokens are cut by the caller,
+/// see [`QueuedRequest::tokens`]).
 pub async fn queued_requests(
     c: &mut Conn<'_>,
     limit: i64,
-) -> Result<Vec<(i64, i64, RequestTokens)>, StoreError> {
+) -> Result<Vec<QueuedRequest>, StoreError> {
     let queued: Vec<(i64, i64)> = c
         .fetch_all(
             query(
@@ -140,51 +168,178 @@ pub async fn queued_requests(
             .bind(limit),
         )
         .await?;
-    let mut out = Vec::with_capacity(queued.len());
-    for (id, seq) in queued {
-        let r = match crate::requests::get_request(c, id).await {
-            Ok(r) => r,
-            // Gone (never committed elsewhere, or removed): drop the entry.
-            Err(StoreError::NotFound) => {
-                out.push((id, seq, RequestTokens::empty()));
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        out.push((id, seq, request_tokens(c, &r).await?));
+    if queued.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let list = id_list(queued.iter().map(|q| q.0));
+    let rows: Vec<Request> = c
+        .fetch_all(query_owned(format!("select * from requests where id in ({list})")).unprepared())
+        .await?;
+    let messages: Vec<(i64, String, String)> = c
+        .fetch_all(
+            query_owned(format!(
+                "select request_id, visibility, body from request_messages where request_id in ({list}) order by request_id, id"
+            ))
+            .unprepared(),
+        )
+        .await?;
+    let mut rows: std::collections::HashMap<i64, Request> =
+        rows.into_iter().map(|r| (r.id, r)).collect();
+    let mut by_request: std::collections::HashMap<i64, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    for (id, v, b) in messages {
+        by_request.entry(id).or_default().push((v, b));
+    }
+    Ok(queued
+        .into_iter()
+        .map(|(id, seq)| QueuedRequest {
+            id,
+            seq,
+            // Gone (never committed elsewhere, or removed): the entry is dropped.
+            request: rows.remove(&id),
+            messages: by_request.remove(&id).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// `1, 2, 3`: integers spelled into a statement (no parameters to bind).
+pub fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
+    ids.into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Write the tokens of drained requests and remove their queue entries
-/// (only those not queued again since they were read).
+/// (only those not queued again since they were read), with a handful of
+/// statements per batch.
 ///
 /// Several nodes may drain the same entries at once (PostgreSQL): the
-/// `delete` locks the entry, so the second drainer waits for the first to
-/// commit, then deletes nothing and writes nothing. Entries are taken in id
-/// order, so two drainers lock them in the same order and never deadlock.
+/// entries are first locked in id order (`for update`), so the second
+/// drainer waits for the first to commit, then deletes nothing and writes
+/// nothing; two drainers lock in the same order and never deadlock.
 pub async fn store_drained(
     c: &mut Conn<'_>,
     drained: &[(i64, i64, RequestTokens)],
 ) -> Result<usize, StoreError> {
-    let mut order: Vec<&(i64, i64, RequestTokens)> = drained.iter().collect();
-    order.sort_by_key(|d| d.0);
-    let mut written = 0;
-    for (id, seq, tokens) in order {
-        let still_queued = c
-            .execute(
-                query("delete from search_queue where request_id = $1 and seq = $2")
-                    .bind(*id)
-                    .bind(*seq),
+    if drained.is_empty() {
+        return Ok(0);
+    }
+    let list = id_list(drained.iter().map(|d| d.0));
+    if matches!(c, Conn::Pg(_)) {
+        let _locked: Vec<(i64,)> = c
+            .fetch_all(
+                query_owned(format!(
+                    "select request_id from search_queue where request_id in ({list}) order by request_id for update"
+                ))
+                .unprepared(),
             )
             .await?;
-        // Queued again meanwhile, or drained by another node: nothing to do here.
-        if still_queued == 1 && !tokens.is_empty() {
-            write_request_tokens(c, *id, tokens).await?;
-            written += 1;
-        }
     }
-    Ok(written)
+    let pairs = drained
+        .iter()
+        .map(|(id, seq, _)| format!("({id}, {seq})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let gone: Vec<(i64,)> = c
+        .fetch_all(
+            query_owned(format!(
+                "delete from search_queue where (request_id, seq) in (values {pairs}) returning request_id"
+            ))
+            .unprepared(),
+        )
+        .await?;
+    let gone: std::collections::HashSet<i64> = gone.into_iter().map(|(i,)| i).collect();
+    // Queued again meanwhile, or drained by another node: nothing to do for those.
+    let mut write: Vec<(i64, &RequestTokens)> = drained
+        .iter()
+        .filter(|(id, _, t)| gone.contains(id) && !t.is_empty())
+        .map(|(id, _, t)| (*id, t))
+        .collect();
+    write.sort_by_key(|w| w.0);
+    write.dedup_by_key(|w| w.0);
+    write_tokens_batch(c, &write).await?;
+    Ok(write.len())
+}
+
+/// Store the tokens of many requests, replacing what the index held for
+/// them: on SQLite one `delete` and multi-row `insert`s with anonymous `?`
+/// (numbered parameters are looked up linearly, quadratic in a big
+/// statement); on PostgreSQL multi-row upserts.
+async fn write_tokens_batch(
+    c: &mut Conn<'_>,
+    rows: &[(i64, &RequestTokens)],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // 4 parameters a row; stay far below either engine's limit.
+    const CHUNK: usize = 200;
+    if matches!(c, Conn::Sqlite(_)) {
+        let list = id_list(rows.iter().map(|r| r.0));
+        c.execute(
+            query_owned(format!(
+                "delete from search_requests where rowid in ({list})"
+            ))
+            .unprepared(),
+        )
+        .await?;
+    }
+    for chunk in rows.chunks(CHUNK) {
+        let mut sql = match c {
+            Conn::Sqlite(_) => {
+                let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+                format!(
+                    "insert into search_requests (rowid, title, body, internal) values {values}"
+                )
+            }
+            Conn::Pg(_) => {
+                let values = (0..chunk.len())
+                    .map(|i| {
+                        let n = i * 4;
+                        format!(
+                            "(${}::int8, setweight(to_tsvector('simple', ${}), 'A') || setweight(to_tsvector('simple', ${}), 'B'), to_tsvector('simple', ${}))",
+                            n + 1,
+                            n + 2,
+                            n + 3,
+                            n + 4
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("insert into search_requests (request_id, doc, internal) values {values}")
+            }
+        };
+        if matches!(c, Conn::Pg(_)) {
+            sql.push_str(
+                " on conflict (request_id) do update set doc = excluded.doc, internal = excluded.internal",
+            );
+        }
+        let mut q = query_owned(sql).unprepared();
+        for (id, t) in chunk {
+            q.push(*id);
+            q.push(t.title.as_str());
+            q.push(t.body.as_str());
+            q.push(t.internal.as_str());
+        }
+        c.execute(q).await?;
+    }
+    Ok(())
+}
+
+/// After a drain wrote to it: merge PostgreSQL's GIN pending lists (where
+/// fast inserts go) into the indexes, which every search would otherwise
+/// scan linearly (~10 ms each after a bulk drain of 100,000 requests) until
+/// autovacuum gets to them. Nothing to do on SQLite.
+pub async fn settle_index(c: &mut Conn<'_>) -> Result<(), StoreError> {
+    if matches!(c, Conn::Pg(_)) {
+        let _: Vec<(i64, i64)> = c
+            .fetch_all(query(
+                "select gin_clean_pending_list('search_requests_doc')::int8, gin_clean_pending_list('search_requests_internal')::int8",
+            ))
+            .await?;
+    }
+    Ok(())
 }
 
 /// The synonym groups admins added, in order.
@@ -273,8 +428,19 @@ enum Arg {
     B(bool),
 }
 
+/// How many matches a request search ranks at most: the newest ones the
+/// searcher may see. Ranking (bm25 / `ts_rank`) and joining every match of a
+/// common word cost time in proportion to the index; this bounds it.
+pub const CANDIDATES: i64 = 2_000;
+
 /// Requests matching `q` within `filter` (already narrowed to the searcher's
 /// reach), best first. `internal`: internal notes count too (staff).
+///
+/// Only the [`CANDIDATES`] newest matches that pass the filters are ranked:
+/// the full-text index yields matches in id order, newest first, and the
+/// scan stops there, so the cost does not grow with how many documents
+/// match. The filters are applied before the cap, so a narrow reach still
+/// gets every visible match up to the cap, and never anything else.
 pub async fn search_requests(
     c: &mut Conn<'_>,
     q: &SearchQuery,
@@ -284,6 +450,16 @@ pub async fn search_requests(
     limit: i64,
 ) -> Result<Vec<Hit>, StoreError> {
     let mut args: Vec<Arg> = Vec::new();
+    // Without filters the index alone answers (requests are never deleted,
+    // and PostgreSQL's index rows reference theirs).
+    let needs_rows = !filter.statuses.is_empty()
+        || !filter.categories.is_empty()
+        || !filter.levels.is_empty()
+        || filter.organization_id.is_some()
+        || filter.assignee_id.is_some()
+        || filter.contract_leader_id.is_some()
+        || filter.created_from.is_some()
+        || filter.created_to.is_some();
     let mut sql = match c {
         Conn::Sqlite(_) => {
             let expr = q.fts5(combine);
@@ -293,19 +469,29 @@ pub async fn search_requests(
                 format!("{{title body}} : ({expr})")
             };
             args.push(Arg::S(expr));
-            String::from(
-                "select r.id, -bm25(search_requests, 10.0, 3.0, 2.0) as score
-                 from search_requests s join requests r on r.id = s.rowid
+            format!(
+                "select s.rowid as id
+                 from search_requests s{join}
                  where search_requests match $1",
+                join = if needs_rows {
+                    " join requests r on r.id = s.rowid"
+                } else {
+                    ""
+                }
             )
         }
         Conn::Pg(_) => {
             args.push(Arg::S(q.tsquery(combine)));
             args.push(Arg::B(internal));
-            String::from(
-                "select r.id, ts_rank(case when $2 then s.doc || s.internal else s.doc end, to_tsquery('simple', $1))::float8 as score
-                 from search_requests s join requests r on r.id = s.request_id
+            format!(
+                "select s.request_id as id
+                 from search_requests s{join}
                  where (s.doc @@ to_tsquery('simple', $1) or ($2 and s.internal @@ to_tsquery('simple', $1)))",
+                join = if needs_rows {
+                    " join requests r on r.id = s.request_id"
+                } else {
+                    ""
+                }
             )
         }
     };
@@ -348,11 +534,36 @@ pub async fn search_requests(
     if let Some(v) = filter.created_to {
         push(&mut sql, " and r.created_at < ?", Arg::I(v));
     }
-    push(
-        &mut sql,
-        " order by score desc, r.id desc limit ?",
-        Arg::I(limit),
-    );
+    let order = match c {
+        Conn::Sqlite(_) => " order by s.rowid desc limit ",
+        Conn::Pg(_) => " order by s.request_id desc limit ",
+    };
+    sql.push_str(&format!("{order}{CANDIDATES}"));
+    // Rank the candidates only.
+    let sql = match c {
+        // The score (bm25, see `rank`) is computed as the candidates are
+        // visited, in the same FTS5 cursor (it needs it); the outer query
+        // sorts them.
+        Conn::Sqlite(_) => {
+            let n = args.len() + 1;
+            let inner = sql.replacen(
+                "select s.rowid as id",
+                "select s.rowid as id, fuwu_rank(search_requests, $1) as score",
+                1,
+            );
+            format!("select id, score from ({inner}) order by score desc, id desc limit ${n}")
+        }
+        Conn::Pg(_) => {
+            let n = args.len() + 1;
+            format!(
+                "select s.request_id, (ts_rank(s.doc, to_tsquery('simple', $1))
+                   + case when $2 then 0.1 * ts_rank(s.internal, to_tsquery('simple', $1)) else 0 end)::float8 as score
+                 from ({sql}) c join search_requests s on s.request_id = c.id
+                 order by score desc, s.request_id desc limit ${n}"
+            )
+        }
+    };
+    args.push(Arg::I(limit));
     let mut qy = query_owned(sql).unprepared();
     for a in &args {
         match a {
@@ -374,22 +585,30 @@ pub async fn search_articles(
     category: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Hit>, StoreError> {
+    // Like requests: the [`CANDIDATES`] newest visible matches, then ranked.
     let visible = " and a.status <> 'archived' and (not $2 or (a.visibility = 'customers' and a.status = 'published'))
-                    and ($3 is null or a.category = $3) order by score desc, a.id desc limit $4";
+          and ($3 is null or a.category = $3)";
     let (sql, expr) = match c {
         Conn::Sqlite(_) => (
             format!(
-                "select a.id, -bm25(search_articles, 10.0, 3.0) as score
-                 from search_articles s join articles a on a.id = s.rowid
-                 where search_articles match $1{visible}"
+                "select id, score from (
+                   select s.rowid as id, fuwu_rank(search_articles, 'articles ' || $1) as score
+                   from search_articles s join articles a on a.id = s.rowid
+                   where search_articles match $1{visible}
+                   order by s.rowid desc limit {CANDIDATES})
+                 order by score desc, id desc limit $4"
             ),
             q.fts5(combine),
         ),
         Conn::Pg(_) => (
             format!(
-                "select a.id, ts_rank(s.doc, to_tsquery('simple', $1))::float8 as score
-                 from search_articles s join articles a on a.id = s.article_id
-                 where s.doc @@ to_tsquery('simple', $1){visible}"
+                "select s.article_id, ts_rank(s.doc, to_tsquery('simple', $1))::float8 as score
+                 from (select s.article_id as id
+                       from search_articles s join articles a on a.id = s.article_id
+                       where s.doc @@ to_tsquery('simple', $1){visible}
+                       order by s.article_id desc limit {CANDIDATES}) c
+                 join search_articles s on s.article_id = c.id
+                 order by score desc, s.article_id desc limit $4"
             ),
             q.tsquery(combine),
         ),

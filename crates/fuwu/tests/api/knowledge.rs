@@ -247,6 +247,7 @@ both_engines! {
         db.write(move |mut c| Box::pin(async move { idx::enqueue_request(&mut c, rid, 1).await })).await.unwrap();
         let read = db.read(|mut c| Box::pin(async move { idx::queued_requests(&mut c, 10).await })).await.unwrap();
         assert_eq!(read.len(), 1);
+        let read: Vec<_> = read.iter().map(|q| (q.id, q.seq, q.tokens())).collect();
         // In the same millisecond: the entry's seq, not its time, tells them apart.
         db.write(move |mut c| Box::pin(async move { idx::enqueue_request(&mut c, rid, 1).await })).await.unwrap();
         db.write(move |mut c| Box::pin(async move { idx::store_drained(&mut c, &read).await })).await.unwrap();
