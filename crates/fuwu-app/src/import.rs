@@ -22,8 +22,8 @@
 
 use crate::access::Capability;
 use crate::requests::{
-    ActionExtras, RequestPatch, act_in, check_belongs, check_handler, china_date, message_in,
-    outside_free_period, update_in,
+    ActionExtras, RequestPatch, act_in, check_belongs, check_handler, china_date, fingerprint,
+    message_in, outside_free_period, update_in,
 };
 use crate::{Actor, App, AppError};
 use fuwu_core::level::LevelDecision;
@@ -37,7 +37,6 @@ use fuwu_store::sla as sla_store;
 use fuwu_store::{StoreError, directory};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 /// A request as another service desk recorded it, with its history.
@@ -315,12 +314,6 @@ fn check_events(
         out.push((at, step));
     }
     Ok(out)
-}
-
-fn fingerprint(input: &ImportRequest) -> String {
-    hex::encode(Sha256::digest(
-        serde_json::to_vec(input).unwrap_or_default(),
-    ))
 }
 
 impl App {

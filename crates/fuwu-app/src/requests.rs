@@ -298,7 +298,9 @@ pub(crate) async fn load_workable(
     }
 }
 
-fn fingerprint(input: &NewRequest) -> String {
+/// A digest of a request body, to tell a retry (same body) from a reuse of
+/// its key or reference with another body.
+pub(crate) fn fingerprint<T: serde::Serialize>(input: &T) -> String {
     hex::encode(Sha256::digest(
         serde_json::to_vec(input).unwrap_or_default(),
     ))
