@@ -2,8 +2,8 @@
 //! (and whether it is billable, decided at intake from the contract's free
 //! service period) and the SLA policy its clocks run on.
 
-use crate::AppError;
 use crate::access::Actor;
+use crate::{App, AppError};
 use fuwu_core::Role;
 use fuwu_store::Conn;
 use fuwu_store::directory as dir;
@@ -66,19 +66,30 @@ fn free_until(accepted_on: &str, months: i64) -> Option<String> {
         .map(|d| d.to_string())
 }
 
-/// The entitlement of `r` as `actor` may see it.
+/// What the read transaction gathers of a request's entitlement: its
+/// contract, and which policy it names. The policy itself comes from the
+/// app's policy cache ([`App::entitlement`]), so that showing a request does
+/// not read and parse a policy document each time.
+pub(crate) struct EntitlementParts {
+    contract: Option<ContractRef>,
+    sla_policy_id: Option<i64>,
+    billable: bool,
+}
+
+/// The parts of `r`'s entitlement as `actor` may see them (`None`: not shown).
 pub(crate) async fn entitlement_of(
     c: &mut Conn<'_>,
     actor: &Actor,
     r: &Request,
-) -> Result<Option<Entitlement>, AppError> {
+) -> Result<Option<EntitlementParts>, AppError> {
     if actor.role == Role::ThirdParty {
         return Ok(None);
     }
-    let contract = match r.contract_id {
+    let (contract, sla_policy_id) = match r.contract_id {
         Some(k) => {
             let k = dir::get_contract(c, k).await?;
-            Some(ContractRef {
+            let policy = k.sla_policy_id;
+            let shown = ContractRef {
                 id: k.id,
                 free_until: free_until(&k.accepted_on, k.free_service_months),
                 code: k.code,
@@ -86,19 +97,37 @@ pub(crate) async fn entitlement_of(
                 accepted_on: k.accepted_on,
                 free_service_months: k.free_service_months,
                 vip: k.vip,
-            })
+            };
+            (Some(shown), policy)
         }
-        None => None,
+        None => (None, None),
     };
-    let (policy_id, policy) = crate::sla::policy_for(c, r.contract_id).await?;
-    Ok(Some(Entitlement {
+    Ok(Some(EntitlementParts {
         contract,
+        sla_policy_id,
         billable: r.billable,
-        policy: PolicyRef {
-            id: policy_id,
-            name: policy.key,
-            name_zh: policy.name_zh,
-            name_en: policy.name_en,
-        },
     }))
+}
+
+impl App {
+    /// Complete an entitlement with its policy (the contract's, else the default).
+    pub(crate) async fn entitlement(
+        &self,
+        parts: Option<EntitlementParts>,
+    ) -> Result<Option<Entitlement>, AppError> {
+        let Some(parts) = parts else {
+            return Ok(None);
+        };
+        let (policy_id, policy) = self.cached_policy(parts.sla_policy_id).await?;
+        Ok(Some(Entitlement {
+            contract: parts.contract,
+            billable: parts.billable,
+            policy: PolicyRef {
+                id: policy_id,
+                name: policy.key.clone(),
+                name_zh: policy.name_zh.clone(),
+                name_en: policy.name_en.clone(),
+            },
+        }))
+    }
 }

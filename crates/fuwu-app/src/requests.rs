@@ -535,25 +535,28 @@ impl App {
         id: i64,
     ) -> Result<crate::entitlement::RequestView, AppError> {
         let actor = actor.clone();
-        self.db
+        let (request, parts) = self
+            .db
             .read(move |mut c| {
                 Box::pin(async move {
                     let request = load_visible(&mut c, &actor, id).await?;
-                    let entitlement =
+                    let parts =
                         crate::entitlement::entitlement_of(&mut c, &actor, &request).await?;
-                    Ok(crate::entitlement::RequestView {
-                        request,
-                        entitlement,
-                    })
+                    Ok::<_, AppError>((request, parts))
                 })
             })
-            .await
+            .await?;
+        Ok(crate::entitlement::RequestView {
+            request,
+            entitlement: self.entitlement(parts).await?,
+        })
     }
 
     /// The request with its whole time line, filtered to what the actor may see.
     pub async fn request_detail(&self, actor: &Actor, id: i64) -> Result<RequestDetail, AppError> {
         let actor = actor.clone();
-        self.db
+        let found = self
+            .db
             .read(move |mut c| {
                 Box::pin(async move {
                     let request = load_visible(&mut c, &actor, id).await?;
@@ -587,10 +590,10 @@ impl App {
                     } else {
                         Vec::new()
                     };
-                    let entitlement =
+                    let parts =
                         crate::entitlement::entitlement_of(&mut c, &actor, &request).await?;
-                    Ok(RequestDetail {
-                        entitlement,
+                    let detail = RequestDetail {
+                        entitlement: None,
                         request,
                         messages,
                         history,
@@ -599,10 +602,14 @@ impl App {
                         visits,
                         available_actions,
                         may_work,
-                    })
+                    };
+                    Ok::<_, AppError>((detail, parts))
                 })
             })
-            .await
+            .await?;
+        let (mut detail, parts) = found;
+        detail.entitlement = self.entitlement(parts).await?;
+        Ok(detail)
     }
 
     pub async fn list_requests(

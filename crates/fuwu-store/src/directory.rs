@@ -804,14 +804,23 @@ pub async fn current_contract(
     today: &str,
     leader: Option<i64>,
 ) -> Result<Option<Contract>, StoreError> {
-    c.fetch_optional(
-        query(
+    // Two texts rather than `($3 is null or …)`: SQLite (3.4x) re-prepares a
+    // statement on every bind when a parameter's value could change its plan,
+    // and that made this lookup a tenth of a create's CPU.
+    let q = match leader {
+        None => query(
             "select * from contracts where organization_id = $1 and accepted_on <= $2
-         and ($3 is null or project_leader_id = $3) order by accepted_on desc, id desc limit 1",
+             order by accepted_on desc, id desc limit 1",
+        )
+        .bind(organization_id)
+        .bind(today),
+        Some(leader) => query(
+            "select * from contracts where organization_id = $1 and accepted_on <= $2
+             and project_leader_id = $3 order by accepted_on desc, id desc limit 1",
         )
         .bind(organization_id)
         .bind(today)
         .bind(leader),
-    )
-    .await
+    };
+    c.fetch_optional(q).await
 }

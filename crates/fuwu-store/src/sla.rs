@@ -364,7 +364,8 @@ pub async fn upsert_clocks(c: &mut Conn<'_>, rows: &[ClockRow]) -> Result<(), St
         q.push(r.next_due_at);
         q.push(r.updated_at);
     }
-    c.execute(q.unprepared()).await?;
+    // Prepared once per row count (creates write the same few shapes).
+    c.execute(q).await?;
     Ok(())
 }
 

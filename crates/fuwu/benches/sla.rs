@@ -143,8 +143,13 @@ fn deadlines() -> Result<()> {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("FUWU_BENCH_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("FUWU_BENCH_PG_URL").unwrap_or_else(|_| {
+        if std::path::Path::new("/var/run/postgresql/.s.PGSQL.5432").exists() {
+            "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres".into()
+        } else {
+            "postgres://postgres@127.0.0.1:5432/postgres".into()
+        }
+    })
 }
 
 fn pg_bench_url() -> String {
