@@ -313,7 +313,10 @@ impl App {
     /// many this call wrote (entries another node drained meanwhile are not counted).
     /// Searches call it first, so whatever was committed is found.
     pub async fn drain_search_queue(&self) -> Result<usize, AppError> {
-        const BATCH: i64 = 500;
+        // Each write transaction flushes FTS5's in-memory terms as one new segment,
+        // which later merges cost: bigger batches, fewer segments (about 0.3 s
+        // of the writer each in a bulk reindex).
+        const BATCH: i64 = 2_000;
         let mut total = 0;
         loop {
             let queued = self

@@ -33,7 +33,8 @@ migrations!(
     "0010_fault_reports",
     "0011_sla_history",
     "0012_search",
-    "0013_queue_index"
+    "0013_queue_index",
+    "0014_fts_hashsize"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";

@@ -43,13 +43,91 @@ unsafe extern "C" fn drop_state(p: *mut c_void) {
     drop(unsafe { Box::from_raw(p as *mut QueryState) });
 }
 
+/// Documents counted per phrase at most; a phrase held by more is
+/// extrapolated from where the count stopped (see [`count_documents`]).
+const COUNT_CAP: i64 = 10_000;
+
+/// A phrase's document count in progress.
+struct Counting {
+    hits: i64,
+    /// The rowid the count stopped at, when it reached [`COUNT_CAP`].
+    stopped_at: Option<i64>,
+}
+
 unsafe extern "C" fn count_row(
-    _api: *const ffi::Fts5ExtensionApi,
-    _fts: *mut ffi::Fts5Context,
+    api: *const ffi::Fts5ExtensionApi,
+    fts: *mut ffi::Fts5Context,
     user: *mut c_void,
 ) -> c_int {
-    unsafe { *(user as *mut i64) += 1 };
+    let counting = unsafe { &mut *(user as *mut Counting) };
+    counting.hits += 1;
+    if counting.hits >= COUNT_CAP {
+        counting.stopped_at = Some(unsafe { ((*api).xRowid.unwrap())(fts) });
+        // Stops the walk; xQueryPhrase then returns SQLITE_OK.
+        return ffi::SQLITE_DONE;
+    }
     ffi::SQLITE_OK
+}
+
+/// The rowids the table spans, from its `_docsize` shadow table (`None` if unknown).
+unsafe fn rowid_span(ctx: *mut ffi::sqlite3_context, table: &str) -> Option<(i64, i64)> {
+    if !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    // Not owned: the connection stays open when this handle is dropped.
+    let db =
+        unsafe { rusqlite::Connection::from_handle(ffi::sqlite3_context_db_handle(ctx)) }.ok()?;
+    db.query_row(
+        // Two subqueries: `select min(id), max(id)` would scan the whole table
+        // (SQLite optimizes a lone min or max only).
+        &format!(
+            "select (select min(id) from main.{table}_docsize), (select max(id) from main.{table}_docsize)"
+        ),
+        [],
+        |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?)),
+    )
+    .ok()
+    .and_then(|(lo, hi)| Some((lo?, hi?)))
+}
+
+/// How many documents hold phrase `p`. A walk over a phrase's whole doclist
+/// costs in proportion to the index (tens of milliseconds for a common word at
+/// 1,000,000 requests), so it stops after [`COUNT_CAP`] documents and scales
+/// the count by the share of the rowid range walked (the walk goes up in
+/// rowid order): an estimate within a few percent for a phrase that common,
+/// where the IDF hardly moves anyway.
+unsafe fn count_documents(
+    api: &ffi::Fts5ExtensionApi,
+    fts: *mut ffi::Fts5Context,
+    p: c_int,
+    span: &mut dyn FnMut() -> Option<(i64, i64)>,
+    rows: i64,
+) -> Result<i64, c_int> {
+    let mut counting = Counting {
+        hits: 0,
+        stopped_at: None,
+    };
+    let rc = unsafe {
+        (api.xQueryPhrase.unwrap())(
+            fts,
+            p,
+            &mut counting as *mut Counting as *mut c_void,
+            Some(count_row),
+        )
+    };
+    if rc != ffi::SQLITE_OK {
+        return Err(rc);
+    }
+    let Some(stopped) = counting.stopped_at else {
+        return Ok(counting.hits);
+    };
+    Ok(match span() {
+        Some((lo, hi)) if stopped >= lo && hi > lo => {
+            let walked = (stopped - lo + 1) as f64 / (hi - lo + 1) as f64;
+            ((counting.hits as f64 / walked) as i64).clamp(counting.hits, rows.max(counting.hits))
+        }
+        _ => counting.hits,
+    })
 }
 
 /// The query's IDF per phrase and average document length.
@@ -58,6 +136,7 @@ unsafe fn query_state(
     fts: *mut ffi::Fts5Context,
     ctx: *mut ffi::sqlite3_context,
     key: Option<String>,
+    table: Option<String>,
 ) -> Result<QueryState, c_int> {
     let mut rows: i64 = 0;
     let rc = unsafe { (api.xRowCount.unwrap())(fts, &mut rows) };
@@ -96,19 +175,13 @@ unsafe fn query_state(
     }
     let phrases = unsafe { (api.xPhraseCount.unwrap())(fts) };
     let mut idf = Vec::with_capacity(phrases.max(0) as usize);
+    let mut known_span: Option<Option<(i64, i64)>> = None;
+    let mut span = || {
+        *known_span
+            .get_or_insert_with(|| table.as_deref().and_then(|t| unsafe { rowid_span(ctx, t) }))
+    };
     for p in 0..phrases {
-        let mut hits: i64 = 0;
-        let rc = unsafe {
-            (api.xQueryPhrase.unwrap())(
-                fts,
-                p,
-                &mut hits as *mut i64 as *mut c_void,
-                Some(count_row),
-            )
-        };
-        if rc != ffi::SQLITE_OK {
-            return Err(rc);
-        }
+        let hits = unsafe { count_documents(api, fts, p, &mut span, rows) }?;
         let n = rows as f64;
         let h = hits as f64;
         let v = ((n - h + 0.5) / (h + 0.5)).ln();
@@ -130,8 +203,9 @@ unsafe fn query_state(
     Ok(QueryState { idf, avgdl })
 }
 
-/// `fuwu_rank(table, key)`: the row's score; `key` (the MATCH text, prefixed
-/// to tell the tables apart) keys the cache.
+/// `fuwu_rank(table, key, name)`: the row's score; `key` (the MATCH text,
+/// prefixed to tell the tables apart) keys the cache; `name`, the table's
+/// name, lets the document counts of common phrases be estimated.
 unsafe extern "C" fn fuwu_rank(
     api: *const ffi::Fts5ExtensionApi,
     fts: *mut ffi::Fts5Context,
@@ -142,18 +216,19 @@ unsafe extern "C" fn fuwu_rank(
     let api = unsafe { &*api };
     let mut state = unsafe { (api.xGetAuxdata.unwrap())(fts, 0) } as *mut QueryState;
     if state.is_null() {
-        let key = if n_val >= 1 {
-            let v = unsafe { *values };
+        let text_arg = |i: c_int| {
+            if n_val <= i {
+                return None;
+            }
+            let v = unsafe { *values.add(i as usize) };
             let t = unsafe { ffi::sqlite3_value_text(v) };
             (!t.is_null()).then(|| {
                 unsafe { CStr::from_ptr(t as *const std::ffi::c_char) }
                     .to_string_lossy()
                     .into_owned()
             })
-        } else {
-            None
         };
-        match unsafe { query_state(api, fts, ctx, key) } {
+        match unsafe { query_state(api, fts, ctx, text_arg(0), text_arg(1)) } {
             Ok(s) => {
                 let raw = Box::into_raw(Box::new(s));
                 let rc = unsafe {
@@ -287,6 +362,60 @@ mod tests {
                     "{expr} row {id}: {bm25} vs {ours}"
                 );
             }
+        }
+    }
+
+    /// A phrase in more documents than the counting cap: its count is
+    /// extrapolated from the share of rowids walked, and the scores stay
+    /// within a hair of the exact bm25.
+    #[test]
+    fn common_phrases_are_estimated_close_to_bm25() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        super::register(&c).unwrap();
+        c.execute_batch(
+            "create virtual table t using fts5(title, body, internal, content='', contentless_delete=1);",
+        )
+        .unwrap();
+        let tx = c.unchecked_transaction().unwrap();
+        {
+            let mut ins = tx
+                .prepare("insert into t (rowid, title, body, internal) values (?1, ?2, ?3, '')")
+                .unwrap();
+            // `common` in 18,857 of 60,000 rows (every 5th and every 7th), `rare` in every 1,000th.
+            for id in 1..=60_000i64 {
+                let title = if id % 5 == 0 || id % 7 == 0 {
+                    "common word"
+                } else {
+                    "other word"
+                };
+                let body = if id % 1_000 == 0 {
+                    "rare thing"
+                } else {
+                    "thing"
+                };
+                ins.execute(rusqlite::params![id, title, body]).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+        let rows: Vec<(i64, f64, f64)> = c
+            .prepare(
+                "select rowid, -bm25(t, 10.0, 3.0, 2.0), fuwu_rank(t, ?1, 't') from t
+                 where t match ?1 order by rowid desc limit 50",
+            )
+            .unwrap()
+            .query_map(["common OR rare"], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows.len(), 50);
+        for (id, bm25, ours) in rows {
+            assert!(
+                // Counting only up to the cap (10,000) would be 2× off here.
+                (bm25 - ours).abs() <= 1e-2 * bm25.abs(),
+                "row {id}: {bm25} vs {ours}"
+            );
         }
     }
 }

@@ -548,7 +548,7 @@ pub async fn search_requests(
             let n = args.len() + 1;
             let inner = sql.replacen(
                 "select s.rowid as id",
-                "select s.rowid as id, fuwu_rank(search_requests, $1) as score",
+                "select s.rowid as id, fuwu_rank(search_requests, $1, 'search_requests') as score",
                 1,
             );
             format!("select id, score from ({inner}) order by score desc, id desc limit ${n}")
@@ -592,7 +592,7 @@ pub async fn search_articles(
         Conn::Sqlite(_) => (
             format!(
                 "select id, score from (
-                   select s.rowid as id, fuwu_rank(search_articles, 'articles ' || $1) as score
+                   select s.rowid as id, fuwu_rank(search_articles, 'articles ' || $1, 'search_articles') as score
                    from search_articles s join articles a on a.id = s.rowid
                    where search_articles match $1{visible}
                    order by s.rowid desc limit {CANDIDATES})

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "usage: cargo bench -p fuwu --bench search -- [--engine sqlite|postgres|both] \
-[--requests N] [--articles M] [--seconds S]";
+[--requests N] [--articles M] [--seconds S] [--reuse]";
 const BENCH_DB: &str = "fuwu_bench_search";
 const ROWS_PER_STATEMENT: usize = 500;
 const ROWS_PER_TX: usize = 10_000;
@@ -45,6 +45,8 @@ struct Args {
     requests: usize,
     articles: usize,
     seconds: u64,
+    /// SQLite: search the database a previous run left, without loading or indexing.
+    reuse: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -53,6 +55,7 @@ fn parse_args() -> Result<Args> {
         requests: 100_000,
         articles: 1_000,
         seconds: 10,
+        reuse: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(raw) = it.next() {
@@ -85,6 +88,7 @@ fn parse_args() -> Result<Args> {
             "--requests" => a.requests = count(value()?)?,
             "--articles" => a.articles = count(value()?)?,
             "--seconds" => a.seconds = count(value()?)?.max(1) as u64,
+            "--reuse" => a.reuse = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -393,7 +397,9 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
         Engine::Sqlite => {
             let dir =
                 PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-search-sqlite");
-            let _ = std::fs::remove_dir_all(&dir);
+            if !a.reuse {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
             Location::SqliteFolder(dir)
         }
         Engine::Postgres => {
@@ -424,8 +430,14 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
         team_id: None,
         active: true,
     };
+    let reuse = a.reuse && engine == Engine::Sqlite;
+    let suffix = if reuse {
+        format!("{}", jiff::Timestamp::now().as_second())
+    } else {
+        String::new()
+    };
     let admin = app
-        .create_user_bootstrap(bootstrap("admin", "admin"))
+        .create_user_bootstrap(bootstrap(&format!("admin{suffix}"), "admin"))
         .await
         .map_err(|e| anyhow!("admin: {e}"))?;
     let token = app
@@ -444,7 +456,7 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
         let v: Value = http
             .post(format!("{base}/api/v1/organizations"))
             .bearer_auth(&token)
-            .json(&json!({"name": format!("评测单位 {i}")}))
+            .json(&json!({"name": format!("评测单位 {i}{suffix}")}))
             .send()
             .await?
             .json()
@@ -454,7 +466,7 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
     // An agent: searches within a reach (every organization, internal notes).
     let (agent_user, _) = {
         let u = app
-            .create_user_bootstrap(bootstrap("agent", "agent"))
+            .create_user_bootstrap(bootstrap(&format!("agent{suffix}"), "agent"))
             .await
             .map_err(|e| anyhow!("agent: {e}"))?;
         (u.id, ())
@@ -470,13 +482,15 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
 
     progress(format!("{engine:?}: loading {} requests", a.requests));
     let t = Instant::now();
-    load_requests(&db, &corpus.docs, &orgs, admin.id, a.requests).await?;
+    if !reuse {
+        load_requests(&db, &corpus.docs, &orgs, admin.id, a.requests).await?;
+    }
     let load_s = t.elapsed().as_secs_f64();
 
     progress(format!("{engine:?}: creating {} articles", a.articles));
     let mut rng = SmallRng::seed_from_u64(7);
     let t = Instant::now();
-    for i in 0..a.articles {
+    for i in 0..if reuse { 0 } else { a.articles } {
         let d = one(&mut rng, &corpus.docs);
         let input = serde_json::from_value(json!({
             "title": format!("{} #{i}", text(d, "title")), "symptom": text(d, "symptom"), "cause": text(d, "cause"),
@@ -489,12 +503,18 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
     let articles_per_s = a.articles as f64 / t.elapsed().as_secs_f64().max(1e-9);
 
     progress(format!("{engine:?}: indexing through the queue"));
-    let queued_at = jiff::Timestamp::now().as_millisecond();
+    let queued_at = if reuse {
+        // Nothing is queued: the index is the previous run's.
+        i64::MIN
+    } else {
+        jiff::Timestamp::now().as_millisecond()
+    };
     db.write(move |mut c| {
         Box::pin(async move {
             c.execute(
-                query("insert into search_queue (request_id, queued_at) select id, $1 from requests where true on conflict (request_id) do nothing")
-                    .bind(queued_at),
+                query("insert into search_queue (request_id, queued_at) select id, $1 from requests where $1 > $2 on conflict (request_id) do nothing")
+                    .bind(queued_at)
+                    .bind(i64::MIN),
             )
             .await?;
             Ok::<_, StoreError>(())
