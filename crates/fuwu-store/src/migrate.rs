@@ -34,7 +34,8 @@ migrations!(
     "0011_sla_history",
     "0012_search",
     "0013_queue_index",
-    "0014_fts_hashsize"
+    "0014_fts_hashsize",
+    "0015_search_queue_order"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";

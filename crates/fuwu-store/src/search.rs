@@ -57,6 +57,8 @@ pub fn tokens_of(r: &Request, messages: &[(String, String)]) -> RequestTokens {
 pub struct QueuedRequest {
     pub id: i64,
     pub seq: i64,
+    /// Its place in the queue, with `id`: where the next read goes on from.
+    pub queued_at: i64,
     pub request: Option<Request>,
     pub messages: Vec<(String, String)>,
 }
@@ -160,11 +162,27 @@ pub async fn queued_requests(
     c: &mut Conn<'_>,
     limit: i64,
 ) -> Result<Vec<QueuedRequest>, StoreError> {
-    let queued: Vec<(i64, i64)> = c
+    queued_requests_after(c, None, limit).await
+}
+
+/// Like [`queued_requests`], from after queue place `after` (`queued_at`,
+/// request id) on: a drain reads its next batch while the previous one,
+/// still queued, is being written.
+pub async fn queued_requests_after(
+    c: &mut Conn<'_>,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> Result<Vec<QueuedRequest>, StoreError> {
+    let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
+    let queued: Vec<(i64, i64, i64)> = c
         .fetch_all(
             query(
-                "select request_id, seq from search_queue order by queued_at, request_id limit $1",
+                "select request_id, seq, queued_at from search_queue
+                 where queued_at > $1 or (queued_at = $1 and request_id > $2)
+                 order by queued_at, request_id limit $3",
             )
+            .bind(at)
+            .bind(id)
             .bind(limit),
         )
         .await?;
@@ -192,9 +210,10 @@ pub async fn queued_requests(
     }
     Ok(queued
         .into_iter()
-        .map(|(id, seq)| QueuedRequest {
+        .map(|(id, seq, queued_at)| QueuedRequest {
             id,
             seq,
+            queued_at,
             // Gone (never committed elsewhere, or removed): the entry is dropped.
             request: rows.remove(&id),
             messages: by_request.remove(&id).unwrap_or_default(),

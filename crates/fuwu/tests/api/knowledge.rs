@@ -256,6 +256,50 @@ both_engines! {
         assert!(queued(&t).await.is_empty());
     }
 
+    // A drain of more than one batch (2,000) writes each batch while it reads
+    // and tokenizes the next: every queued request ends up indexed once and
+    // the queue empty.
+    async fn a_drain_of_several_batches_indexes_every_queued_request(t: TestApp) {
+        let (org, _) = t.organization("批量索引单位", "2025-06-01").await;
+        let first = id(&t.request(org, "磁带库报警").await);
+        let db = t.app.db.clone();
+        // 4,499 copies of the request, queued out of id order, so the drain
+        // needs three batches and goes on from (queued_at, id) places.
+        let copies: i64 = 4_499;
+        db.write(move |mut c| {
+            Box::pin(async move {
+                let cols = "channel, category, impact, urgency, level, title, description, organization_id, tier, status, billable, created_by, created_at, updated_at, version";
+                for _ in 0..copies {
+                    c.execute(fuwu_store::query_owned(format!(
+                        "insert into requests ({cols}) select {cols} from requests where id = $1"
+                    )).bind(first)).await?;
+                }
+                c.execute(fuwu_store::query(
+                    "insert into search_queue (request_id, queued_at) select id, 1000 + (id * 7919) % 5000 from requests where true
+                     on conflict (request_id) do update set queued_at = excluded.queued_at",
+                )).await?;
+                Ok::<_, fuwu_store::StoreError>(())
+            })
+        })
+        .await
+        .unwrap();
+        let written = t.app.drain_search_queue().await.unwrap();
+        assert_eq!(written as i64, copies + 1);
+        let counts = db
+            .read(|mut c| {
+                Box::pin(async move {
+                    let queued: (i64,) = c.fetch_one(fuwu_store::query("select count(*) from search_queue")).await?;
+                    let indexed: (i64,) = c.fetch_one(fuwu_store::query("select count(*) from search_requests")).await?;
+                    Ok::<_, fuwu_store::StoreError>((queued.0, indexed.0))
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(counts, (0, copies + 1));
+        let v = t.get(&t.admin_token, "/api/v1/search?q=%E7%A3%81%E5%B8%A6%E5%BA%93&limit=5").await.1; // 磁带库
+        assert_eq!(ids(&v["requests"]).len(), 5);
+    }
+
     async fn suggestions_offer_articles_and_similar_past_requests_for_a_draft(t: TestApp) {
         let (org, _) = t.organization("建议单位", "2025-06-01").await;
         let (_, cust) = t.user("sg.cust", "customer_user", Some(org)).await;
