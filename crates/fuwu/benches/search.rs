@@ -14,8 +14,8 @@
 //! it), then runs the quality set's queries for S seconds through the app
 //! layer and S seconds over HTTP, one at a time, and reports p50/p99.
 //! Prints a Markdown report to stdout, progress to stderr. PostgreSQL is
-//! reached through `FUWU_BENCH_PG_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/postgres`); the benchmark drops and
+//! reached through `FUWU_BENCH_PG_URL` (default: the local Unix socket when
+//! it exists, else `postgres://postgres@127.0.0.1:5432/postgres`); the benchmark drops and
 //! recreates the database `fuwu_bench_search` there. SQLite lives in
 //! `target/bench-search-sqlite`.
 
@@ -403,8 +403,14 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
             Location::SqliteFolder(dir)
         }
         Engine::Postgres => {
-            let admin = std::env::var("FUWU_BENCH_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            // The local server's Unix socket when it has one (as the API bench).
+            let admin = std::env::var("FUWU_BENCH_PG_URL").unwrap_or_else(|_| {
+                if std::path::Path::new("/var/run/postgresql/.s.PGSQL.5432").exists() {
+                    "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres".into()
+                } else {
+                    "postgres://postgres@127.0.0.1:5432/postgres".into()
+                }
+            });
             let c = fuwu_store::pg::connect(&admin)
                 .await
                 .with_context(|| format!("connect to {admin}"))?;
