@@ -19,6 +19,8 @@
 //! recreates the database `fuwu_bench_search` there. SQLite lives in
 //! `target/bench-search-sqlite`.
 
+mod common;
+
 use anyhow::{Context, Result, anyhow, bail};
 use fuwu_app::search::{SearchFilters, SearchKind};
 use fuwu_app::{App, Settings, SystemClock};
@@ -403,14 +405,7 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
             Location::SqliteFolder(dir)
         }
         Engine::Postgres => {
-            // The local server's Unix socket when it has one (as the API bench).
-            let admin = std::env::var("FUWU_BENCH_PG_URL").unwrap_or_else(|_| {
-                if std::path::Path::new("/var/run/postgresql/.s.PGSQL.5432").exists() {
-                    "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres".into()
-                } else {
-                    "postgres://postgres@127.0.0.1:5432/postgres".into()
-                }
-            });
+            let admin = common::pg_admin_url();
             let c = fuwu_store::pg::connect(&admin)
                 .await
                 .with_context(|| format!("connect to {admin}"))?;

@@ -16,7 +16,9 @@
 //!    (`App::scan_clocks`) that handles every due warning.
 //!
 //! A Markdown report goes to stdout, progress to stderr. PostgreSQL is reached
-//! through `FUWU_BENCH_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
+//! through `FUWU_BENCH_PG_URL` (default: the local Unix socket when it exists, else 127.0.0.1:5432).
+
+mod common;
 
 use anyhow::{Context, Result, anyhow, bail};
 use fuwu_app::{App, ManualClock, Settings};
@@ -142,18 +144,8 @@ fn deadlines() -> Result<()> {
     Ok(())
 }
 
-fn pg_admin_url() -> String {
-    std::env::var("FUWU_BENCH_PG_URL").unwrap_or_else(|_| {
-        if std::path::Path::new("/var/run/postgresql/.s.PGSQL.5432").exists() {
-            "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres".into()
-        } else {
-            "postgres://postgres@127.0.0.1:5432/postgres".into()
-        }
-    })
-}
-
 fn pg_bench_url() -> String {
-    let admin = pg_admin_url();
+    let admin = common::pg_admin_url();
     let base = admin.split('?').next().unwrap_or(&admin);
     let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
     format!("{base}/{BENCH_DB}")
@@ -167,7 +159,7 @@ async fn open(engine: Engine, now: i64) -> Result<Db> {
             Location::SqliteFolder(dir)
         }
         Engine::Postgres => {
-            let admin = pg_admin_url();
+            let admin = common::pg_admin_url();
             let c = fuwu_store::pg::connect(&admin)
                 .await
                 .with_context(|| format!("connect to {admin}"))?;
