@@ -318,12 +318,20 @@ impl App {
         // of the writer each in a bulk reindex).
         const BATCH: i64 = 2_000;
         type Written = tokio::task::JoinHandle<Result<usize, StoreError>>;
+        // PostgreSQL writes a batch in one backend, so one write at a time
+        // leaves a core idle (the tokenizing is a small part); batches hold
+        // distinct requests, so two transactions never wait on each other.
+        // SQLite has one writer anyway.
+        let in_flight = match self.db.engine() {
+            fuwu_store::Engine::Postgres => 2,
+            fuwu_store::Engine::Sqlite => 1,
+        };
         let mut total = 0;
         // Batch n is written while batch n+1 is read and tokenized: the
         // next read goes on from the last queue place read, since batch n
         // stays queued until its write commits.
         let mut after: Option<(i64, i64)> = None;
-        let mut writing: Option<Written> = None;
+        let mut writing: std::collections::VecDeque<Written> = std::collections::VecDeque::new();
         let finish = |w: Written| async move {
             let written = w.await.map_err(|e| {
                 AppError::Internal(StoreError::Database(format!("indexing failed: {e}")))
@@ -348,12 +356,14 @@ impl App {
             } else {
                 None
             };
-            if let Some(w) = writing.take() {
+            if writing.len() >= in_flight
+                && let Some(w) = writing.pop_front()
+            {
                 total += finish(w).await?;
             }
             let Some(batch) = batch else { break };
             let db = self.db.clone();
-            writing = Some(tokio::spawn(async move {
+            writing.push_back(tokio::spawn(async move {
                 db.write(move |mut c| {
                     Box::pin(async move { store::store_drained(&mut c, &batch).await })
                 })
@@ -363,7 +373,7 @@ impl App {
                 break;
             }
         }
-        if let Some(w) = writing.take() {
+        while let Some(w) = writing.pop_front() {
             total += finish(w).await?;
         }
         if total > 0 {
@@ -529,10 +539,20 @@ impl App {
         // Fewer hits than asked for: fill up with the documents matching the
         // most of the words (a question typed as a sentence rarely has every
         // word in the answer), ranked after the full matches.
-        let short = all.requests.len() < limit as usize || all.articles.len() < limit as usize;
-        if short && q.terms.len() > 1 {
+        // Only the kinds that came up short are searched again.
+        let short_requests = kind != SearchKind::Articles && all.requests.len() < limit as usize;
+        let short_articles = kind != SearchKind::Requests && all.articles.len() < limit as usize;
+        let again = match (short_requests, short_articles) {
+            (true, true) => Some(SearchKind::Both),
+            (true, false) => Some(SearchKind::Requests),
+            (false, true) => Some(SearchKind::Articles),
+            (false, false) => None,
+        };
+        if let Some(again) = again
+            && q.terms.len() > 1
+        {
             let any = self
-                .run_search(actor, q, Combine::Any, kind, filters, limit)
+                .run_search(actor, q, Combine::Any, again, filters, limit)
                 .await?;
             for h in any.requests {
                 if all.requests.len() < limit as usize && all.requests.iter().all(|r| r.id != h.id)

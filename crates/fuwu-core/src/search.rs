@@ -444,8 +444,8 @@ const FTS5: Syntax = Syntax {
 };
 
 const TSQUERY: Syntax = Syntax {
-    token: |t| format!("'{t}'"),
-    prefix: |t| format!("'{t}':*"),
+    token: |t| format!("'{}'", tsquery_quoted(t)),
+    prefix: |t| format!("'{}':*", tsquery_quoted(t)),
     and: " & ",
     or: " | ",
     next: " <-> ",
@@ -457,7 +457,8 @@ impl SearchQuery {
         self.render(&FTS5, combine)
     }
 
-    /// The query in PostgreSQL `to_tsquery('simple', …)` syntax.
+    /// The query as a PostgreSQL `tsquery` literal (`$1::tsquery`): its
+    /// operands are lexemes as they are, the index's own tokens.
     pub fn tsquery(&self, combine: Combine) -> String {
         self.render(&TSQUERY, combine)
     }
@@ -490,6 +491,11 @@ impl SearchQuery {
         };
         self.terms.iter().map(term).collect::<Vec<_>>().join(joiner)
     }
+}
+
+/// A lexeme inside a quoted `tsquery` operand.
+fn tsquery_quoted(t: &str) -> String {
+    t.replace('\\', "\\\\").replace('\'', "''")
 }
 
 fn escape_into(out: &mut String, s: &str) {
@@ -675,6 +681,12 @@ mod tests {
             "((\"数据库\") OR (\"数据\" AND \"据库\"))"
         );
         assert_eq!(q.tsquery(Combine::All), "(('数据库') | ('数据' & '据库'))");
+    }
+
+    #[test]
+    fn tsquery_operands_double_quotes_and_backslashes() {
+        // Tokens are letters and digits today; a literal must still never break.
+        assert_eq!(super::tsquery_quoted("o'k\\"), "o''k\\\\");
     }
 
     #[test]

@@ -91,6 +91,14 @@ impl RequestTokens {
         }
     }
 
+    /// PostgreSQL's `doc` (title A, public text B) and `internal` columns.
+    fn tsvectors(&self) -> (String, String) {
+        (
+            tsvector_literal(&[(&self.title, Some('A')), (&self.body, Some('B'))]),
+            tsvector_literal(&[(&self.internal, None)]),
+        )
+    }
+
     fn is_empty(&self) -> bool {
         self.title.is_empty() && self.body.is_empty() && self.internal.is_empty()
     }
@@ -122,22 +130,81 @@ async fn write_request_tokens(
             .await?;
         }
         Conn::Pg(_) => {
+            let (doc, internal) = t.tsvectors();
             c.execute(
                 query(
-                    "insert into search_requests (request_id, doc, internal) values ($1,
-                       setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'),
-                       to_tsvector('simple', $4))
+                    "insert into search_requests (request_id, doc, internal) values ($1, $2::tsvector, $3::tsvector)
                      on conflict (request_id) do update set doc = excluded.doc, internal = excluded.internal",
                 )
                 .bind(id)
-                .bind(&t.title)
-                .bind(&t.body)
-                .bind(&t.internal),
+                .bind(&doc)
+                .bind(&internal),
             )
             .await?;
         }
     }
     Ok(())
+}
+
+/// Tokens (space-separated, as [`index_text`] writes them) as a PostgreSQL
+/// `tsvector` literal, each part with its weight (`None`: PostgreSQL's
+/// default, D), positions counted on across the parts like
+/// `setweight(a, 'A') || setweight(b, 'B')` would.
+///
+/// Writing the lexemes ourselves, not through `to_tsvector`, spares the
+/// server its text parser (about a third of the indexing's server time) and
+/// keeps index and query alike by construction: the query side is a
+/// `tsquery` literal of the same tokens. PostgreSQL's limits are kept as
+/// `to_tsvector` keeps them: positions stop at 16,383, a lexeme keeps its
+/// first 256 positions, lexemes over 2,047 bytes are left out.
+pub fn tsvector_literal(parts: &[(&str, Option<char>)]) -> String {
+    const MAX_POS: u32 = (1 << 14) - 1;
+    const MAX_POSITIONS: usize = 256;
+    const MAX_LEXEME: usize = (1 << 11) - 1;
+    let mut lexemes: std::collections::HashMap<&str, Vec<(u32, Option<char>)>> =
+        std::collections::HashMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    let mut pos: u32 = 0;
+    for (text, weight) in parts {
+        for tok in text.split_whitespace() {
+            pos = (pos + 1).min(MAX_POS);
+            if tok.len() > MAX_LEXEME {
+                continue;
+            }
+            let list = lexemes.entry(tok).or_insert_with(|| {
+                order.push(tok);
+                Vec::new()
+            });
+            if list.len() < MAX_POSITIONS && list.last().is_none_or(|l| l.0 != pos) {
+                list.push((pos, *weight));
+            }
+        }
+    }
+    let mut out = String::with_capacity(order.iter().map(|t| t.len() + 8).sum());
+    for tok in order {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push('\'');
+        for ch in tok.chars() {
+            match ch {
+                '\'' => out.push_str("''"),
+                '\\' => out.push_str("\\\\"),
+                c => out.push(c),
+            }
+        }
+        out.push_str("':");
+        for (i, (p, w)) in lexemes[tok].iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&p.to_string());
+            if let Some(w) = w {
+                out.push(*w);
+            }
+        }
+    }
+    out
 }
 
 /// Queue request `id` for indexing. Queuing it again bumps its `seq`, so a
@@ -292,7 +359,7 @@ async fn write_tokens_batch(
     if rows.is_empty() {
         return Ok(());
     }
-    // 4 parameters a row; stay far below either engine's limit.
+    // 4 parameters a row (3 on PostgreSQL); stay far below either engine's limit.
     const CHUNK: usize = 200;
     if matches!(c, Conn::Sqlite(_)) {
         let list = id_list(rows.iter().map(|r| r.0));
@@ -305,43 +372,49 @@ async fn write_tokens_batch(
         .await?;
     }
     for chunk in rows.chunks(CHUNK) {
-        let mut sql = match c {
+        match c {
             Conn::Sqlite(_) => {
                 let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
-                format!(
+                let mut q = query_owned(format!(
                     "insert into search_requests (rowid, title, body, internal) values {values}"
-                )
+                ))
+                .unprepared();
+                for (id, t) in chunk {
+                    q.push(*id);
+                    q.push(t.title.as_str());
+                    q.push(t.body.as_str());
+                    q.push(t.internal.as_str());
+                }
+                c.execute(q).await?;
             }
             Conn::Pg(_) => {
                 let values = (0..chunk.len())
                     .map(|i| {
-                        let n = i * 4;
+                        let n = i * 3;
                         format!(
-                            "(${}::int8, setweight(to_tsvector('simple', ${}), 'A') || setweight(to_tsvector('simple', ${}), 'B'), to_tsvector('simple', ${}))",
+                            "(${}::int8, ${}::tsvector, ${}::tsvector)",
                             n + 1,
                             n + 2,
-                            n + 3,
-                            n + 4
+                            n + 3
                         )
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
-                format!("insert into search_requests (request_id, doc, internal) values {values}")
+                let vectors: Vec<(String, String)> =
+                    chunk.iter().map(|(_, t)| t.tsvectors()).collect();
+                let mut q = query_owned(format!(
+                    "insert into search_requests (request_id, doc, internal) values {values}
+                     on conflict (request_id) do update set doc = excluded.doc, internal = excluded.internal"
+                ))
+                .unprepared();
+                for ((id, _), (doc, internal)) in chunk.iter().zip(&vectors) {
+                    q.push(*id);
+                    q.push(doc.as_str());
+                    q.push(internal.as_str());
+                }
+                c.execute(q).await?;
             }
-        };
-        if matches!(c, Conn::Pg(_)) {
-            sql.push_str(
-                " on conflict (request_id) do update set doc = excluded.doc, internal = excluded.internal",
-            );
         }
-        let mut q = query_owned(sql).unprepared();
-        for (id, t) in chunk {
-            q.push(*id);
-            q.push(t.title.as_str());
-            q.push(t.body.as_str());
-            q.push(t.internal.as_str());
-        }
-        c.execute(q).await?;
     }
     Ok(())
 }
@@ -422,15 +495,14 @@ pub async fn index_article(c: &mut Conn<'_>, a: &Article) -> Result<(), StoreErr
             .await?;
         }
         Conn::Pg(_) => {
+            let doc = tsvector_literal(&[(&title, Some('A')), (&body, Some('B'))]);
             c.execute(
                 query(
-                    "insert into search_articles (article_id, doc) values ($1,
-                       setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'))
+                    "insert into search_articles (article_id, doc) values ($1, $2::tsvector)
                      on conflict (article_id) do update set doc = excluded.doc",
                 )
                 .bind(a.id)
-                .bind(&title)
-                .bind(&body),
+                .bind(&doc),
             )
             .await?;
         }
@@ -479,41 +551,46 @@ pub async fn search_requests(
         || filter.contract_leader_id.is_some()
         || filter.created_from.is_some()
         || filter.created_to.is_some();
-    let mut sql = match c {
-        Conn::Sqlite(_) => {
-            let expr = q.fts5(combine);
-            let expr = if internal {
-                expr
-            } else {
-                format!("{{title body}} : ({expr})")
-            };
-            args.push(Arg::S(expr));
-            format!(
-                "select s.rowid as id
-                 from search_requests s{join}
-                 where search_requests match $1",
-                join = if needs_rows {
-                    " join requests r on r.id = s.rowid"
-                } else {
-                    ""
-                }
-            )
-        }
-        Conn::Pg(_) => {
-            args.push(Arg::S(q.tsquery(combine)));
-            args.push(Arg::B(internal));
-            format!(
-                "select s.request_id as id
-                 from search_requests s{join}
-                 where (s.doc @@ to_tsquery('simple', $1) or ($2 and s.internal @@ to_tsquery('simple', $1)))",
-                join = if needs_rows {
-                    " join requests r on r.id = s.request_id"
-                } else {
-                    ""
-                }
-            )
-        }
+    if matches!(c, Conn::Pg(_)) {
+        return pg_search_requests(c, q, combine, filter, needs_rows, internal, limit).await;
+    }
+    let expr = q.fts5(combine);
+    let expr = if internal {
+        expr
+    } else {
+        format!("{{title body}} : ({expr})")
     };
+    args.push(Arg::S(expr));
+    let mut sql = format!(
+        "select s.rowid as id
+         from search_requests s{join}
+         where search_requests match $1",
+        join = if needs_rows {
+            " join requests r on r.id = s.rowid"
+        } else {
+            ""
+        }
+    );
+    sql.push_str(&row_conditions(filter, &mut args));
+    sql.push_str(&format!(" order by s.rowid desc limit {CANDIDATES}"));
+    // Rank the candidates only. The score (bm25, see `rank`) is computed as
+    // the candidates are visited, in the same FTS5 cursor (it needs it); the
+    // outer query sorts them.
+    let n = args.len() + 1;
+    let inner = sql.replacen(
+        "select s.rowid as id",
+        "select s.rowid as id, fuwu_rank(search_requests, $1, 'search_requests') as score",
+        1,
+    );
+    let sql = format!("select id, score from ({inner}) order by score desc, id desc limit ${n}");
+    args.push(Arg::I(limit));
+    c.fetch_all(bound(sql, &args)).await
+}
+
+/// ` and r.… = $n` for each of `filter`'s conditions on the request row, its
+/// values appended to `args` (numbered on from them).
+fn row_conditions(filter: &RequestFilter, args: &mut Vec<Arg>) -> String {
+    let mut sql = String::new();
     let mut push = |sql: &mut String, fragment: &str, arg: Arg| {
         args.push(arg);
         sql.push_str(&fragment.replace('?', &format!("${}", args.len())));
@@ -553,45 +630,155 @@ pub async fn search_requests(
     if let Some(v) = filter.created_to {
         push(&mut sql, " and r.created_at < ?", Arg::I(v));
     }
-    let order = match c {
-        Conn::Sqlite(_) => " order by s.rowid desc limit ",
-        Conn::Pg(_) => " order by s.request_id desc limit ",
-    };
-    sql.push_str(&format!("{order}{CANDIDATES}"));
-    // Rank the candidates only.
-    let sql = match c {
-        // The score (bm25, see `rank`) is computed as the candidates are
-        // visited, in the same FTS5 cursor (it needs it); the outer query
-        // sorts them.
-        Conn::Sqlite(_) => {
-            let n = args.len() + 1;
-            let inner = sql.replacen(
-                "select s.rowid as id",
-                "select s.rowid as id, fuwu_rank(search_requests, $1, 'search_requests') as score",
-                1,
-            );
-            format!("select id, score from ({inner}) order by score desc, id desc limit ${n}")
-        }
-        Conn::Pg(_) => {
-            let n = args.len() + 1;
-            format!(
-                "select s.request_id, (ts_rank(s.doc, to_tsquery('simple', $1))
-                   + case when $2 then 0.1 * ts_rank(s.internal, to_tsquery('simple', $1)) else 0 end)::float8 as score
-                 from ({sql}) c join search_requests s on s.request_id = c.id
-                 order by score desc, s.request_id desc limit ${n}"
-            )
-        }
-    };
-    args.push(Arg::I(limit));
+    sql
+}
+
+fn bound<'a>(sql: String, args: &'a [Arg]) -> crate::sql::Query<'a> {
     let mut qy = query_owned(sql).unprepared();
-    for a in &args {
+    for a in args {
         match a {
             Arg::I(v) => qy.push(*v),
             Arg::S(v) => qy.push(v.as_str()),
             Arg::B(v) => qy.push(*v),
         }
     }
-    c.fetch_all(qy).await
+    qy
+}
+
+/// Costs (µs) measured at 1,000,000 requests on the 2-core machines, for
+/// choosing how PostgreSQL finds the newest matches (see
+/// [`pg_search_requests`]): checking one candidate row in id order; one
+/// posting of the GIN index; fetching one matching row by bitmap; one id of a
+/// primary-key range in a bitmap.
+const PG_CHECK_ROW_US: f64 = 1.4;
+const PG_POSTING_US: f64 = 0.25;
+const PG_BITMAP_ROW_US: f64 = 1.0;
+const PG_RANGE_ID_US: f64 = 0.08;
+/// How many of the newest requests the first look checks one by one.
+const PG_PROBE: i64 = 1_024;
+
+/// PostgreSQL's request search: the [`CANDIDATES`] newest visible matches,
+/// ranked by `ts_rank` as they are found.
+///
+/// PostgreSQL cannot read a GIN index in id order, so "the newest matches"
+/// is either a walk down the primary key checking each row (cheap when
+/// matches are dense: a common word) or the GIN bitmap of all matches
+/// (cheap when they are rare; its cost grows with every match in the
+/// table). Its planner guesses the density from statistics and, at
+/// 1,000,000 requests, guessed wrong by 5× to 50×, which cost up to a
+/// second. So the density is measured instead: the newest [`PG_PROBE`]
+/// requests are checked one by one, and the rest of the walk takes the
+/// path the measured density makes cheaper — on, row by row, or a bitmap
+/// over a window of ids expected to hold what is missing (bounded by the
+/// primary key, so only the window's matches are fetched), then, if that
+/// was not enough, over everything older.
+async fn pg_search_requests(
+    c: &mut Conn<'_>,
+    q: &SearchQuery,
+    combine: Combine,
+    filter: &RequestFilter,
+    needs_rows: bool,
+    internal: bool,
+    limit: i64,
+) -> Result<Vec<Hit>, StoreError> {
+    let (lo, hi): (i64, i64) = c
+        .fetch_one(query(
+            "select coalesce(min(request_id), 0), coalesce(max(request_id), -1) from search_requests",
+        ))
+        .await?;
+    if hi < lo {
+        return Ok(Vec::new());
+    }
+    let mut args = vec![Arg::S(q.tsquery(combine)), Arg::B(internal)];
+    let conditions = row_conditions(filter, &mut args);
+    let matches = "(s.doc @@ $1::tsquery or ($2 and s.internal @@ $1::tsquery))";
+    let scan = |how: PgScan, above: i64, upto: i64, n: i64| {
+        // `coalesce` hides the match from the GIN index: the walk checks rows.
+        let test = match how {
+            PgScan::Walk => format!("coalesce({matches}, false)"),
+            PgScan::Bitmap => matches.to_owned(),
+        };
+        format!(
+            "select s.request_id, (ts_rank(s.doc, $1::tsquery)
+               + case when $2 then 0.1 * ts_rank(s.internal, $1::tsquery) else 0 end)::float8
+             from search_requests s{join}
+             where {test} and s.request_id > {above} and s.request_id <= {upto}{conditions}
+             order by s.request_id desc limit {n}",
+            join = if needs_rows {
+                " join requests r on r.id = s.request_id"
+            } else {
+                ""
+            }
+        )
+    };
+    let probe_above = (hi - PG_PROBE).max(lo - 1);
+    let mut found: Vec<Hit> = c
+        .fetch_all(bound(scan(PgScan::Walk, probe_above, hi, CANDIDATES), &args))
+        .await?;
+    let rest = probe_above - lo + 1;
+    let missing = CANDIDATES - found.len() as i64;
+    if rest > 0 && missing > 0 {
+        let density = (found.len() as f64 + 0.5) / (hi - probe_above) as f64;
+        let walk_us = PG_CHECK_ROW_US * (rest as f64).min(missing as f64 / density);
+        let window = (rest as f64).min(2.0 * missing as f64 / density).ceil() as i64;
+        let bitmap_us = PG_POSTING_US * density * rest as f64
+            + PG_BITMAP_ROW_US * density * window as f64
+            + PG_RANGE_ID_US * window as f64;
+        if walk_us <= bitmap_us {
+            found.extend(
+                c.fetch_all::<Hit>(bound(scan(PgScan::Walk, lo - 1, probe_above, missing), &args))
+                    .await?,
+            );
+        } else {
+            let window_above = probe_above - window;
+            let more = pg_bitmap_scan(c, bound(scan(PgScan::Bitmap, window_above, probe_above, missing), &args)).await?;
+            let missing = missing - more.len() as i64;
+            found.extend(more);
+            if missing > 0 && window_above >= lo {
+                found.extend(
+                    pg_bitmap_scan(c, bound(scan(PgScan::Bitmap, lo - 1, window_above, missing), &args))
+                        .await?,
+                );
+            }
+        }
+    }
+    found.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    found.truncate(limit.max(0) as usize);
+    Ok(found)
+}
+
+#[derive(Clone, Copy)]
+enum PgScan {
+    /// Down the primary key, checking each row.
+    Walk,
+    /// The GIN index's bitmap (with the primary key's for the id range).
+    Bitmap,
+}
+
+/// Run a candidate query with the planner held to bitmap scans: left to
+/// itself it walks the primary key whenever its statistics say matches are
+/// dense, which is what [`pg_search_requests`] just measured they are not.
+/// The settings last for this one transaction; inside a caller's
+/// transaction the planner chooses.
+async fn pg_bitmap_scan(c: &mut Conn<'_>, qy: crate::sql::Query<'_>) -> Result<Vec<Hit>, StoreError> {
+    let Conn::Pg(pg) = c else {
+        return c.fetch_all(qy).await;
+    };
+    if pg.in_transaction {
+        return c.fetch_all(qy).await;
+    }
+    // A cancelled search must not hand the open transaction back to the pool.
+    pg.in_transaction = true;
+    c.execute_script(
+        "begin; set local enable_indexscan = off; set local enable_indexonlyscan = off; set local enable_seqscan = off",
+    )
+    .await?;
+    let out = c.fetch_all(qy).await;
+    c.execute_script("rollback").await?;
+    if let Conn::Pg(pg) = c {
+        pg.in_transaction = false;
+    }
+    out
 }
 
 /// Articles matching `q`, best first. `customer_view`: only published,
@@ -621,10 +808,10 @@ pub async fn search_articles(
         ),
         Conn::Pg(_) => (
             format!(
-                "select s.article_id, ts_rank(s.doc, to_tsquery('simple', $1))::float8 as score
+                "select s.article_id, ts_rank(s.doc, $1::tsquery)::float8 as score
                  from (select s.article_id as id
                        from search_articles s join articles a on a.id = s.article_id
-                       where s.doc @@ to_tsquery('simple', $1){visible}
+                       where s.doc @@ $1::tsquery{visible}
                        order by s.article_id desc limit {CANDIDATES}) c
                  join search_articles s on s.article_id = c.id
                  order by score desc, s.article_id desc limit $4"
@@ -665,4 +852,40 @@ pub async fn counts(c: &mut Conn<'_>) -> Result<(i64, i64), StoreError> {
     let (r,): (i64,) = c.fetch_one(query("select count(*) from requests")).await?;
     let (a,): (i64,) = c.fetch_one(query("select count(*) from articles")).await?;
     Ok((r, a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tsvector_literal;
+
+    #[test]
+    fn tsvector_literal_counts_positions_across_parts_with_their_weights() {
+        let v = tsvector_literal(&[("打 印 打印", Some('A')), ("打印 机", Some('B'))]);
+        assert_eq!(v, "'打':1A '印':2A '打印':3A,4B '机':5B");
+        assert_eq!(tsvector_literal(&[("a  b", None)]), "'a':1 'b':2");
+        assert_eq!(tsvector_literal(&[("", Some('A')), ("", Some('B'))]), "");
+    }
+
+    #[test]
+    fn tsvector_literal_escapes_quotes_and_backslashes() {
+        assert_eq!(
+            tsvector_literal(&[("joe's c:\\x", None)]),
+            "'joe''s':1 'c:\\\\x':2"
+        );
+    }
+
+    #[test]
+    fn tsvector_literal_keeps_postgresql_limits() {
+        // Positions stop at 16,383; a lexeme keeps 256 of them.
+        let many = vec!["w"; 20_000].join(" ");
+        let v = tsvector_literal(&[(&many, None)]);
+        let positions: Vec<&str> = v.trim_start_matches("'w':").split(',').collect();
+        assert_eq!(positions.len(), 256);
+        assert_eq!(positions[255], "256");
+        let tail = format!("{} last", vec!["x"; 17_000].join(" "));
+        assert!(tsvector_literal(&[(&tail, None)]).ends_with("'last':16383"));
+        // A lexeme over 2,047 bytes is left out, as `to_tsvector` leaves it.
+        let long = "a".repeat(2_048);
+        assert_eq!(tsvector_literal(&[(&format!("{long} b"), None)]), "'b':2");
+    }
 }

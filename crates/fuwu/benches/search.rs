@@ -409,10 +409,12 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
             let c = fuwu_store::pg::connect(&admin)
                 .await
                 .with_context(|| format!("connect to {admin}"))?;
-            c.batch_execute(&format!("drop database if exists {BENCH_DB} with (force)"))
-                .await?;
-            c.batch_execute(&format!("create database {BENCH_DB}"))
-                .await?;
+            if !a.reuse {
+                c.batch_execute(&format!("drop database if exists {BENCH_DB} with (force)"))
+                    .await?;
+                c.batch_execute(&format!("create database {BENCH_DB}"))
+                    .await?;
+            }
             let base = admin.split('?').next().unwrap_or(&admin);
             let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
             Location::Postgres(format!("{base}/{BENCH_DB}"))
@@ -431,7 +433,7 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
         team_id: None,
         active: true,
     };
-    let reuse = a.reuse && engine == Engine::Sqlite;
+    let reuse = a.reuse;
     let suffix = if reuse {
         format!("{}", jiff::Timestamp::now().as_second())
     } else {
