@@ -326,6 +326,8 @@ impl App {
             fuwu_store::Engine::Postgres => 2,
             fuwu_store::Engine::Sqlite => 1,
         };
+        const SPARE_IDS: i64 = 1 << 17;
+        let mut partitioned_upto = i64::MIN;
         let mut total = 0;
         // Batch n is written while batch n+1 is read and tokenized: the
         // next read goes on from the last queue place read, since batch n
@@ -362,6 +364,19 @@ impl App {
                 total += finish(w).await?;
             }
             let Some(batch) = batch else { break };
+            // PostgreSQL's index partitions (migration 0017), one spare ahead.
+            let last = batch.iter().map(|b| b.0).max().unwrap_or(0);
+            if self.db.engine() == fuwu_store::Engine::Postgres
+                && last + SPARE_IDS > partitioned_upto
+            {
+                let upto = last + SPARE_IDS;
+                self.db
+                    .write(move |mut c| {
+                        Box::pin(async move { store::ensure_partitions(&mut c, upto).await })
+                    })
+                    .await?;
+                partitioned_upto = (((upto >> 17) + 1) << 17) - 1;
+            }
             let db = self.db.clone();
             writing.push_back(tokio::spawn(async move {
                 db.write(move |mut c| {
@@ -384,6 +399,15 @@ impl App {
                 .await;
             if let Err(e) = settled {
                 tracing::warn!(error = %e, "merging the search index's pending entries failed");
+            }
+        }
+        if total >= 10 * BATCH as usize {
+            let vacuumed = self
+                .db
+                .read(|mut c| Box::pin(async move { store::vacuum_queue(&mut c).await }))
+                .await;
+            if let Err(e) = vacuumed {
+                tracing::warn!(error = %e, "vacuuming the search queue failed");
             }
         }
         Ok(total)

@@ -425,10 +425,39 @@ async fn write_tokens_batch(
 /// autovacuum gets to them. Nothing to do on SQLite.
 pub async fn settle_index(c: &mut Conn<'_>) -> Result<(), StoreError> {
     if matches!(c, Conn::Pg(_)) {
-        let _: Vec<(i64, i64)> = c
+        // The requests' index is partitioned: each partition's GIN index has its own list.
+        let _: Vec<(i64,)> = c
             .fetch_all(query(
-                "select gin_clean_pending_list('search_requests_doc')::int8, gin_clean_pending_list('search_requests_internal')::int8",
+                "select gin_clean_pending_list(i.inhrelid::regclass)::int8 from pg_inherits i
+                 where i.inhparent in ('search_requests_doc'::regclass, 'search_requests_internal'::regclass)",
             ))
+            .await?;
+    }
+    Ok(())
+}
+
+/// After a big drain on PostgreSQL: vacuum the queue, whose dead entries
+/// every search's queue read would otherwise step over (4 ms a search after
+/// a bulk reindex of 1,000,000) until autovacuum gets to them. Outside any
+/// transaction; nothing to do on SQLite.
+pub async fn vacuum_queue(c: &mut Conn<'_>) -> Result<(), StoreError> {
+    if matches!(c, Conn::Pg(_)) {
+        c.execute_script("vacuum search_queue").await?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL: make sure the index has its partitions up to the one holding
+/// request `upto` (see migration 0017); nothing to do on SQLite. In its own
+/// transaction, before the rows are written: creating a partition waits for
+/// writes in flight.
+pub async fn ensure_partitions(c: &mut Conn<'_>, upto: i64) -> Result<(), StoreError> {
+    if matches!(c, Conn::Pg(_)) {
+        let _: (i64,) = c
+            .fetch_one(
+                query("select count(*)::int8 from (select fuwu_search_partitions($1::int8)) p")
+                    .bind(upto),
+            )
             .await?;
     }
     Ok(())
@@ -648,12 +677,14 @@ fn bound<'a>(sql: String, args: &'a [Arg]) -> crate::sql::Query<'a> {
 /// Costs (µs) measured at 1,000,000 requests on the 2-core machines, for
 /// choosing how PostgreSQL finds the newest matches (see
 /// [`pg_search_requests`]): checking one candidate row in id order; one
-/// posting of the GIN index; fetching one matching row by bitmap; one id of a
-/// primary-key range in a bitmap.
+/// posting of the GIN index; fetching one matching row by bitmap; running
+/// one more statement.
 const PG_CHECK_ROW_US: f64 = 1.4;
 const PG_POSTING_US: f64 = 0.25;
 const PG_BITMAP_ROW_US: f64 = 1.0;
-const PG_RANGE_ID_US: f64 = 0.08;
+const PG_STATEMENT_US: f64 = 300.0;
+/// The index's partitions hold 2^17 request ids each (migration 0017).
+const PG_PARTITION_BITS: u32 = 17;
 /// How many of the newest requests the first look checks one by one.
 const PG_PROBE: i64 = 1_024;
 
@@ -662,16 +693,15 @@ const PG_PROBE: i64 = 1_024;
 ///
 /// PostgreSQL cannot read a GIN index in id order, so "the newest matches"
 /// is either a walk down the primary key checking each row (cheap when
-/// matches are dense: a common word) or the GIN bitmap of all matches
-/// (cheap when they are rare; its cost grows with every match in the
-/// table). Its planner guesses the density from statistics and, at
-/// 1,000,000 requests, guessed wrong by 5× to 50×, which cost up to a
-/// second. So the density is measured instead: the newest [`PG_PROBE`]
-/// requests are checked one by one, and the rest of the walk takes the
-/// path the measured density makes cheaper — on, row by row, or a bitmap
-/// over a window of ids expected to hold what is missing (bounded by the
-/// primary key, so only the window's matches are fetched), then, if that
-/// was not enough, over everything older.
+/// matches are dense: a common word) or GIN bitmaps of the matches (cheap
+/// when they are rare; a bitmap's cost grows with every match it holds).
+/// Its planner guesses the density from statistics and, at 1,000,000
+/// requests, guessed wrong by 5× to 50×, which cost up to a second. So the
+/// density is measured instead: the newest [`PG_PROBE`] requests are checked
+/// one by one, and the rest takes the path the measured density makes
+/// cheaper — on down the primary key, or the bitmaps of the index's
+/// partitions (2^17 ids each, migration 0017), newest first, until enough
+/// are found.
 async fn pg_search_requests(
     c: &mut Conn<'_>,
     q: &SearchQuery,
@@ -713,32 +743,47 @@ async fn pg_search_requests(
     };
     let probe_above = (hi - PG_PROBE).max(lo - 1);
     let mut found: Vec<Hit> = c
-        .fetch_all(bound(scan(PgScan::Walk, probe_above, hi, CANDIDATES), &args))
+        .fetch_all(bound(
+            scan(PgScan::Walk, probe_above, hi, CANDIDATES),
+            &args,
+        ))
         .await?;
     let rest = probe_above - lo + 1;
     let missing = CANDIDATES - found.len() as i64;
     if rest > 0 && missing > 0 {
         let density = (found.len() as f64 + 0.5) / (hi - probe_above) as f64;
         let walk_us = PG_CHECK_ROW_US * (rest as f64).min(missing as f64 / density);
-        let window = (rest as f64).min(2.0 * missing as f64 / density).ceil() as i64;
-        let bitmap_us = PG_POSTING_US * density * rest as f64
-            + PG_BITMAP_ROW_US * density * window as f64
-            + PG_RANGE_ID_US * window as f64;
+        // The GIN index is read one partition at a time (migration 0017):
+        // its postings and the matching rows of as many partitions as the
+        // missing matches need, and a statement each.
+        let partition = (1_i64 << PG_PARTITION_BITS) as f64;
+        let per_partition = density * partition;
+        let partitions = (missing as f64 / per_partition)
+            .ceil()
+            .min((rest as f64 / partition).ceil() + 1.0);
+        let bitmap_us =
+            partitions * (per_partition * (PG_POSTING_US + PG_BITMAP_ROW_US) + PG_STATEMENT_US);
         if walk_us <= bitmap_us {
             found.extend(
-                c.fetch_all::<Hit>(bound(scan(PgScan::Walk, lo - 1, probe_above, missing), &args))
-                    .await?,
+                c.fetch_all::<Hit>(bound(
+                    scan(PgScan::Walk, lo - 1, probe_above, missing),
+                    &args,
+                ))
+                .await?,
             );
         } else {
-            let window_above = probe_above - window;
-            let more = pg_bitmap_scan(c, bound(scan(PgScan::Bitmap, window_above, probe_above, missing), &args)).await?;
-            let missing = missing - more.len() as i64;
-            found.extend(more);
-            if missing > 0 && window_above >= lo {
-                found.extend(
-                    pg_bitmap_scan(c, bound(scan(PgScan::Bitmap, lo - 1, window_above, missing), &args))
-                        .await?,
-                );
+            // Partition by partition, newest first, until enough were found.
+            let mut upto = probe_above;
+            let mut missing = missing;
+            while missing > 0 && upto >= lo {
+                let above = ((upto >> PG_PARTITION_BITS) << PG_PARTITION_BITS) - 1;
+                let above = above.max(lo - 1);
+                let more =
+                    pg_bitmap_scan(c, bound(scan(PgScan::Bitmap, above, upto, missing), &args))
+                        .await?;
+                missing -= more.len() as i64;
+                found.extend(more);
+                upto = above;
             }
         }
     }
@@ -760,7 +805,10 @@ enum PgScan {
 /// dense, which is what [`pg_search_requests`] just measured they are not.
 /// The settings last for this one transaction; inside a caller's
 /// transaction the planner chooses.
-async fn pg_bitmap_scan(c: &mut Conn<'_>, qy: crate::sql::Query<'_>) -> Result<Vec<Hit>, StoreError> {
+async fn pg_bitmap_scan(
+    c: &mut Conn<'_>,
+    qy: crate::sql::Query<'_>,
+) -> Result<Vec<Hit>, StoreError> {
     let Conn::Pg(pg) = c else {
         return c.fetch_all(qy).await;
     };

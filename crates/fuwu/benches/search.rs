@@ -17,7 +17,8 @@
 //! reached through `FUWU_BENCH_PG_URL` (default: the local Unix socket when
 //! it exists, else `postgres://postgres@127.0.0.1:5432/postgres`); the benchmark drops and
 //! recreates the database `fuwu_bench_search` there. SQLite lives in
-//! `target/bench-search-sqlite`.
+//! `target/bench-search-sqlite`. `--reuse` keeps either engine's data from
+//! the previous run and only searches it (a fresh process: cold queries).
 
 mod common;
 
