@@ -216,4 +216,68 @@ both_engines! {
             assert_eq!((s, ids(&v["requests"])), (StatusCode::OK, vec![made[n]]));
         }
     }
+
+    async fn the_newest_matches_are_found_whichever_way_the_index_is_read(t: TestApp) {
+        // 6,000 requests straddling id 131,072, where PostgreSQL's index
+        // changes partition: a word in every second request (its newest
+        // matches are walked down the primary key), one in every 40th and
+        // one in three old requests (read from GIN bitmaps, partition by
+        // partition). SQLite answers the same.
+        let (org, _) = t.organization("批量单位", "2025-06-01").await;
+        let first: i64 = 131_072 - 3_000;
+        let n: i64 = 6_000;
+        let word = move |id: i64| {
+            let mut w = vec!["zulu"];
+            if id % 2 == 0 { w.push("alpha"); }
+            if id % 40 == 0 { w.push("bravo"); }
+            if [first + 1, first + 2, first + 3_500].contains(&id) { w.push("charlie"); }
+            w.join(" ")
+        };
+        t.app.db.write(move |mut c| Box::pin(async move {
+            let (admin,): (i64,) = c.fetch_one(fuwu_store::query("select min(id) from users")).await?;
+            for chunk in (first..first + n).collect::<Vec<_>>().chunks(500) {
+                let values: Vec<String> = chunk.iter().map(|id| format!(
+                    "({id}, 'api', 'fault', 'partial', 'medium', 3, 'batch {}', '', {org}, 'l1', 'new', {admin}, {T0}, {T0})",
+                    word(*id))).collect();
+                c.execute(fuwu_store::query_owned(format!(
+                    "insert into requests (id, channel, category, impact, urgency, level, title, description, organization_id, tier, status, created_by, created_at, updated_at) values {}",
+                    values.join(", "))).unprepared()).await?;
+            }
+            c.execute(fuwu_store::query("insert into search_queue (request_id, queued_at) select id, $1 from requests where id >= $2")
+                .bind(T0).bind(first)).await?;
+            Ok::<_, fuwu_store::StoreError>(())
+        })).await.unwrap();
+        assert_eq!(t.app.drain_search_queue().await.unwrap(), n as usize);
+        let search = |q: &'static str| {
+            let db = t.app.db.clone();
+            async move {
+                let parsed = fuwu_core::search::parse_query(q).unwrap();
+                let hits = db.read(move |mut c| Box::pin(async move {
+                    fuwu_store::search::search_requests(&mut c, &parsed, fuwu_core::search::Combine::All,
+                        &Default::default(), true, 5_000).await
+                })).await.unwrap();
+                let mut ids: Vec<i64> = hits.into_iter().map(|h| h.0).collect();
+                ids.sort_unstable_by(|a, b| b.cmp(a));
+                ids
+            }
+        };
+        let newest = |keep: &dyn Fn(i64) -> bool, cap: usize| -> Vec<i64> {
+            (first..first + n).rev().filter(|id| keep(*id)).take(cap).collect()
+        };
+        assert_eq!(search("alpha").await, newest(&|id| id % 2 == 0, 2_000));
+        assert_eq!(search("bravo").await, newest(&|id| id % 40 == 0, 2_000));
+        assert_eq!(search("charlie").await, vec![first + 3_500, first + 2, first + 1]);
+        assert_eq!(search("alpha bravo").await, newest(&|id| id % 40 == 0, 2_000));
+        assert_eq!(search("zulu").await, newest(&|_| true, 2_000));
+        assert_eq!(search("alpha charlie").await, vec![first + 3_500, first + 2]);
+        if t.app.db.engine() == fuwu_store::Engine::Postgres {
+            // The rows sit in the two partitions around id 131,072, none in the default one.
+            let places: Vec<(String, i64)> = t.app.db.read(|mut c| Box::pin(async move {
+                c.fetch_all(fuwu_store::query(
+                    "select c.relname::text, count(*)::int8 from search_requests s join pg_class c on c.oid = s.tableoid
+                     where s.request_id >= 128072 group by 1 order by 1")).await
+            })).await.unwrap();
+            assert_eq!(places, vec![("search_requests_p0".to_owned(), 3_000), ("search_requests_p1".to_owned(), 3_000)]);
+        }
+    }
 }
