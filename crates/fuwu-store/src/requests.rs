@@ -331,15 +331,33 @@ pub async fn list_requests(
         args.push(arg);
         sql.push_str(&fragment.replace('?', &format!("${}", args.len())));
     };
-    fn list(sql: &mut String, args: &mut Vec<Arg>, column: &str, values: Vec<Arg>) {
+    // SQLite plans its statements without looking at bound values (QPSG,
+    // see `readers`), so it cannot tell that `status in ('new', …)` is 2 % of
+    // the rows while `closed` is 91 %: at 1,000,000 requests it picked a skip
+    // scan of (organization, status, level) for the open high-level queue, 80
+    // ms instead of 1.4. The value lists are spelled into the statement there
+    // (statuses, categories and levels are checked words and numbers).
+    let inline = matches!(c, Conn::Sqlite(_));
+    let list = |sql: &mut String, args: &mut Vec<Arg>, column: &str, values: Vec<Arg>| {
         if values.is_empty() {
+            return;
+        }
+        if inline {
+            let spelled: Vec<String> = values
+                .iter()
+                .map(|v| match v {
+                    Arg::I(i) => i.to_string(),
+                    Arg::S(s) => format!("'{}'", s.replace('\'', "''")),
+                })
+                .collect();
+            sql.push_str(&format!(" and {column} in ({})", spelled.join(", ")));
             return;
         }
         let start = args.len() + 1;
         let n = values.len();
         args.extend(values);
         sql.push_str(&format!(" and {column} in ({})", placeholders(start, n)));
-    }
+    };
     list(
         &mut sql,
         &mut args,
