@@ -681,10 +681,12 @@ fn bound<'a>(sql: String, args: &'a [Arg]) -> crate::sql::Query<'a> {
 /// one more statement.
 const PG_CHECK_ROW_US: f64 = 1.4;
 const PG_POSTING_US: f64 = 0.25;
-const PG_BITMAP_ROW_US: f64 = 1.0;
+const PG_BITMAP_ROW_US: f64 = 5.0;
 const PG_STATEMENT_US: f64 = 300.0;
 /// The index's partitions hold 2^17 request ids each (migration 0017).
 const PG_PARTITION_BITS: u32 = 17;
+/// A bitmap window is sized to hold this many times the matches missing.
+const PG_WINDOW_MARGIN: f64 = 2.0;
 /// How many of the newest requests the first look checks one by one.
 const PG_PROBE: i64 = 1_024;
 
@@ -728,9 +730,11 @@ async fn pg_search_requests(
             PgScan::Walk => format!("coalesce({matches}, false)"),
             PgScan::Bitmap => matches.to_owned(),
         };
+        // `ts_rank` costs ~1.4 µs a row even on an empty vector (it sorts the
+        // query's operands at every call); most requests have no internal notes.
         format!(
             "select s.request_id, (ts_rank(s.doc, $1::tsquery)
-               + case when $2 then 0.1 * ts_rank(s.internal, $1::tsquery) else 0 end)::float8
+               + case when $2 and length(s.internal) > 0 then 0.1 * ts_rank(s.internal, $1::tsquery) else 0 end)::float8
              from search_requests s{join}
              where {test} and s.request_id > {above} and s.request_id <= {upto}{conditions}
              order by s.request_id desc limit {n}",
@@ -753,16 +757,20 @@ async fn pg_search_requests(
     if rest > 0 && missing > 0 {
         let density = (found.len() as f64 + 0.5) / (hi - probe_above) as f64;
         let walk_us = PG_CHECK_ROW_US * (rest as f64).min(missing as f64 / density);
-        // The GIN index is read one partition at a time (migration 0017):
-        // its postings and the matching rows of as many partitions as the
-        // missing matches need, and a statement each.
+        // The GIN index is read one partition at a time (migration 0017) and,
+        // within a partition, over a window of ids expected to hold twice
+        // the missing matches (the primary key's bitmap bounds it), so only
+        // those rows are fetched and ranked: all the postings of as many
+        // partitions as the missing matches need, about twice the missing
+        // rows, and a statement each.
         let partition = (1_i64 << PG_PARTITION_BITS) as f64;
         let per_partition = density * partition;
-        let partitions = (missing as f64 / per_partition)
+        let partitions = (PG_WINDOW_MARGIN * missing as f64 / per_partition)
             .ceil()
             .min((rest as f64 / partition).ceil() + 1.0);
-        let bitmap_us =
-            partitions * (per_partition * (PG_POSTING_US + PG_BITMAP_ROW_US) + PG_STATEMENT_US);
+        let rows = (PG_WINDOW_MARGIN * missing as f64).min(density * rest as f64);
+        let bitmap_us = partitions * (per_partition * PG_POSTING_US + PG_STATEMENT_US)
+            + rows * PG_BITMAP_ROW_US;
         if walk_us <= bitmap_us {
             found.extend(
                 c.fetch_all::<Hit>(bound(
@@ -772,15 +780,24 @@ async fn pg_search_requests(
                 .await?,
             );
         } else {
-            // Partition by partition, newest first, until enough were found.
+            // Newest first, a window at a time, never across a partition's
+            // start, until enough were found.
             let mut upto = probe_above;
             let mut missing = missing;
+            let mut density = density;
             while missing > 0 && upto >= lo {
-                let above = ((upto >> PG_PARTITION_BITS) << PG_PARTITION_BITS) - 1;
-                let above = above.max(lo - 1);
+                let start = ((upto >> PG_PARTITION_BITS) << PG_PARTITION_BITS).max(lo);
+                let window = (PG_WINDOW_MARGIN * missing as f64 / density).ceil() as i64;
+                let above = (upto - window.max(PG_PROBE)).max(start - 1);
                 let more =
                     pg_bitmap_scan(c, bound(scan(PgScan::Bitmap, above, upto, missing), &args))
                         .await?;
+                // Fewer than expected: matches are sparser here; the next
+                // window is sized by what this one held.
+                if (more.len() as i64) < missing {
+                    let seen = (more.len() as f64 + 0.5) / (upto - above) as f64;
+                    density = density.min(seen);
+                }
                 missing -= more.len() as i64;
                 found.extend(more);
                 upto = above;
