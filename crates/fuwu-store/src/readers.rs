@@ -40,8 +40,12 @@ pub(crate) fn open(file: &Path, writer: bool) -> Result<Connection, StoreError> 
     let settings = if writer {
         // NORMAL: SQLite does not sync the WAL at commit; the writer's syncer does,
         // before any caller is answered (see `batch`), so that syncing one batch
-        // overlaps with running the next. Checkpoints still sync as under FULL.
-        "pragma journal_mode = wal; pragma synchronous = normal;"
+        // overlaps with running the next. Checkpoints still sync as under FULL;
+        // they run on the writer, between batches, so they are made rarer
+        // (every 10,000 WAL pages, ~40 MB, instead of 1,000): with the default,
+        // the checkpoints' syncs and WAL writes were a tenth of the writer's
+        // time under a stream of creates (docs/benchmarks.md, session 5).
+        "pragma journal_mode = wal; pragma synchronous = normal; pragma wal_autocheckpoint = 10000;"
     } else {
         "pragma query_only = true;"
     };
