@@ -326,8 +326,8 @@ impl App {
             fuwu_store::Engine::Postgres => 2,
             fuwu_store::Engine::Sqlite => 1,
         };
-        const SPARE_IDS: i64 = 1 << 17;
-        let mut partitioned_upto = i64::MIN;
+        // Request ids with a spare index partition ahead (PostgreSQL; see `ensure_partitions`).
+        let mut covered = i64::MIN;
         let mut total = 0;
         // Batch n is written while batch n+1 is read and tokenized: the
         // next read goes on from the last queue place read, since batch n
@@ -364,18 +364,14 @@ impl App {
                 total += finish(w).await?;
             }
             let Some(batch) = batch else { break };
-            // PostgreSQL's index partitions (migration 0017), one spare ahead.
             let last = batch.iter().map(|b| b.0).max().unwrap_or(0);
-            if self.db.engine() == fuwu_store::Engine::Postgres
-                && last + SPARE_IDS > partitioned_upto
-            {
-                let upto = last + SPARE_IDS;
-                self.db
+            if last > covered {
+                covered = self
+                    .db
                     .write(move |mut c| {
-                        Box::pin(async move { store::ensure_partitions(&mut c, upto).await })
+                        Box::pin(async move { store::ensure_partitions(&mut c, last).await })
                     })
                     .await?;
-                partitioned_upto = (((upto >> 17) + 1) << 17) - 1;
             }
             let db = self.db.clone();
             writing.push_back(tokio::spawn(async move {

@@ -447,20 +447,24 @@ pub async fn vacuum_queue(c: &mut Conn<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// PostgreSQL: make sure the index has its partitions up to the one holding
-/// request `upto` (see migration 0017); nothing to do on SQLite. In its own
-/// transaction, before the rows are written: creating a partition waits for
-/// writes in flight.
-pub async fn ensure_partitions(c: &mut Conn<'_>, upto: i64) -> Result<(), StoreError> {
-    if matches!(c, Conn::Pg(_)) {
-        let _: (i64,) = c
-            .fetch_one(
-                query("select count(*)::int8 from (select fuwu_search_partitions($1::int8)) p")
-                    .bind(upto),
-            )
-            .await?;
+/// PostgreSQL: make sure the index has partitions for request `id` and one
+/// partition beyond it (see migration 0017), so requests created meanwhile
+/// find theirs. Returns the highest request id that still has a partition
+/// beyond its own: nothing to do again until a request beyond it is indexed
+/// (`i64::MAX` on SQLite, which has no partitions). In its own transaction, before the rows are written:
+/// creating a partition waits for writes in flight.
+pub async fn ensure_partitions(c: &mut Conn<'_>, id: i64) -> Result<i64, StoreError> {
+    if !matches!(c, Conn::Pg(_)) {
+        return Ok(i64::MAX);
     }
-    Ok(())
+    let upto = id + (1 << PG_PARTITION_BITS);
+    let _: (i64,) = c
+        .fetch_one(
+            query("select count(*)::int8 from (select fuwu_search_partitions($1::int8)) p")
+                .bind(upto),
+        )
+        .await?;
+    Ok(((upto >> PG_PARTITION_BITS) << PG_PARTITION_BITS) - 1)
 }
 
 /// The synonym groups admins added, in order.
