@@ -8,11 +8,11 @@
 use crate::access::Narrowed;
 use crate::{Actor, App, AppError};
 use fuwu_core::search::{
-    Combine, SHIPPED_SYNONYMS, SearchQuery, Synonyms, parse_query_with, parse_synonym_list,
-    phrase_units, snippet,
+    SHIPPED_SYNONYMS, SearchQuery, Synonyms, parse_query_with, parse_synonym_list, phrase_units,
+    snippet,
 };
 use fuwu_store::requests::RequestFilter;
-use fuwu_store::search as store;
+use fuwu_store::search::{self as store, Matching};
 use fuwu_store::{Conn, StoreError, query_owned};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -258,7 +258,7 @@ impl App {
         &self,
         actor: &Actor,
         q: SearchQuery,
-        combine: Combine,
+        matching: Matching,
         kind: SearchKind,
         mut filters: SearchFilters,
         limit: i64,
@@ -270,43 +270,61 @@ impl App {
             );
         let want_articles = kind != SearchKind::Requests;
         let internal = actor.sees_internal();
-        let results = self
-            .db
-            .read(move |mut c| {
-                Box::pin(async move {
-                    let requests = if want_requests {
+        // Requests and articles are read on two connections at once: on
+        // PostgreSQL each is a backend of its own, so a search that ranks
+        // many candidates of both uses both cores (a sequential search had
+        // its two halves' times add up: docs/benchmarks.md, session 6).
+        // SQLite reads run on the calling thread, so there they follow
+        // each other as before.
+        let requests = async {
+            if !want_requests {
+                return Ok(Vec::new());
+            }
+            let q = q.clone();
+            self.db
+                .read_pair(move |mut c, mut helper| {
+                    Box::pin(async move {
                         let hits = store::search_requests(
                             &mut c,
+                            helper.as_mut(),
                             &q,
-                            combine,
+                            matching,
                             &filters.requests,
                             internal,
                             limit,
                         )
                         .await?;
-                        request_hits(&mut c, &q, hits, internal).await?
-                    } else {
-                        Vec::new()
-                    };
-                    let articles = if want_articles {
+                        request_hits(&mut c, &q, hits, internal).await
+                    })
+                })
+                .await
+        };
+        let articles = async {
+            if !want_articles {
+                return Ok(Vec::new());
+            }
+            let q = q.clone();
+            let category = filters.article_category.clone();
+            self.db
+                .read(move |mut c| {
+                    Box::pin(async move {
                         let hits = store::search_articles(
                             &mut c,
                             &q,
-                            combine,
+                            matching,
                             !internal,
-                            filters.article_category.as_deref(),
+                            category.as_deref(),
                             limit,
                         )
                         .await?;
-                        article_hits(&mut c, &q, hits).await?
-                    } else {
-                        Vec::new()
-                    };
-                    Ok::<_, StoreError>(SearchResults { requests, articles })
+                        article_hits(&mut c, &q, hits).await
+                    })
                 })
-            })
-            .await?;
-        Ok(results)
+                .await
+        };
+        let (requests, articles) =
+            tokio::try_join!(requests, articles).map_err(|e: StoreError| AppError::from(e))?;
+        Ok(SearchResults { requests, articles })
     }
 
     /// Index the requests queued for it (new ones), in batches; returns how
@@ -554,7 +572,14 @@ impl App {
     ) -> Result<SearchResults, AppError> {
         self.drain_search_queue().await?;
         let mut all = self
-            .run_search(actor, q.clone(), Combine::All, kind, filters.clone(), limit)
+            .run_search(
+                actor,
+                q.clone(),
+                Matching::ALL,
+                kind,
+                filters.clone(),
+                limit,
+            )
             .await?;
         // Fewer hits than asked for: fill up with the documents matching the
         // most of the words (a question typed as a sentence rarely has every
@@ -572,7 +597,7 @@ impl App {
             && q.terms.len() > 1
         {
             let any = self
-                .run_search(actor, q, Combine::Any, again, filters, limit)
+                .run_search(actor, q, Matching::FILL_UP, again, filters, limit)
                 .await?;
             for h in any.requests {
                 if all.requests.len() < limit as usize && all.requests.iter().all(|r| r.id != h.id)
@@ -606,7 +631,7 @@ impl App {
         self.run_search(
             actor,
             q,
-            Combine::Any,
+            Matching::SIMILAR,
             SearchKind::Both,
             SearchFilters::default(),
             5,

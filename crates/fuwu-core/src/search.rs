@@ -489,7 +489,32 @@ impl SearchQuery {
             Combine::All => syntax.and,
             Combine::Any => syntax.or,
         };
-        self.terms.iter().map(term).collect::<Vec<_>>().join(joiner)
+        // A partial match on "to" or "the" alone says nothing and matches
+        // nearly every English document: with any-word matching, function
+        // words are left out (unless there is nothing else).
+        let meaningful = |t: &&Term| combine == Combine::All || !t.is_function_word();
+        let kept: Vec<String> = if self.terms.iter().any(|t| !t.is_function_word()) {
+            self.terms.iter().filter(meaningful).map(term).collect()
+        } else {
+            self.terms.iter().map(term).collect()
+        };
+        kept.join(joiner)
+    }
+}
+
+/// English function words (as the stemmer leaves them): no evidence of
+/// what a document is about.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it",
+    "its", "of", "on", "onto", "or", "the", "that", "this", "to", "was", "were", "with",
+];
+
+impl Term {
+    /// A bare English function word ("to", "the"), typed as a word of its own.
+    pub fn is_function_word(&self) -> bool {
+        !self.prefix
+            && self.phrases.is_empty()
+            && matches!(self.alternatives.as_slice(), [alt] if matches!(alt.as_slice(), [w] if FUNCTION_WORDS.contains(&w.as_str())))
     }
 }
 
@@ -578,6 +603,28 @@ mod tests {
             phrase_units("数据库 Pools"),
             ["数", "据", "库", "pool"].map(str::to_owned)
         );
+    }
+
+    #[test]
+    fn any_word_matching_leaves_function_words_out_unless_nothing_else_is_left() {
+        let q = parse_query_with("burn image to the CD", &Synonyms::default()).unwrap();
+        assert_eq!(q.terms.len(), 5);
+        assert_eq!(
+            q.fts5(Combine::All),
+            "((\"burn\")) AND ((\"image\")) AND ((\"to\")) AND ((\"the\")) AND ((\"cd\"))"
+        );
+        assert_eq!(
+            q.tsquery(Combine::Any),
+            "(('burn')) | (('image')) | (('cd'))"
+        );
+        let only = parse_query_with("to be or", &Synonyms::default()).unwrap();
+        assert_eq!(
+            only.fts5(Combine::Any),
+            "((\"to\")) OR ((\"be\")) OR ((\"or\"))"
+        );
+        // In a phrase or as a prefix the word is the searcher's intent.
+        let phrase = parse_query_with("\"log in to\" to*", &Synonyms::default()).unwrap();
+        assert!(phrase.terms.iter().all(|t| !t.is_function_word()));
     }
 
     #[test]

@@ -222,6 +222,30 @@ impl Db {
         }
     }
 
+    /// Like [`Db::read`], with a second reading connection when one is idle
+    /// on PostgreSQL, for a read whose parts can run at once there (two
+    /// backends, two cores). Never waits for the second: several such reads
+    /// waiting for each other's connections could hold the whole pool. On
+    /// SQLite reads run on the calling thread, so there is no second.
+    pub async fn read_pair<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(Conn<'c>, Option<Conn<'c>>) -> BoxFut<'c, Result<T, E>>,
+        E: From<StoreError>,
+    {
+        match &self.inner {
+            Inner::Sqlite { readers, .. } => {
+                let mut lent = readers.take()?;
+                f(Conn::Sqlite(lent.conn()), None).await
+            }
+            Inner::Pg(pool) => {
+                let mut lent = pool.acquire().await?;
+                let mut helper = pool.try_idle();
+                let second = helper.as_mut().map(|h| Conn::Pg(h.conn()));
+                f(Conn::Pg(lent.conn()), second).await
+            }
+        }
+    }
+
     /// Refresh the query planner's statistics (after bulk loads).
     pub async fn analyze(&self) -> Result<(), StoreError> {
         self.write(|mut c| Box::pin(async move { c.execute_script("analyze").await }))

@@ -103,6 +103,21 @@ impl Pool {
         })
     }
 
+    /// An idle connection, if one is there right now: never waits, never
+    /// connects (a helper for a read that can also do without one).
+    pub(crate) fn try_idle(self: &Arc<Self>) -> Option<Lent> {
+        let permit = self.permits.clone().try_acquire_owned().ok()?;
+        let conn = self.idle.lock().ok().and_then(|mut v| v.pop())?;
+        if conn.client.is_closed() {
+            return None;
+        }
+        Some(Lent {
+            pool: self.clone(),
+            conn: Some(conn),
+            _permit: permit,
+        })
+    }
+
     pub(crate) fn close(&self) {
         self.permits.close();
         if let Ok(mut v) = self.idle.lock() {

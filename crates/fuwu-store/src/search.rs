@@ -557,6 +557,35 @@ enum Arg {
 /// common word cost time in proportion to the index; this bounds it.
 pub const CANDIDATES: i64 = 2_000;
 
+/// Which matches a search ranks: those of all the words or of any, the
+/// newest `candidates` of them the searcher may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matching {
+    pub combine: Combine,
+    pub candidates: i64,
+}
+
+impl Matching {
+    /// A search: documents with every word.
+    pub const ALL: Matching = Matching {
+        combine: Combine::All,
+        candidates: CANDIDATES,
+    };
+    /// Filling up a search that found too few: partial matches come after
+    /// every full one, and most are matches of the query's commonest word
+    /// alone, so a quarter as many are ranked — ranking 2,000 of them cost
+    /// as much as the rest of the search (docs/benchmarks.md, session 6).
+    pub const FILL_UP: Matching = Matching {
+        combine: Combine::Any,
+        candidates: CANDIDATES / 4,
+    };
+    /// Suggestions for a draft: what shares the most words with it.
+    pub const SIMILAR: Matching = Matching {
+        combine: Combine::Any,
+        candidates: CANDIDATES,
+    };
+}
+
 /// Requests matching `q` within `filter` (already narrowed to the searcher's
 /// reach), best first. `internal`: internal notes count too (staff).
 ///
@@ -565,29 +594,24 @@ pub const CANDIDATES: i64 = 2_000;
 /// scan stops there, so the cost does not grow with how many documents
 /// match. The filters are applied before the cap, so a narrow reach still
 /// gets every visible match up to the cap, and never anything else.
+///
+/// `helper`, a second connection (PostgreSQL), lets two parts of the search
+/// run at once.
 pub async fn search_requests(
     c: &mut Conn<'_>,
+    helper: Option<&mut Conn<'_>>,
     q: &SearchQuery,
-    combine: Combine,
+    matching: Matching,
     filter: &RequestFilter,
     internal: bool,
     limit: i64,
 ) -> Result<Vec<Hit>, StoreError> {
     let mut args: Vec<Arg> = Vec::new();
-    // Without filters the index alone answers (requests are never deleted,
-    // and PostgreSQL's index rows reference theirs).
-    let needs_rows = !filter.statuses.is_empty()
-        || !filter.categories.is_empty()
-        || !filter.levels.is_empty()
-        || filter.organization_id.is_some()
-        || filter.assignee_id.is_some()
-        || filter.contract_leader_id.is_some()
-        || filter.created_from.is_some()
-        || filter.created_to.is_some();
     if matches!(c, Conn::Pg(_)) {
-        return pg_search_requests(c, q, combine, filter, needs_rows, internal, limit).await;
+        return pg_search_requests(c, helper, q, matching, filter, internal, limit).await;
     }
-    let expr = q.fts5(combine);
+    let needs_rows = needs_rows(filter);
+    let expr = q.fts5(matching.combine);
     let expr = if internal {
         expr
     } else {
@@ -605,7 +629,10 @@ pub async fn search_requests(
         }
     );
     sql.push_str(&row_conditions(filter, &mut args));
-    sql.push_str(&format!(" order by s.rowid desc limit {CANDIDATES}"));
+    sql.push_str(&format!(
+        " order by s.rowid desc limit {}",
+        matching.candidates
+    ));
     // Rank the candidates only. The score (bm25, see `rank`) is computed as
     // the candidates are visited, in the same FTS5 cursor (it needs it); the
     // outer query sorts them.
@@ -618,6 +645,20 @@ pub async fn search_requests(
     let sql = format!("select id, score from ({inner}) order by score desc, id desc limit ${n}");
     args.push(Arg::I(limit));
     c.fetch_all(bound(sql, &args)).await
+}
+
+/// Whether `filter` looks at the request row. Without filters the index
+/// alone answers (requests are never deleted, and PostgreSQL's index rows
+/// reference theirs).
+fn needs_rows(filter: &RequestFilter) -> bool {
+    !filter.statuses.is_empty()
+        || !filter.categories.is_empty()
+        || !filter.levels.is_empty()
+        || filter.organization_id.is_some()
+        || filter.assignee_id.is_some()
+        || filter.contract_leader_id.is_some()
+        || filter.created_from.is_some()
+        || filter.created_to.is_some()
 }
 
 /// ` and r.… = $n` for each of `filter`'s conditions on the request row, its
@@ -710,13 +751,14 @@ const PG_PROBE: i64 = 1_024;
 /// are found.
 async fn pg_search_requests(
     c: &mut Conn<'_>,
+    mut helper: Option<&mut Conn<'_>>,
     q: &SearchQuery,
-    combine: Combine,
+    matching: Matching,
     filter: &RequestFilter,
-    needs_rows: bool,
     internal: bool,
     limit: i64,
 ) -> Result<Vec<Hit>, StoreError> {
+    let needs_rows = needs_rows(filter);
     let (lo, hi): (i64, i64) = c
         .fetch_one(query(
             "select coalesce(min(request_id), 0), coalesce(max(request_id), -1) from search_requests",
@@ -725,7 +767,7 @@ async fn pg_search_requests(
     if hi < lo {
         return Ok(Vec::new());
     }
-    let mut args = vec![Arg::S(q.tsquery(combine)), Arg::B(internal)];
+    let mut args = vec![Arg::S(q.tsquery(matching.combine)), Arg::B(internal)];
     let conditions = row_conditions(filter, &mut args);
     let matches = "(s.doc @@ $1::tsquery or ($2 and s.internal @@ $1::tsquery))";
     let scan = |how: PgScan, above: i64, upto: i64, n: i64| {
@@ -752,12 +794,12 @@ async fn pg_search_requests(
     let probe_above = (hi - PG_PROBE).max(lo - 1);
     let mut found: Vec<Hit> = c
         .fetch_all(bound(
-            scan(PgScan::Walk, probe_above, hi, CANDIDATES),
+            scan(PgScan::Walk, probe_above, hi, matching.candidates),
             &args,
         ))
         .await?;
     let rest = probe_above - lo + 1;
-    let missing = CANDIDATES - found.len() as i64;
+    let missing = matching.candidates - found.len() as i64;
     if rest > 0 && missing > 0 {
         let density = (found.len() as f64 + 0.5) / (hi - probe_above) as f64;
         let walk_us = PG_CHECK_ROW_US * (rest as f64).min(missing as f64 / density);
@@ -785,26 +827,52 @@ async fn pg_search_requests(
             );
         } else {
             // Newest first, a window at a time, never across a partition's
-            // start, until enough were found.
+            // start, until enough were found. When a window is not expected
+            // to hold all that is missing, the next one is read at the same
+            // time on the helper connection (its matches are all older, so
+            // only as many of them as are still missing are kept).
             let mut upto = probe_above;
             let mut missing = missing;
             let mut density = density;
-            while missing > 0 && upto >= lo {
+            let window_below = |upto: i64, missing: f64, density: f64| {
                 let start = ((upto >> PG_PARTITION_BITS) << PG_PARTITION_BITS).max(lo);
-                let window = (PG_WINDOW_MARGIN * missing as f64 / density).ceil() as i64;
-                let above = (upto - window.max(PG_PROBE)).max(start - 1);
-                let more =
-                    pg_bitmap_scan(c, bound(scan(PgScan::Bitmap, above, upto, missing), &args))
+                let window = (PG_WINDOW_MARGIN * missing / density).ceil() as i64;
+                (upto - window.max(PG_PROBE)).max(start - 1)
+            };
+            while missing > 0 && upto >= lo {
+                let above = window_below(upto, missing as f64, density);
+                let expected = density * (upto - above) as f64;
+                let next = match helper.as_deref_mut() {
+                    Some(h) if above >= lo && expected < missing as f64 => {
+                        Some((h, window_below(above, missing as f64 - expected, density)))
+                    }
+                    _ => None,
+                };
+                let this = bound(scan(PgScan::Bitmap, above, upto, missing), &args);
+                let (more, older, bottom) = match next {
+                    Some((h, below)) => {
+                        let that = bound(scan(PgScan::Bitmap, below, above, missing), &args);
+                        let (more, older) = futures::future::try_join(
+                            pg_bitmap_scan(c, this),
+                            pg_bitmap_scan(h, that),
+                        )
                         .await?;
+                        (more, older, below)
+                    }
+                    None => (pg_bitmap_scan(c, this).await?, Vec::new(), above),
+                };
+                let mut more = more;
+                more.extend(older);
                 // Fewer than expected: matches are sparser here; the next
-                // window is sized by what this one held.
+                // window is sized by what these held.
                 if (more.len() as i64) < missing {
-                    let seen = (more.len() as f64 + 0.5) / (upto - above) as f64;
+                    let seen = (more.len() as f64 + 0.5) / (upto - bottom) as f64;
                     density = density.min(seen);
                 }
+                more.truncate(missing as usize);
                 missing -= more.len() as i64;
                 found.extend(more);
-                upto = above;
+                upto = bottom;
             }
         }
     }
@@ -838,8 +906,12 @@ async fn pg_bitmap_scan(
     }
     // A cancelled search must not hand the open transaction back to the pool.
     pg.in_transaction = true;
+    // No prefetching of the bitmap's heap pages either: each is a
+    // `posix_fadvise` call, 4 % of the server's CPU in a search profile at
+    // 1,000,000 requests, for pages the OS cache holds anyway (the newest
+    // partitions are the hot ones).
     c.execute_script(
-        "begin; set local enable_indexscan = off; set local enable_indexonlyscan = off; set local enable_seqscan = off",
+        "begin; set local enable_indexscan = off; set local enable_indexonlyscan = off; set local enable_seqscan = off; set local effective_io_concurrency = 0",
     )
     .await?;
     let out = c.fetch_all(qy).await;
@@ -855,12 +927,13 @@ async fn pg_bitmap_scan(
 pub async fn search_articles(
     c: &mut Conn<'_>,
     q: &SearchQuery,
-    combine: Combine,
+    matching: Matching,
     customer_view: bool,
     category: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Hit>, StoreError> {
     // Like requests: the [`CANDIDATES`] newest visible matches, then ranked.
+    let cap = matching.candidates;
     let visible = " and a.status <> 'archived' and (not $2 or (a.visibility = 'customers' and a.status = 'published'))
           and ($3 is null or a.category = $3)";
     let (sql, expr) = match c {
@@ -870,10 +943,10 @@ pub async fn search_articles(
                    select s.rowid as id, fuwu_rank(search_articles, 'articles ' || $1, 'search_articles') as score
                    from search_articles s join articles a on a.id = s.rowid
                    where search_articles match $1{visible}
-                   order by s.rowid desc limit {CANDIDATES})
+                   order by s.rowid desc limit {cap})
                  order by score desc, id desc limit $4"
             ),
-            q.fts5(combine),
+            q.fts5(matching.combine),
         ),
         Conn::Pg(_) => (
             format!(
@@ -881,11 +954,11 @@ pub async fn search_articles(
                  from (select s.article_id as id
                        from search_articles s join articles a on a.id = s.article_id
                        where s.doc @@ $1::tsquery{visible}
-                       order by s.article_id desc limit {CANDIDATES}) c
+                       order by s.article_id desc limit {cap}) c
                  join search_articles s on s.article_id = c.id
                  order by score desc, s.article_id desc limit $4"
             ),
-            q.tsquery(combine),
+            q.tsquery(matching.combine),
         ),
     };
     c.fetch_all(

@@ -363,6 +363,14 @@ struct Latency {
 fn latency(mut samples: Vec<(Duration, String)>) -> Latency {
     samples.sort_by_key(|s| s.0);
     let slowest = samples.last().map(|s| s.1.clone()).unwrap_or_default();
+    // The tail, for whoever works on it (stderr: not part of the report).
+    let tail: Vec<String> = samples
+        .iter()
+        .rev()
+        .take(8)
+        .map(|(d, q)| format!("{:.1} ms {q}", d.as_secs_f64() * 1000.0))
+        .collect();
+    progress(format!("slowest: {}", tail.join(" | ")));
     let d: Vec<Duration> = samples.into_iter().map(|s| s.0).collect();
     Latency {
         runs: d.len(),
@@ -504,7 +512,8 @@ async fn run(engine: Engine, a: &Args, corpus: &Corpus) -> Result<Report> {
             .await
             .map_err(|e| anyhow!("article: {e}"))?;
     }
-    let articles_per_s = a.articles as f64 / t.elapsed().as_secs_f64().max(1e-9);
+    let created = if reuse { 0 } else { a.articles };
+    let articles_per_s = created as f64 / t.elapsed().as_secs_f64().max(1e-9);
 
     progress(format!("{engine:?}: indexing through the queue"));
     let queued_at = if reuse {

@@ -253,7 +253,7 @@ both_engines! {
             async move {
                 let parsed = fuwu_core::search::parse_query(q).unwrap();
                 let hits = db.read(move |mut c| Box::pin(async move {
-                    fuwu_store::search::search_requests(&mut c, &parsed, fuwu_core::search::Combine::All,
+                    fuwu_store::search::search_requests(&mut c, None, &parsed, fuwu_store::search::Matching::ALL,
                         &Default::default(), true, 5_000).await
                 })).await.unwrap();
                 let mut ids: Vec<i64> = hits.into_iter().map(|h| h.0).collect();
