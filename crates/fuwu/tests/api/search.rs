@@ -248,17 +248,41 @@ both_engines! {
             Ok::<_, fuwu_store::StoreError>(())
         })).await.unwrap();
         assert_eq!(t.app.drain_search_queue().await.unwrap(), n as usize);
+        // Two connections in the pool, so that PostgreSQL's search gets a helper.
+        let hold = || t.app.db.read(|_c| Box::pin(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Ok::<_, fuwu_store::StoreError>(())
+        }));
+        let (a, b) = tokio::join!(hold(), hold());
+        (a.unwrap(), b.unwrap());
+        let postgres = t.app.db.engine() == fuwu_store::Engine::Postgres;
+        // Each query twice: on one connection, and with a helper connection
+        // reading the next window at the same time (PostgreSQL); both must
+        // find the same.
         let search = |q: &'static str| {
             let db = t.app.db.clone();
             async move {
                 let parsed = fuwu_core::search::parse_query(q).unwrap();
-                let hits = db.read(move |mut c| Box::pin(async move {
-                    fuwu_store::search::search_requests(&mut c, None, &parsed, fuwu_store::search::Matching::ALL,
+                let p = parsed.clone();
+                let alone = db.read(move |mut c| Box::pin(async move {
+                    fuwu_store::search::search_requests(&mut c, None, &p, fuwu_store::search::Matching::ALL,
                         &Default::default(), true, 5_000).await
                 })).await.unwrap();
-                let mut ids: Vec<i64> = hits.into_iter().map(|h| h.0).collect();
-                ids.sort_unstable_by(|a, b| b.cmp(a));
-                ids
+                let (paired, helped) = db.read_pair(move |mut c, mut h| Box::pin(async move {
+                    let helped = h.is_some();
+                    let hits = fuwu_store::search::search_requests(&mut c, h.as_mut(), &parsed,
+                        fuwu_store::search::Matching::ALL, &Default::default(), true, 5_000).await?;
+                    Ok::<_, fuwu_store::StoreError>((hits, helped))
+                })).await.unwrap();
+                assert_eq!(helped, postgres, "{q}: a helper connection on PostgreSQL only");
+                let sorted = |hits: Vec<fuwu_store::search::Hit>| {
+                    let mut ids: Vec<i64> = hits.into_iter().map(|h| h.0).collect();
+                    ids.sort_unstable_by(|a, b| b.cmp(a));
+                    ids
+                };
+                let (alone, paired) = (sorted(alone), sorted(paired));
+                assert_eq!(alone, paired, "{q}: the same matches with a helper");
+                alone
             }
         };
         let newest = |keep: &dyn Fn(i64) -> bool, cap: usize| -> Vec<i64> {
@@ -270,7 +294,7 @@ both_engines! {
         assert_eq!(search("alpha bravo").await, newest(&|id| id % 40 == 0, 2_000));
         assert_eq!(search("zulu").await, newest(&|_| true, 2_000));
         assert_eq!(search("alpha charlie").await, vec![first + 3_500, first + 2]);
-        if t.app.db.engine() == fuwu_store::Engine::Postgres {
+        if postgres {
             // The rows sit in the two partitions around id 131,072, none in the default one.
             let places: Vec<(String, i64)> = t.app.db.read(|mut c| Box::pin(async move {
                 c.fetch_all(fuwu_store::query(
