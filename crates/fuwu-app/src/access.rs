@@ -253,16 +253,23 @@ impl Actor {
     /// Whether this actor may see the request at all. A request out of reach
     /// is reported as not found, so its existence does not leak.
     pub async fn may_read_request(&self, c: &mut Conn<'_>, r: &Request) -> Result<bool, AppError> {
-        Ok(match self.reach() {
+        let leader = match (self.reach(), r.contract_id) {
+            (Reach::ContractsLedBy(_), Some(k)) => dir::contract_leader(c, k).await?,
+            _ => None,
+        };
+        Ok(self.may_read_request_led_by(r, leader))
+    }
+
+    /// [`Actor::may_read_request`] with the project leader of the request's
+    /// contract already at hand (`None`: no contract, or no leader).
+    pub fn may_read_request_led_by(&self, r: &Request, leader: Option<i64>) -> bool {
+        match self.reach() {
             Reach::All => true,
             Reach::Organization(o) => r.organization_id == o,
             Reach::HandedTo(u) => r.assignee_id == Some(u),
-            Reach::ContractsLedBy(u) => match r.contract_id {
-                Some(k) => dir::contract_leader(c, k).await? == Some(u),
-                None => false,
-            },
+            Reach::ContractsLedBy(u) => r.contract_id.is_some() && leader == Some(u),
             Reach::Nothing => false,
-        })
+        }
     }
 
     /// Whether this actor may work a request it can see: change it, act on

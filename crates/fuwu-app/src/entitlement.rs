@@ -5,9 +5,7 @@
 use crate::access::Actor;
 use crate::{App, AppError};
 use fuwu_core::Role;
-use fuwu_store::Conn;
-use fuwu_store::directory as dir;
-use fuwu_store::requests::Request;
+use fuwu_store::requests::{ContractTerms, Request};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -76,37 +74,36 @@ pub(crate) struct EntitlementParts {
     billable: bool,
 }
 
-/// The parts of `r`'s entitlement as `actor` may see them (`None`: not shown).
-pub(crate) async fn entitlement_of(
-    c: &mut Conn<'_>,
+/// The parts of `r`'s entitlement as `actor` may see them (`None`: not
+/// shown), from the contract terms read with the request.
+pub(crate) fn entitlement_of(
     actor: &Actor,
     r: &Request,
-) -> Result<Option<EntitlementParts>, AppError> {
+    terms: Option<&ContractTerms>,
+) -> Option<EntitlementParts> {
     if actor.role == Role::ThirdParty {
-        return Ok(None);
+        return None;
     }
-    let (contract, sla_policy_id) = match r.contract_id {
-        Some(k) => {
-            let k = dir::get_contract(c, k).await?;
-            let policy = k.sla_policy_id;
-            let shown = ContractRef {
+    let (contract, sla_policy_id) = match terms {
+        Some(k) => (
+            Some(ContractRef {
                 id: k.id,
                 free_until: free_until(&k.accepted_on, k.free_service_months),
-                code: k.code,
-                name: k.name,
-                accepted_on: k.accepted_on,
+                code: k.code.clone(),
+                name: k.name.clone(),
+                accepted_on: k.accepted_on.clone(),
                 free_service_months: k.free_service_months,
                 vip: k.vip,
-            };
-            (Some(shown), policy)
-        }
+            }),
+            k.sla_policy_id,
+        ),
         None => (None, None),
     };
-    Ok(Some(EntitlementParts {
+    Some(EntitlementParts {
         contract,
         sla_policy_id,
         billable: r.billable,
-    }))
+    })
 }
 
 impl App {

@@ -281,6 +281,23 @@ pub(crate) async fn load_visible(
     }
 }
 
+/// [`load_visible`] with the terms of the request's contract, in one statement.
+pub(crate) async fn load_visible_with_contract(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    id: i64,
+) -> Result<store::RequestWithContract, AppError> {
+    let found = store::get_request_with_contract(c, id)
+        .await
+        .map_err(|e| AppError::from_store("request", e))?;
+    let leader = found.contract.as_ref().and_then(|k| k.project_leader_id);
+    if actor.may_read_request_led_by(&found.request, leader) {
+        Ok(found)
+    } else {
+        Err(AppError::NotFound { what: "request" })
+    }
+}
+
 /// Load a request the actor may work (change, act on, write to): out of
 /// reach is 404, in sight but not theirs to work is 403.
 pub(crate) async fn load_workable(
@@ -539,10 +556,13 @@ impl App {
             .db
             .read(move |mut c| {
                 Box::pin(async move {
-                    let request = load_visible(&mut c, &actor, id).await?;
-                    let parts =
-                        crate::entitlement::entitlement_of(&mut c, &actor, &request).await?;
-                    Ok::<_, AppError>((request, parts))
+                    let found = load_visible_with_contract(&mut c, &actor, id).await?;
+                    let parts = crate::entitlement::entitlement_of(
+                        &actor,
+                        &found.request,
+                        found.contract.as_ref(),
+                    );
+                    Ok::<_, AppError>((found.request, parts))
                 })
             })
             .await?;
@@ -559,7 +579,13 @@ impl App {
             .db
             .read(move |mut c| {
                 Box::pin(async move {
-                    let request = load_visible(&mut c, &actor, id).await?;
+                    let found = load_visible_with_contract(&mut c, &actor, id).await?;
+                    let parts = crate::entitlement::entitlement_of(
+                        &actor,
+                        &found.request,
+                        found.contract.as_ref(),
+                    );
+                    let request = found.request;
                     let internal = actor.sees_internal();
                     let messages = store::list_messages(&mut c, id, internal).await?;
                     let mut history = store::list_events(&mut c, id).await?;
@@ -590,8 +616,6 @@ impl App {
                     } else {
                         Vec::new()
                     };
-                    let parts =
-                        crate::entitlement::entitlement_of(&mut c, &actor, &request).await?;
                     let detail = RequestDetail {
                         entitlement: None,
                         request,

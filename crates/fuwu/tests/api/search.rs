@@ -254,7 +254,8 @@ both_engines! {
             Ok::<_, fuwu_store::StoreError>(())
         }));
         let (a, b) = tokio::join!(hold(), hold());
-        (a.unwrap(), b.unwrap());
+        a.unwrap();
+        b.unwrap();
         let postgres = t.app.db.engine() == fuwu_store::Engine::Postgres;
         // Each query twice: on one connection, and with a helper connection
         // reading the next window at the same time (PostgreSQL); both must
