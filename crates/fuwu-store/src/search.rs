@@ -849,7 +849,7 @@ async fn pg_search_requests(
                     _ => None,
                 };
                 let this = bound(scan(PgScan::Bitmap, above, upto, missing), &args);
-                let (more, older, bottom) = match next {
+                let (mut more, older, bottom) = match next {
                     Some((h, below)) => {
                         let that = bound(scan(PgScan::Bitmap, below, above, missing), &args);
                         let (more, older) = futures::future::try_join(
@@ -861,7 +861,6 @@ async fn pg_search_requests(
                     }
                     None => (pg_bitmap_scan(c, this).await?, Vec::new(), above),
                 };
-                let mut more = more;
                 more.extend(older);
                 // Fewer than expected: matches are sparser here; the next
                 // window is sized by what these held.
