@@ -161,8 +161,9 @@ fn machine() -> Machine {
 
 // ---------------------------------------------------------------- disk ceiling
 
-/// Durable commits per second the disk under `dir` allows: (write 4 KiB at offset 0, fdatasync) in a loop.
-fn disk_ceiling(dir: &Path, seconds: f64) -> Result<f64> {
+/// Durable commits the disk under `dir` allows: (write 4 KiB at offset 0,
+/// fdatasync) in a loop for `seconds`; the commits made and the seconds taken.
+fn disk_ceiling(dir: &Path, seconds: f64) -> Result<(u64, f64)> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join("fsync-probe");
     let file = std::fs::OpenOptions::new()
@@ -183,10 +184,10 @@ fn disk_ceiling(dir: &Path, seconds: f64) -> Result<f64> {
         file.sync_data()?;
         n += 1;
     }
-    let rate = n as f64 / start.elapsed().as_secs_f64();
+    let took = start.elapsed().as_secs_f64();
     drop(file);
     let _ = std::fs::remove_file(&path);
-    Ok(rate)
+    Ok((n, took))
 }
 
 // ---------------------------------------------------------------- load generator
@@ -290,6 +291,34 @@ impl CpuUse {
 }
 
 impl Measure {
+    fn empty() -> Measure {
+        Measure {
+            ok: 0,
+            errors: 0,
+            secs: 0.0,
+            latencies: Vec::new(),
+            first_error: None,
+            cpu: CpuUse::default(),
+        }
+    }
+    /// Add another slice of the same measurement (latencies are sorted by the caller).
+    fn absorb(&mut self, other: Measure) {
+        let (w0, w1) = (self.secs, other.secs);
+        let total = (w0 + w1).max(1e-9);
+        let mix = |x: f64, y: f64| (x * w0 + y * w1) / total;
+        self.cpu = CpuUse {
+            own: mix(self.cpu.own, other.cpu.own),
+            postgres: mix(self.cpu.postgres, other.cpu.postgres),
+            other: mix(self.cpu.other, other.cpu.other),
+        };
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.secs += other.secs;
+        self.latencies.extend(other.latencies);
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
     fn rate(&self) -> f64 {
         self.ok as f64 / self.secs.max(1e-9)
     }
@@ -318,17 +347,33 @@ impl Measure {
     }
 }
 
-/// Run `make` from [`CLIENTS`] concurrent tasks for a short warm-up and then
-/// `seconds`; count answers with `expect` as successes.
+/// A warm-up that is not counted, then the time that is.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    warmup: Duration,
+    measure: Duration,
+}
+
+impl Window {
+    /// One measurement of `seconds`, after a warm-up of up to 1 s.
+    fn whole(seconds: u64) -> Window {
+        Window {
+            warmup: Duration::from_secs_f64((seconds as f64 / 5.0).min(1.0)),
+            measure: Duration::from_secs(seconds),
+        }
+    }
+}
+
+/// Run `make` from [`CLIENTS`] concurrent tasks for the window's warm-up and
+/// then its measured time; count answers with `expect` as successes.
 async fn hammer(
     client: &reqwest::Client,
-    seconds: u64,
+    window: Window,
     expect: StatusCode,
     make: MakeRequest,
 ) -> Measure {
-    let warmup = Duration::from_secs_f64((seconds as f64 / 5.0).min(1.0));
-    let measure_from = Instant::now() + warmup;
-    let until = measure_from + Duration::from_secs(seconds);
+    let measure_from = Instant::now() + window.warmup;
+    let until = measure_from + window.measure;
     let mut tasks = Vec::new();
     for t in 0..CLIENTS {
         let client = client.clone();
@@ -380,14 +425,8 @@ async fn hammer(
     let before = cpu_sample();
     tokio::time::sleep_until(until.into()).await;
     let after = cpu_sample();
-    let mut m = Measure {
-        ok: 0,
-        errors: 0,
-        secs: 0.0,
-        latencies: Vec::new(),
-        first_error: None,
-        cpu: CpuUse::between(before, after),
-    };
+    let mut m = Measure::empty();
+    m.cpu = CpuUse::between(before, after);
     let mut last = measure_from;
     for task in tasks {
         match task.await {
@@ -410,9 +449,76 @@ async fn hammer(
     m.secs = last
         .duration_since(measure_from)
         .as_secs_f64()
-        .max(seconds as f64);
+        .max(window.measure.as_secs_f64());
     m.latencies.sort_unstable();
     m
+}
+
+/// What one side of an interleaved measurement does.
+#[derive(Clone)]
+enum Load {
+    /// HTTP requests from [`CLIENTS`] clients; answers with this status count.
+    Http(StatusCode, MakeRequest),
+    /// The disk ceiling's write + fdatasync loop in this folder.
+    Disk(std::path::PathBuf),
+}
+
+/// Length of one slice of an interleaved measurement.
+const SLICE: Duration = Duration::from_millis(500);
+
+/// Measure `a` and `b` for `seconds` each, in alternating half-second slices
+/// (A B B A A B …), so that both see the same machine. On these shared hosts
+/// the rate of the same loop moves by ±30 % within minutes; a ceiling measured
+/// a minute away from the figure it is a ceiling for compares two machines.
+async fn interleaved(
+    client: &reqwest::Client,
+    seconds: u64,
+    a: &Load,
+    b: &Load,
+) -> Result<(Measure, Measure)> {
+    let (mut ma, mut mb) = (Measure::empty(), Measure::empty());
+    // Each side's first slice starts from a full warm-up; later ones from a short one.
+    let mut warm = (false, false);
+    for round in 0..seconds * 2 {
+        let order = if round % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for first in order {
+            let (load, into, warmed) = if first {
+                (a, &mut ma, &mut warm.0)
+            } else {
+                (b, &mut mb, &mut warm.1)
+            };
+            let window = Window {
+                warmup: Duration::from_millis(if *warmed { 100 } else { 1000 }),
+                measure: SLICE,
+            };
+            *warmed = true;
+            into.absorb(slice(client, load, window).await?);
+        }
+    }
+    ma.latencies.sort_unstable();
+    mb.latencies.sort_unstable();
+    Ok((ma, mb))
+}
+
+async fn slice(client: &reqwest::Client, load: &Load, window: Window) -> Result<Measure> {
+    Ok(match load {
+        Load::Http(expect, make) => hammer(client, window, *expect, make.clone()).await,
+        Load::Disk(dir) => {
+            let dir = dir.clone();
+            let secs = window.measure.as_secs_f64();
+            let before = cpu_sample();
+            let (n, took) = tokio::task::spawn_blocking(move || disk_ceiling(&dir, secs)).await??;
+            let mut m = Measure::empty();
+            m.ok = n;
+            m.secs = took;
+            m.cpu = CpuUse::between(before, cpu_sample());
+            m
+        }
+    })
 }
 
 // ---------------------------------------------------------------- one engine
@@ -427,6 +533,8 @@ struct SizeResult {
     size: u64,
     load: LoadStats,
     get_by_id: Measure,
+    /// `GET /healthz`, interleaved with `get_by_id`: its ceiling.
+    healthz: Measure,
     timeline: Measure,
     lists: Vec<ListResult>,
 }
@@ -434,7 +542,8 @@ struct SizeResult {
 struct EngineResult {
     engine: Engine,
     facts: String,
-    healthz: Measure,
+    /// The disk ceiling's loop, interleaved with `creates`: their ceiling.
+    disk: Measure,
     creates: Measure,
     created_rows: i64,
     sizes: Vec<SizeResult>,
@@ -445,6 +554,11 @@ const SEVERE_OPEN: &str = "level=3,4,5&status=new,acknowledged,assigned,in_progr
 /// queue holds about 60 rows, so pages of 50 would compare a 9-row page at
 /// 10,000 with a full one at 1,000,000 — a page size, not a data size, effect.
 const SEVERE_OPEN_25: &str = "level=3,4,5&status=new,acknowledged,assigned,in_progress&limit=25";
+
+fn healthz_request(base: &str) -> MakeRequest {
+    let base = base.to_owned();
+    Arc::new(move |http, _| http.get(format!("{base}/healthz")))
+}
 
 fn get(base: &str, token: &str, path: String) -> MakeRequest {
     let (base, token) = (base.to_owned(), token.to_owned());
@@ -494,7 +608,14 @@ async fn measure_size(
                 .bearer_auth(&token)
         })
     };
-    let get_by_id = hammer(http, seconds, StatusCode::OK, make).await;
+    // Against the ceiling measured in the same seconds (see `interleaved`).
+    let (get_by_id, healthz) = interleaved(
+        http,
+        seconds,
+        &Load::Http(StatusCode::OK, make),
+        &Load::Http(StatusCode::OK, healthz_request(&base)),
+    )
+    .await?;
     progress("  GET /api/v1/requests/{id}/timeline");
     let make: MakeRequest = {
         let (base, token) = (base.clone(), token.clone());
@@ -504,7 +625,7 @@ async fn measure_size(
                 .bearer_auth(&token)
         })
     };
-    let timeline = hammer(http, seconds, StatusCode::OK, make).await;
+    let timeline = hammer(http, Window::whole(seconds), StatusCode::OK, make).await;
 
     let mut lists = Vec::new();
     let fixed = [
@@ -573,13 +694,14 @@ async fn measure_size(
     for (label, make, probe_query) in cases {
         let (rows, _) = probe(http, &base, &token, &probe_query).await?;
         progress(format!("  list {label}: {rows} rows on the probe page"));
-        let m = hammer(http, seconds, StatusCode::OK, make).await;
+        let m = hammer(http, Window::whole(seconds), StatusCode::OK, make).await;
         lists.push(ListResult { label, rows, m });
     }
     Ok(SizeResult {
         size,
         load,
         get_by_id,
+        healthz,
         timeline,
         lists,
     })
@@ -595,23 +717,25 @@ async fn run_engine(engine: Engine, args: &Args, work_dir: &Path) -> Result<Engi
         .build()?;
     let d = Arc::new(create_directory(&http, &s).await?);
 
-    progress(format!("{}: GET /healthz", engine.name()));
-    let healthz = hammer(&http, args.seconds, StatusCode::OK, {
-        let base = s.base.clone();
-        Arc::new(move |http, _| http.get(format!("{base}/healthz")))
-    })
-    .await;
-
-    progress(format!("{}: POST /api/v1/requests", engine.name()));
-    let creates = hammer(&http, args.seconds, StatusCode::CREATED, {
+    progress(format!(
+        "{}: POST /api/v1/requests, interleaved with the disk ceiling",
+        engine.name()
+    ));
+    let create: MakeRequest = {
         let (base, token, dd) = (s.base.clone(), d.token.clone(), d.clone());
         Arc::new(move |http, rng| {
             http.post(format!("{base}/api/v1/requests"))
                 .bearer_auth(&token)
                 .json(&new_request_body(rng, &dd))
         })
-    })
-    .await;
+    };
+    let (creates, disk) = interleaved(
+        &http,
+        args.seconds,
+        &Load::Http(StatusCode::CREATED, create),
+        &Load::Disk(work_dir.to_path_buf()),
+    )
+    .await?;
     let created_rows = query_i64(&s.db, "select count(*) from requests").await?;
     // Remove them so that each size below is exact and the ids run 1..=size.
     s.db.write(|mut c| {
@@ -667,7 +791,7 @@ async fn run_engine(engine: Engine, args: &Args, work_dir: &Path) -> Result<Engi
     Ok(EngineResult {
         engine,
         facts: s.engine_facts,
-        healthz,
+        disk,
         creates,
         created_rows,
         sizes,
@@ -676,7 +800,7 @@ async fn run_engine(engine: Engine, args: &Args, work_dir: &Path) -> Result<Engi
 
 // ---------------------------------------------------------------- the report
 
-fn engine_report(r: &EngineResult, disk: f64, seconds: u64) -> String {
+fn engine_report(r: &EngineResult, seconds: u64) -> String {
     let mut o = String::new();
     let title = match r.engine {
         Engine::Sqlite => "SQLite",
@@ -685,7 +809,7 @@ fn engine_report(r: &EngineResult, disk: f64, seconds: u64) -> String {
     let _ = writeln!(o, "## {title}\n\n{}\n", r.facts);
     let _ = writeln!(
         o,
-        "Every HTTP figure: {CLIENTS} clients for {seconds} s. CPU: cores busy during the measurement — this process (server and clients) / PostgreSQL / everything else.\n"
+        "Every HTTP figure: {CLIENTS} clients for {seconds} s. A figure with a ceiling is measured in alternating half-second slices with that ceiling (creates with the disk's commit loop, get-by-id with `GET /healthz`), so that both see the same machine. CPU: cores busy during the measurement — this process (server and clients) / PostgreSQL / everything else.\n"
     );
     let _ = writeln!(
         o,
@@ -693,16 +817,10 @@ fn engine_report(r: &EngineResult, disk: f64, seconds: u64) -> String {
     );
     let _ = writeln!(
         o,
-        "| Disk ceiling (4 KiB write + fdatasync) | {} commits/s | | — | |",
-        thousands(disk)
+        "| Disk ceiling (4 KiB write + fdatasync), interleaved with the creates | {} commits/s | | the ceiling | |",
+        thousands(r.disk.rate())
     );
-    let _ = writeln!(
-        o,
-        "| `GET /healthz` | {} | {} | the ceiling | |",
-        r.healthz.summary("req"),
-        r.healthz.cpu.cell()
-    );
-    let create_target = 0.5 * disk;
+    let create_target = 0.5 * r.disk.rate();
     let _ = writeln!(
         o,
         "| `POST /api/v1/requests` (empty database) | {} | {} | ≥ 0.5 × disk = {}/s | {} |",
@@ -711,8 +829,8 @@ fn engine_report(r: &EngineResult, disk: f64, seconds: u64) -> String {
         thousands(create_target),
         mark(r.creates.rate() >= create_target && r.creates.errors == 0)
     );
-    let get_target = 0.5 * r.healthz.rate();
     for sz in &r.sizes {
+        let get_target = 0.5 * sz.healthz.rate();
         let l = &sz.load;
         let _ = writeln!(
             o,
@@ -727,6 +845,13 @@ fn engine_report(r: &EngineResult, disk: f64, seconds: u64) -> String {
                 Engine::Sqlite => "analyze",
                 Engine::Postgres => "analyze, vacuum, checkpoint",
             }
+        );
+        let _ = writeln!(
+            o,
+            "| `GET /healthz` at {}, interleaved with get-by-id | {} | {} | the ceiling | |",
+            thousands(sz.size as f64),
+            sz.healthz.summary("req"),
+            sz.healthz.cpu.cell()
         );
         let _ = writeln!(
             o,
@@ -821,9 +946,9 @@ fn engine_report(r: &EngineResult, disk: f64, seconds: u64) -> String {
             ));
         }
     };
-    note("GET /healthz", &r.healthz);
     note("POST /api/v1/requests", &r.creates);
     for sz in &r.sizes {
+        note(&format!("GET /healthz at {}", sz.size), &sz.healthz);
         note(
             &format!("GET /api/v1/requests/{{id}} at {}", sz.size),
             &sz.get_by_id,
@@ -867,7 +992,9 @@ async fn run(args: Args) -> Result<()> {
     ));
     let disk = {
         let dir = work_dir.clone();
-        tokio::task::spawn_blocking(move || disk_ceiling(&dir, disk_secs)).await??
+        let (n, took) =
+            tokio::task::spawn_blocking(move || disk_ceiling(&dir, disk_secs)).await??;
+        n as f64 / took.max(1e-9)
     };
     let pg_note = if args.engines.contains(&Engine::Postgres) {
         pg_data_directory_note(&work_dir).await
@@ -906,13 +1033,13 @@ async fn run(args: Args) -> Result<()> {
         "- Clients: {CLIENTS} concurrent HTTP/1.1 keep-alive clients (tokio tasks sharing one reqwest::Client) in the same process as the server, so they share its CPUs; a warm-up of up to 1 s precedes each measurement and is not counted."
     );
     println!(
-        "- Disk ceiling: **{} durable commits/s** (write 4 KiB at offset 0 + fdatasync, {disk_secs} s, in `{}`){pg_note}\n",
+        "- Disk at the start: **{} durable commits/s** (write 4 KiB at offset 0 + fdatasync, {disk_secs} s, in `{}`){pg_note}; each engine's create target uses the disk measured alongside its creates\n",
         thousands(disk),
         work_dir.display()
     );
     for &engine in &args.engines {
         match run_engine(engine, &args, &work_dir).await {
-            Ok(r) => println!("{}", engine_report(&r, disk, args.seconds)),
+            Ok(r) => println!("{}", engine_report(&r, args.seconds)),
             Err(e) => {
                 progress(format!("{}: failed: {e:#}", engine.name()));
                 println!("## {}\n\nNot measured: {e:#}\n", engine.name());
