@@ -26,7 +26,8 @@ pub(crate) struct TokenCache(Arc<Mutex<TokenState>>);
 
 #[derive(Default)]
 pub(crate) struct TokenState {
-    verified: HashMap<String, (Actor, i64, i64)>,
+    /// Keyed by the token's SHA-256 digest (hex only for the database).
+    verified: HashMap<[u8; 32], (Actor, i64, i64)>,
     uses: HashMap<i64, i64>,
     flushed_at: i64,
 }
@@ -60,7 +61,7 @@ impl App {
     /// Who holds this bearer token, if it is valid now.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
         let now = self.now();
-        let key = hash(token);
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let cached = {
             let state = self
                 .tokens
@@ -81,8 +82,8 @@ impl App {
         Ok(actor)
     }
 
-    async fn verify_token(&self, key: String, now: i64) -> Result<(Actor, i64), AppError> {
-        let k = key.clone();
+    async fn verify_token(&self, key: [u8; 32], now: i64) -> Result<(Actor, i64), AppError> {
+        let k = hex::encode(key);
         let found = self
             .db
             .read(move |mut c| Box::pin(async move { tokens::find_token(&mut c, &k).await }))

@@ -451,7 +451,7 @@ impl App {
                         closed_at: None,
                         version: 1,
                     };
-                    let created = store::insert_request(c, &row)
+                    let created = store::insert_request(c, row)
                         .await
                         .map_err(|e| AppError::from_store("request", e))?;
                     let id = created.id;

@@ -494,7 +494,7 @@ impl App {
             .db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let created = store::insert_request(&mut c, &row)
+                    let created = store::insert_request(&mut c, row)
                         .await
                         .map_err(|e| AppError::from_store("request", e))?;
                     let details = json!({

@@ -243,17 +243,16 @@ fn handled_list(text: &str) -> Vec<u16> {
 
 /// The clocks of `history` as rows to store at `now`, keeping what the
 /// scanner has already handled and working out what falls due next.
-fn rows_for(
+fn rows_for<'c>(
     request_id: i64,
     policy_id: i64,
     policy: &Policy,
     history: &History,
-    calendars: &HashMap<String, Calendar>,
+    calendars: &dyn Fn(&str) -> Option<&'c Calendar>,
     existing: &[ClockRow],
     now: i64,
 ) -> Result<Vec<ClockRow>, AppError> {
-    let lookup = |name: &str| calendars.get(name);
-    let clocks = clock::compute(policy, history, &lookup, Timestamp(now))
+    let clocks = clock::compute(policy, history, calendars, Timestamp(now))
         .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))?;
     let mut rows = Vec::with_capacity(clocks.len());
     for k in clocks {
@@ -267,7 +266,9 @@ fn rows_for(
             .filter(|r| r.started_at == k.started_at.as_millis())
             .map(|r| handled_list(&r.handled))
             .unwrap_or_default();
-        let cal = &calendars[&k.calendar];
+        let cal = calendars(&k.calendar).ok_or_else(|| {
+            AppError::Internal(StoreError::Config(format!("no calendar `{}`", k.calendar)))
+        })?;
         let mut next = (None, None);
         if k.stopped_at.is_none() && k.paused_since.is_none() {
             for p in clock::thresholds(target) {
@@ -363,22 +364,20 @@ pub(crate) fn initial_rows(
             fact: Fact::Event(ClockEvent::Created),
         }],
     };
-    let mut calendars = HashMap::new();
-    for t in policy.targets_for_request(history.level, history.category, history.channel) {
-        match presets().get(t.calendar.as_str()) {
-            Some(cal) => {
-                calendars.insert(t.calendar.clone(), cal.clone());
-            }
-            // A custom calendar: leave it to the first refresh.
-            None => return Ok(Vec::new()),
-        }
+    let presets = presets();
+    let all_presets = policy
+        .targets_for_request(history.level, history.category, history.channel)
+        .all(|t| presets.contains_key(t.calendar.as_str()));
+    if !all_presets {
+        // A custom calendar: leave it to the first refresh.
+        return Ok(Vec::new());
     }
     rows_for(
         r.id,
         policy_id,
         policy,
         &history,
-        &calendars,
+        &|name| presets.get(name),
         &[],
         r.created_at,
     )
@@ -412,7 +411,13 @@ async fn refresh_clocks_under(
     let calendars = calendars_for(c, &policy, terms_at).await?;
     let existing = sla_store::list_clocks(c, r.id).await?;
     let rows = rows_for(
-        r.id, policy_id, &policy, &history, &calendars, &existing, now,
+        r.id,
+        policy_id,
+        &policy,
+        &history,
+        &|name| calendars.get(name),
+        &existing,
+        now,
     )?;
     // Skip rows that did not change (most actions touch one or two clocks).
     let changed: Vec<ClockRow> = rows
@@ -1317,7 +1322,7 @@ async fn handle_due(
             row.policy_id.unwrap_or(0),
             &policy,
             &history,
-            &calendars,
+            &|name| calendars.get(name),
             std::slice::from_ref(&mine),
             now,
         )?;

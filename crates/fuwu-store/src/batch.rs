@@ -12,6 +12,13 @@
 //! disk" — what `synchronous = FULL` gives — but executing and syncing overlap
 //! instead of taking turns. (Other connections may read a commit up to one
 //! sync before it is durable; no caller is told it succeeded before that.)
+//!
+//! A server gives the WAL zeros ahead of SQLite's writes when it starts
+//! ([`zero_fill_wal`], as PostgreSQL's `wal_init_zero`): an `fdatasync` after
+//! writes that grow a file must also commit the file system's metadata (the
+//! size, the new blocks); after overwrites, only the data. SQLite reuses its
+//! WAL from the start after each checkpoint, so a long-running server
+//! overwrites anyway; the zeros spare it the first cycle's appends.
 
 use crate::{BoxFut, Conn, StoreError};
 use std::future::Future;
@@ -221,6 +228,31 @@ impl WalFile {
             None => Ok(()),
         }
     }
+}
+
+/// Extend the WAL at `path` with zeros to `bytes` and sync them, if it is
+/// shorter. Run it as a write (SQLite's write lock keeps every writer, of any
+/// process, off the WAL meanwhile): SQLite writes frames at its own position,
+/// never past the end, and a frame of zeros ends its reading of the log, so
+/// zeros past the end change nothing it reads.
+pub(crate) fn zero_fill_wal(path: &std::path::Path, bytes: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let file = match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut at = file.metadata()?.len();
+    if at >= bytes {
+        return Ok(());
+    }
+    let zeros = vec![0u8; 1 << 20];
+    while at < bytes {
+        let n = (bytes - at).min(zeros.len() as u64) as usize;
+        file.write_all_at(&zeros[..n], at)?;
+        at += n as u64;
+    }
+    file.sync_data()
 }
 
 fn sync_loop(wal: PathBuf, rx: std::sync::mpsc::Receiver<Committed>, syncs: &AtomicU64) {

@@ -246,6 +246,30 @@ impl Db {
         }
     }
 
+    /// Give SQLite's WAL its working size in zeros ahead of its writes (a
+    /// server does this when it starts; see `batch`): one checkpoint interval
+    /// of 10,000 pages with their frame headers, and room. Only speed is at
+    /// stake, so a failure is logged, not returned. Nothing on PostgreSQL.
+    pub async fn preallocate_wal(&self) {
+        const BYTES: u64 = 48 << 20;
+        if self.engine() != Engine::Sqlite {
+            return;
+        }
+        let done = self
+            .write(|c| {
+                Box::pin(async move {
+                    let Conn::Sqlite(c) = c else { return Ok(()) };
+                    let Some(db) = c.path() else { return Ok(()) };
+                    let wal = PathBuf::from(format!("{db}-wal"));
+                    batch::zero_fill_wal(&wal, BYTES).map_err(|e| StoreError::Config(e.to_string()))
+                })
+            })
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "cannot preallocate the SQLite WAL");
+        }
+    }
+
     /// Refresh the query planner's statistics (after bulk loads).
     pub async fn analyze(&self) -> Result<(), StoreError> {
         self.write(|mut c| Box::pin(async move { c.execute_script("analyze").await }))

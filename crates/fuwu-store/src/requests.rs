@@ -170,7 +170,7 @@ fn placeholders(from: usize, count: usize) -> String {
 
 static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "insert into requests ({INSERT_COLUMNS}) values ({}) returning *",
+        "insert into requests ({INSERT_COLUMNS}) values ({}) returning id, version",
         placeholders(1, 36)
     )
 });
@@ -178,10 +178,14 @@ static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
 /// Insert a request (its `id` and `version` are ignored and assigned) and
 /// queue it for the full-text index (see [`crate::search::queued_requests`]):
 /// the create path does no indexing work.
-pub async fn insert_request(c: &mut Conn<'_>, r: &Request) -> Result<Request, StoreError> {
-    let row: Request = c.fetch_one(bind_request!(query(&INSERT_SQL), r)).await?;
-    crate::search::enqueue_request(c, row.id, row.created_at).await?;
-    Ok(row)
+///
+/// Every other column is stored as given, so the row is built from `r` rather
+/// than read back: `returning *` made SQLite materialize and the store decode
+/// all 38 columns inside the single writer's time, for values already at hand.
+pub async fn insert_request(c: &mut Conn<'_>, r: Request) -> Result<Request, StoreError> {
+    let (id, version): (i64, i64) = c.fetch_one(bind_request!(query(&INSERT_SQL), &r)).await?;
+    crate::search::enqueue_request(c, id, r.created_at).await?;
+    Ok(Request { id, version, ..r })
 }
 
 /// The columns of a request the full-text index reads (besides its messages).

@@ -281,25 +281,28 @@ fn sqlite_param<'v>(v: &Value<'v>) -> rusqlite::types::ToSqlOutput<'v> {
 /// appearance, which would bind `set a = $3 … where id = $1` wrongly.
 fn sqlite_sql(sql: &str) -> Cow<'_, str> {
     let bytes = sql.as_bytes();
-    let is_placeholder =
-        |i: usize| bytes[i] == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
-    let Some(first) = (0..bytes.len()).find(|&i| bytes[i] == b'$' || bytes[i] == b'\'') else {
+    let special = |b: &u8| *b == b'$' || *b == b'\'';
+    let Some(mut i) = bytes.iter().position(special) else {
         return Cow::Borrowed(sql);
     };
-    // Work on bytes: `$`, `?` and `'` are ASCII, so every other byte (UTF-8 included) is copied as is.
+    // Work on bytes: `$`, `?` and `'` are ASCII, so every other byte (UTF-8
+    // included) is copied as is, a run between two special bytes at a time.
     let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..first]);
-    let mut in_literal = false;
-    for (i, &b) in bytes.iter().enumerate().skip(first) {
-        if b == b'\'' {
+    let (mut copied, mut in_literal) = (0, false);
+    loop {
+        if bytes[i] == b'\'' {
             in_literal = !in_literal;
+        } else if !in_literal && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            out.extend_from_slice(&bytes[copied..i]);
+            out.push(b'?');
+            copied = i + 1;
         }
-        out.push(if !in_literal && is_placeholder(i) {
-            b'?'
-        } else {
-            b
-        });
+        match bytes[i + 1..].iter().position(special) {
+            Some(k) => i += 1 + k,
+            None => break,
+        }
     }
+    out.extend_from_slice(&bytes[copied..]);
     match String::from_utf8(out) {
         Ok(s) => Cow::Owned(s),
         // Unreachable: only ASCII bytes were replaced by ASCII bytes.
@@ -336,7 +339,12 @@ fn sqlite_fetch<T: FromRow>(
     at_most: usize,
 ) -> Result<Vec<T>, StoreError> {
     with_sqlite_statement(c, q, |st| {
-        let map = column_map::<T>(&st.column_names().collect::<Vec<_>>())?;
+        // Positional types need no names (reading them costs a UTF-8 check each).
+        let map = if T::COLUMNS.is_empty() {
+            (0..st.column_count()).collect()
+        } else {
+            column_map::<T>(&st.column_names().collect::<Vec<_>>())?
+        };
         let mut rows = st.raw_query();
         let mut out = Vec::new();
         while out.len() < at_most {

@@ -302,6 +302,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let db = open(&st).await?;
+            db.preallocate_wal().await;
             if demo {
                 if demo::is_loaded(&db).await? {
                     tracing::info!(

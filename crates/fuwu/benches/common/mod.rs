@@ -184,6 +184,8 @@ pub async fn start_server(engine: Engine, sqlite_dir: &Path) -> Result<Server> {
     let db = Db::open(&location, now)
         .await
         .context("open the database")?;
+    // As `fuwu serve` does when it starts.
+    db.preallocate_wal().await;
     let engine_facts = match engine {
         Engine::Sqlite => {
             let version = query_string(&db, "select sqlite_version()").await?;
