@@ -193,31 +193,40 @@ pub(crate) async fn check_belongs(
     contact: Option<i64>,
     system: Option<i64>,
 ) -> Result<(), AppError> {
-    if let Some(id) = contact {
-        let owner = match directory::get_contact(c, id).await {
-            Ok(k) => Some(k.organization_id),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(AppError::from_store("contact", e)),
-        };
-        if owner != Some(organization_id) {
-            return Err(AppError::invalid(
-                "requester_contact_id",
-                format!("no contact {id} in the request's organization"),
-            ));
-        }
+    if contact.is_none() && system.is_none() {
+        return Ok(());
     }
-    if let Some(id) = system {
-        let owner = match directory::get_system(c, id).await {
-            Ok(s) => Some(s.organization_id),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(AppError::from_store("system", e)),
-        };
-        if owner != Some(organization_id) {
-            return Err(AppError::invalid(
-                "system_id",
-                format!("no system {id} in the request's organization"),
-            ));
-        }
+    let (_, contact_org, system_org) =
+        directory::intake_owners(c, organization_id, contact, system).await?;
+    check_owners(
+        organization_id,
+        (contact, contact_org),
+        (system, system_org),
+    )
+}
+
+/// A request's contact and system must be of its organization: each is
+/// (the id given, the organization that id belongs to).
+fn check_owners(
+    organization_id: i64,
+    contact: (Option<i64>, Option<i64>),
+    system: (Option<i64>, Option<i64>),
+) -> Result<(), AppError> {
+    if let (Some(id), owner) = contact
+        && owner != Some(organization_id)
+    {
+        return Err(AppError::invalid(
+            "requester_contact_id",
+            format!("no contact {id} in the request's organization"),
+        ));
+    }
+    if let (Some(id), owner) = system
+        && owner != Some(organization_id)
+    {
+        return Err(AppError::invalid(
+            "system_id",
+            format!("no system {id} in the request's organization"),
+        ));
     }
     Ok(())
 }
@@ -393,15 +402,21 @@ impl App {
                     {
                         return Ok(Err(seen));
                     }
-                    directory::get_organization(&mut c, organization_id)
-                        .await
-                        .map_err(|e| AppError::from_store("organization", e))?;
-                    if !actor_r.sees_organization(&mut c, organization_id).await? {
+                    // The references in one statement (a create's reads were
+                    // four lookups, each a round trip on PostgreSQL).
+                    let (exists, contact_org, system_org) =
+                        directory::intake_owners(&mut c, organization_id, input_r.0, input_r.1)
+                            .await?;
+                    if !exists || !actor_r.sees_organization(&mut c, organization_id).await? {
                         return Err(AppError::NotFound {
                             what: "organization",
                         });
                     }
-                    check_belongs(&mut c, organization_id, input_r.0, input_r.1).await?;
+                    check_owners(
+                        organization_id,
+                        (input_r.0, contact_org),
+                        (input_r.1, system_org),
+                    )?;
                     // A customer's own request names them as the requester by
                     // default: the contact record their user is linked to, when
                     // it is of this organization.

@@ -798,6 +798,30 @@ pub async fn list_contracts(
 /// The contract a new request of this organization runs under on `today` (`YYYY-MM-DD`):
 /// the latest one accepted by then — among those `leader` leads, when given
 /// (a project leader's requests run under their own contracts).
+/// What a new request's references point at, in one statement: whether
+/// organization `organization_id` exists, and the organization of contact
+/// `contact` and of system `system` (`None`: not given, or no such row).
+pub async fn intake_owners(
+    c: &mut Conn<'_>,
+    organization_id: i64,
+    contact: Option<i64>,
+    system: Option<i64>,
+) -> Result<(bool, Option<i64>, Option<i64>), StoreError> {
+    let (organizations, contact_org, system_org): (i64, Option<i64>, Option<i64>) = c
+        .fetch_one(
+            query(
+                "select (select count(*) from organizations where id = $1),
+                        (select organization_id from contacts where id = $2),
+                        (select organization_id from systems where id = $3)",
+            )
+            .bind(organization_id)
+            .bind(contact)
+            .bind(system),
+        )
+        .await?;
+    Ok((organizations > 0, contact_org, system_org))
+}
+
 pub async fn current_contract(
     c: &mut Conn<'_>,
     organization_id: i64,

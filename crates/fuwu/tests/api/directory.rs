@@ -33,6 +33,12 @@ both_engines! {
         let (other, _) = t.organization("别的学校", "2025-06-01").await;
         let (st, e) = t.post(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": other, "system_id": s["id"]})).await;
         assert_eq!((st, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("system_id")), "a system of another organization");
+        let (st, e) = t.post(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": other, "requester_contact_id": k["id"]})).await;
+        assert_eq!((st, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("requester_contact_id")), "a contact of another organization");
+        let (st, e) = t.post(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": org, "system_id": s["id"], "requester_contact_id": 999_999})).await;
+        assert_eq!((st, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("requester_contact_id")), "no such contact");
+        let (st, e) = t.post(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "title": "x", "organization_id": org, "system_id": 999_999})).await;
+        assert_eq!((st, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("system_id")), "no such system");
         let (_, agent) = t.user("agent1", "agent", None).await;
         let (st, _) = t.post(&agent, "/api/v1/teams", json!({"name": "x"})).await;
         assert_eq!(st, StatusCode::FORBIDDEN, "teams are the admin's");
