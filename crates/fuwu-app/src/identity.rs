@@ -32,8 +32,13 @@ pub(crate) struct TokenState {
     flushed_at: i64,
 }
 
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The stored form of a token: its digest in hex.
 fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    hex::encode(digest(token))
 }
 
 /// What a new API token is for.
@@ -61,7 +66,7 @@ impl App {
     /// Who holds this bearer token, if it is valid now.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
         let now = self.now();
-        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let key = digest(token);
         let cached = {
             let state = self
                 .tokens

@@ -45,6 +45,8 @@ enum Msg {
 pub(crate) struct Writer {
     tx: mpsc::Sender<Msg>,
     syncs: Arc<AtomicU64>,
+    /// The write-ahead log the syncer makes durable.
+    wal: Arc<PathBuf>,
 }
 
 /// Committed batches waiting for the WAL to reach the disk.
@@ -61,6 +63,7 @@ impl Writer {
         let (to_sync, synced) = std::sync::mpsc::sync_channel::<Committed>(64);
         let syncs = Arc::new(AtomicU64::new(0));
         let counter = syncs.clone();
+        let wal_path = wal.clone();
         let syncer = std::thread::Builder::new()
             .name("fuwu-sqlite-sync".into())
             .spawn(move || sync_loop(wal, synced, &counter))
@@ -74,7 +77,16 @@ impl Writer {
                 run(conn, rx, to_sync, syncer)
             })
             .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
-        Ok(Writer { tx, syncs })
+        Ok(Writer {
+            tx,
+            syncs,
+            wal: Arc::new(wal_path),
+        })
+    }
+
+    /// The database's write-ahead log.
+    pub(crate) fn wal(&self) -> &std::path::Path {
+        &self.wal
     }
 
     /// How many times the WAL was synced to the disk so far.

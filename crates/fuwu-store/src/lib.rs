@@ -252,15 +252,13 @@ impl Db {
     /// stake, so a failure is logged, not returned. Nothing on PostgreSQL.
     pub async fn preallocate_wal(&self) {
         const BYTES: u64 = 48 << 20;
-        if self.engine() != Engine::Sqlite {
+        let Inner::Sqlite { writer, .. } = &self.inner else {
             return;
-        }
+        };
+        let wal = writer.wal().to_path_buf();
         let done = self
-            .write(|c| {
+            .write(move |_| {
                 Box::pin(async move {
-                    let Conn::Sqlite(c) = c else { return Ok(()) };
-                    let Some(db) = c.path() else { return Ok(()) };
-                    let wal = PathBuf::from(format!("{db}-wal"));
                     batch::zero_fill_wal(&wal, BYTES).map_err(|e| StoreError::Config(e.to_string()))
                 })
             })
