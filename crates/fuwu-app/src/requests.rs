@@ -296,9 +296,15 @@ pub(crate) async fn load_visible_with_contract(
     actor: &Actor,
     id: i64,
 ) -> Result<store::RequestWithContract, AppError> {
-    let found = store::get_request_with_contract(c, id)
-        .await
-        .map_err(|e| AppError::from_store("request", e))?;
+    visible_with_contract(actor, store::get_request_with_contract(c, id).await)
+}
+
+/// A request read with its contract, if the actor may see it (else 404).
+pub(crate) fn visible_with_contract(
+    actor: &Actor,
+    found: Result<store::RequestWithContract, StoreError>,
+) -> Result<store::RequestWithContract, AppError> {
+    let found = found.map_err(|e| AppError::from_store("request", e))?;
     let leader = found.contract.as_ref().and_then(|k| k.project_leader_id);
     if actor.may_read_request_led_by(&found.request, leader) {
         Ok(found)
@@ -566,23 +572,11 @@ impl App {
         actor: &Actor,
         id: i64,
     ) -> Result<crate::entitlement::RequestView, AppError> {
-        let actor = actor.clone();
-        let (request, parts) = self
-            .db
-            .read(move |mut c| {
-                Box::pin(async move {
-                    let found = load_visible_with_contract(&mut c, &actor, id).await?;
-                    let parts = crate::entitlement::entitlement_of(
-                        &actor,
-                        &found.request,
-                        found.contract.as_ref(),
-                    );
-                    Ok::<_, AppError>((found.request, parts))
-                })
-            })
-            .await?;
+        let found = visible_with_contract(actor, self.db.request_with_contract(id).await)?;
+        let parts =
+            crate::entitlement::entitlement_of(actor, &found.request, found.contract.as_ref());
         Ok(crate::entitlement::RequestView {
-            request,
+            request: found.request,
             entitlement: self.entitlement(parts).await?,
         })
     }

@@ -1,5 +1,5 @@
 /// Storage failures, classified by kind (never by the driver's message text).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,

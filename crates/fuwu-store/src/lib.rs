@@ -11,6 +11,7 @@
 
 pub mod audit;
 mod batch;
+mod coalesce;
 pub mod dashboard;
 pub mod directory;
 mod error;
@@ -113,7 +114,10 @@ enum Inner {
         readers: Arc<readers::Readers>,
         writer: batch::Writer,
     },
-    Pg(Arc<pg::Pool>),
+    Pg {
+        pool: Arc<pg::Pool>,
+        request_reads: Arc<coalesce::RequestReads>,
+    },
 }
 
 impl Db {
@@ -147,7 +151,10 @@ impl Db {
                 migrate::run_postgres(lent.conn(), now_ms).await?;
                 drop(lent);
                 let db = Db {
-                    inner: Inner::Pg(pool),
+                    inner: Inner::Pg {
+                        request_reads: Arc::new(coalesce::RequestReads::start(url).await?),
+                        pool,
+                    },
                 };
                 db.seed(now_ms).await?;
                 Ok(db)
@@ -164,7 +171,7 @@ impl Db {
     pub fn engine(&self) -> Engine {
         match &self.inner {
             Inner::Sqlite { .. } => Engine::Sqlite,
-            Inner::Pg(_) => Engine::Postgres,
+            Inner::Pg { .. } => Engine::Postgres,
         }
     }
 
@@ -178,7 +185,7 @@ impl Db {
     {
         match &self.inner {
             Inner::Sqlite { writer, .. } => writer.run(f).await,
-            Inner::Pg(pool) => {
+            Inner::Pg { pool, .. } => {
                 let mut lent = pool.acquire().await?;
                 let conn = lent.conn();
                 // `begin` goes out with the first statement; until the transaction ends, a
@@ -215,7 +222,7 @@ impl Db {
                 let mut lent = readers.take()?;
                 f(Conn::Sqlite(lent.conn())).await
             }
-            Inner::Pg(pool) => {
+            Inner::Pg { pool, .. } => {
                 let mut lent = pool.acquire().await?;
                 f(Conn::Pg(lent.conn())).await
             }
@@ -237,12 +244,29 @@ impl Db {
                 let mut lent = readers.take()?;
                 f(Conn::Sqlite(lent.conn()), None).await
             }
-            Inner::Pg(pool) => {
+            Inner::Pg { pool, .. } => {
                 let mut lent = pool.acquire().await?;
                 let mut helper = pool.try_idle();
                 let second = helper.as_mut().map(|h| Conn::Pg(h.conn()));
                 f(Conn::Pg(lent.conn()), second).await
             }
+        }
+    }
+
+    /// A request with its contract's terms, as [`requests::get_request_with_contract`]
+    /// reads it. On PostgreSQL the reads that arrive together share one
+    /// statement (see `coalesce`); on SQLite a point read is microseconds on
+    /// the calling thread and needs no such help.
+    pub async fn request_with_contract(
+        &self,
+        id: i64,
+    ) -> Result<requests::RequestWithContract, StoreError> {
+        match &self.inner {
+            Inner::Sqlite { readers, .. } => {
+                let mut lent = readers.take()?;
+                requests::get_request_with_contract(&mut Conn::Sqlite(lent.conn()), id).await
+            }
+            Inner::Pg { request_reads, .. } => request_reads.get(id).await,
         }
     }
 
@@ -297,7 +321,7 @@ impl Db {
     pub fn sqlite_wal_syncs(&self) -> Option<u64> {
         match &self.inner {
             Inner::Sqlite { writer, .. } => Some(writer.syncs()),
-            Inner::Pg(_) => None,
+            Inner::Pg { .. } => None,
         }
     }
 
@@ -324,7 +348,7 @@ impl Db {
                 writer.shutdown().await;
                 readers.close();
             }
-            Inner::Pg(pool) => pool.close(),
+            Inner::Pg { pool, .. } => pool.close(),
         }
     }
 }

@@ -61,14 +61,26 @@ impl PgConn {
 /// Connections to one database, at most `size` at once.
 pub(crate) struct Pool {
     url: String,
+    /// Session settings every new connection runs first (empty: none).
+    setup: &'static str,
     idle: Mutex<Vec<PgConn>>,
     permits: Arc<Semaphore>,
 }
 
 impl Pool {
     pub(crate) async fn open(url: &str, size: usize) -> Result<Arc<Pool>, StoreError> {
+        Pool::open_with(url, size, "").await
+    }
+
+    /// A pool whose connections each run `setup` (session settings) once, when made.
+    pub(crate) async fn open_with(
+        url: &str,
+        size: usize,
+        setup: &'static str,
+    ) -> Result<Arc<Pool>, StoreError> {
         let pool = Arc::new(Pool {
             url: url.to_owned(),
+            setup,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size)),
         });
@@ -89,12 +101,18 @@ impl Pool {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
         let conn = match idle {
             Some(c) if !c.client.is_closed() => c,
-            _ => PgConn {
-                client: connect(&self.url).await?,
-                statements: HashMap::new(),
-                in_transaction: false,
-                begin_owed: false,
-            },
+            _ => {
+                let client = connect(&self.url).await?;
+                if !self.setup.is_empty() {
+                    client.batch_execute(self.setup).await?;
+                }
+                PgConn {
+                    client,
+                    statements: HashMap::new(),
+                    in_transaction: false,
+                    begin_owed: false,
+                }
+            }
         };
         Ok(Lent {
             pool: self.clone(),

@@ -291,21 +291,24 @@ impl crate::sql::FromRow for RequestWithContract {
     }
 }
 
+/// The statement that reads [`RequestWithContract`]s of the requests `r` matching `filter`.
+pub(crate) fn request_with_contract_sql(filter: &str) -> String {
+    use crate::sql::FromRow;
+    let columns: Vec<String> = Request::COLUMNS.iter().map(|c| format!("r.{c}")).collect();
+    format!(
+        "select {}, k.id, k.code, k.name, k.accepted_on, k.free_service_months, k.vip, k.sla_policy_id, k.project_leader_id
+         from requests r left join contracts k on k.id = r.contract_id where {filter}",
+        columns.join(", ")
+    )
+}
+
 /// A request and its contract's terms: what showing a request needs, in one
 /// statement (on PostgreSQL one round trip instead of two).
 pub async fn get_request_with_contract(
     c: &mut Conn<'_>,
     id: i64,
 ) -> Result<RequestWithContract, StoreError> {
-    use crate::sql::FromRow;
-    static SQL: LazyLock<String> = LazyLock::new(|| {
-        let columns: Vec<String> = Request::COLUMNS.iter().map(|c| format!("r.{c}")).collect();
-        format!(
-            "select {}, k.id, k.code, k.name, k.accepted_on, k.free_service_months, k.vip, k.sla_policy_id, k.project_leader_id
-             from requests r left join contracts k on k.id = r.contract_id where r.id = $1",
-            columns.join(", ")
-        )
-    });
+    static SQL: LazyLock<String> = LazyLock::new(|| request_with_contract_sql("r.id = $1"));
     let row: Option<RequestWithContract> = c.fetch_optional(query(&SQL).bind(id)).await?;
     row.ok_or(StoreError::NotFound)
 }

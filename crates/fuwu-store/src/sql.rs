@@ -449,7 +449,7 @@ async fn pg_rows(c: &mut PgConn, q: &Query<'_>) -> Result<Vec<PgRow>, StoreError
     }
 }
 
-fn pg_decode<T: FromRow>(rows: &[PgRow]) -> Result<Vec<T>, StoreError> {
+pub(crate) fn pg_decode<T: FromRow>(rows: &[PgRow]) -> Result<Vec<T>, StoreError> {
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };

@@ -373,3 +373,99 @@ both_engines! {
         assert_eq!(users["items"][0]["active"], false, "the scheduler cannot log in");
     }
 }
+
+/// `GET path` as `token` on a client of its own, for reads running at once.
+async fn get_with(
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    path: String,
+) -> (StatusCode, Value) {
+    let resp = http
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("http");
+    let status = resp.status();
+    (status, resp.json().await.expect("json"))
+}
+
+both_engines! {
+    // Reads that arrive together (on PostgreSQL they share one statement)
+    // each get their own request as their caller may see it, a missing one
+    // 404, and a read after an acknowledged write sees that write.
+    async fn reads_arriving_together_each_get_their_own_request(t: TestApp) {
+        let (org, contract) = t.organization("并发读取单位", "2026-01-05").await;
+        let (other, other_contract) = t.organization("另一个单位", "2026-01-05").await;
+        let (_, customer) = t.user("chen.jing", "customer_user", Some(org)).await;
+        let mut ids = Vec::new();
+        for i in 0..12 {
+            ids.push(id(&t.request(if i % 3 == 0 { other } else { org }, &format!("并发请求 {i}")).await));
+        }
+        let missing = ids.iter().max().unwrap() + 1000;
+        let mut cases = Vec::new();
+        for &rid in ids.iter().chain([&missing]) {
+            for token in [&t.admin_token, &customer] {
+                let path = format!("/api/v1/requests/{rid}");
+                cases.push((token.clone(), path.clone(), t.get(token, &path).await));
+            }
+        }
+        let own = cases.iter().find(|(tok, p, _)| *tok == customer && *p == format!("/api/v1/requests/{}", ids[1])).unwrap();
+        assert_eq!((own.2.0, own.2.1["entitlement"]["contract"]["id"].as_i64()), (StatusCode::OK, Some(contract)));
+        let foreign = cases.iter().find(|(tok, p, _)| *tok == customer && *p == format!("/api/v1/requests/{}", ids[0])).unwrap();
+        assert_eq!(foreign.2.0, StatusCode::NOT_FOUND, "another organization's request is out of the customer's sight");
+
+        // Straight at the store, 300 at once (batches of many, duplicates among them).
+        let reads: Vec<_> = (0..300usize).map(|k| {
+            let db = t.app.db.clone();
+            let rid = if k % 25 == 0 { missing } else { ids[k % ids.len()] };
+            tokio::spawn(async move { (rid, db.request_with_contract(rid).await) })
+        }).collect();
+        for r in reads {
+            match r.await.unwrap() {
+                (rid, Ok(found)) => {
+                    assert_eq!(found.request.id, rid);
+                    let expected = if found.request.organization_id == org { contract } else { other_contract };
+                    assert_eq!(found.contract.map(|k| k.id), Some(expected));
+                }
+                (rid, Err(e)) => assert!(rid == missing && matches!(e, fuwu_store::StoreError::NotFound), "{rid}: {e}"),
+            }
+        }
+        // Writers on their own requests, each reading its write back at once…
+        let writers: Vec<_> = ids[6..].iter().map(|&rid| {
+            let (http, base, token) = (t.http.clone(), t.base.clone(), t.admin_token.clone());
+            tokio::spawn(async move {
+                for round in 0..5 {
+                    let path = format!("/api/v1/requests/{rid}");
+                    let (_, before) = get_with(http.clone(), base.clone(), token.clone(), path.clone()).await;
+                    let title = format!("改过 {round} 次的请求 {rid}");
+                    let resp = http.patch(format!("{base}{path}")).bearer_auth(&token)
+                        .json(&json!({"version": before["version"], "title": title}))
+                        .send().await.expect("http");
+                    assert_eq!(resp.status(), StatusCode::OK);
+                    let (_, after) = get_with(http.clone(), base.clone(), token.clone(), path).await;
+                    assert_eq!(after["title"], title.as_str(), "a read after the write sees it");
+                }
+            })
+        }).collect();
+        // …while readers of the unchanged ones ask 400 times, 64 at a time.
+        let stable: Vec<_> = cases.iter().filter(|(_, p, _)| !ids[6..].iter().any(|r| *p == format!("/api/v1/requests/{r}"))).cloned().collect();
+        for round in 0..(400 / 64 + 1) {
+            let reads: Vec<_> = (0..64).map(|k| {
+                let (token, path, expected) = stable[(round * 64 + k * 7) % stable.len()].clone();
+                let (http, base) = (t.http.clone(), t.base.clone());
+                tokio::spawn(async move {
+                    let got = get_with(http, base, token, path.clone()).await;
+                    assert_eq!(got, expected, "GET {path}");
+                })
+            }).collect();
+            for r in reads {
+                r.await.unwrap();
+            }
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+    }
+}
