@@ -63,8 +63,13 @@ impl Default for Settings {
 }
 
 /// The application: database, clock and settings, shared by every front end.
+/// A handle: every HTTP request clones it (axum's `State`), so a clone is
+/// one reference count, not one per part.
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<Parts>);
+
+/// What an [`App`] holds.
+pub struct Parts {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
@@ -80,7 +85,7 @@ pub struct App {
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> App {
         let throttle = throttle::Throttle::new(settings.login_throttle);
-        App {
+        App(Arc::new(Parts {
             db,
             clock,
             settings: Arc::new(settings),
@@ -89,11 +94,18 @@ impl App {
             throttle: Arc::new(std::sync::Mutex::new(throttle)),
             policies: sla::PolicyCache::default(),
             dashboards: dashboard::DashboardCache::default(),
-        }
+        }))
     }
 
     pub fn now(&self) -> i64 {
         self.clock.now().as_millis()
+    }
+}
+
+impl std::ops::Deref for App {
+    type Target = Parts;
+    fn deref(&self) -> &Parts {
+        &self.0
     }
 }
 
