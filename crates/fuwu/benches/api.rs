@@ -13,6 +13,10 @@
 
 mod common;
 
+// As in the product (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, Result, anyhow, bail};
 use common::*;
 use fuwu_store::{Engine, StoreError, query};
