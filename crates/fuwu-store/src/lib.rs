@@ -7,7 +7,9 @@
 //! writer thread groups the calls that queue up while a commit is being made
 //! into one durable transaction, each call in its own savepoint, and answers
 //! them only after the commit reached the disk. SQLite reads run in-process on
-//! the calling thread, on a connection from a small pool.
+//! the calling thread, on a connection from a small pool; on PostgreSQL the
+//! point reads of requests that arrive together share one statement
+//! ([`Db::request_with_contract`], `coalesce`).
 
 pub mod audit;
 mod batch;
