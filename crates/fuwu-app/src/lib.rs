@@ -109,6 +109,10 @@ impl std::ops::Deref for App {
     }
 }
 
+/// How often a server indexes the requests queued for full-text search in
+/// the background (searches drain the queue themselves before they query).
+pub const INDEX_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Clamp a client's page size to 1..=200 (default 50).
 pub fn page_limit(requested: Option<i64>) -> i64 {
     requested.unwrap_or(50).clamp(1, 200)

@@ -232,10 +232,7 @@ pub async fn start_server(engine: Engine, sqlite_dir: &Path) -> Result<Server> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     // As `fuwu serve` does: new requests reach the search index in batches.
-    tokio::spawn(
-        app.clone()
-            .index_forever(std::time::Duration::from_millis(500)),
-    );
+    tokio::spawn(app.clone().index_forever(fuwu_app::INDEX_EVERY));
     let router = fuwu_web::router(app.clone());
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
