@@ -17,6 +17,7 @@
 use crate::StoreError;
 use crate::pg::Pool;
 use crate::requests::RequestWithContract;
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::types::Type;
@@ -71,21 +72,21 @@ async fn gather(pool: Arc<Pool>, mut waiting: mpsc::UnboundedReceiver<(i64, Repl
 }
 
 async fn answer(pool: &Arc<Pool>, mut batch: Vec<(i64, Reply)>) {
+    // Sorted, so that a repeated id is asked for by neighbours and only the
+    // last of them takes the row without a copy.
     batch.sort_unstable_by_key(|(id, _)| *id);
     let mut ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
     ids.dedup();
     match fetch(pool, &ids).await {
-        Ok(mut found) => {
-            found.sort_unstable_by_key(|r| r.request.id);
-            let mut found = found.into_iter().peekable();
+        Ok(found) => {
+            let mut found: HashMap<i64, RequestWithContract> =
+                found.into_iter().map(|r| (r.request.id, r)).collect();
             let mut batch = batch.into_iter().peekable();
             while let Some((id, reply)) = batch.next() {
-                while found.next_if(|r| r.request.id < id).is_some() {}
-                let same_next = batch.peek().is_some_and(|(next, _)| *next == id);
-                let row = if same_next {
-                    found.peek().filter(|r| r.request.id == id).cloned()
+                let row = if batch.peek().is_some_and(|(next, _)| *next == id) {
+                    found.get(&id).cloned()
                 } else {
-                    found.next_if(|r| r.request.id == id)
+                    found.remove(&id)
                 };
                 // The asker may have gone (a closed HTTP connection): nothing to do.
                 let _ = reply.send(Ok(row));
