@@ -511,39 +511,31 @@ impl App {
             version: 1,
         };
         let clocks = crate::sla::initial_rows(&row, policy_id, &policy)?;
-        let result = self
-            .db
-            .write(move |mut c| {
-                Box::pin(async move {
-                    let created = store::insert_request(&mut c, row)
-                        .await
-                        .map_err(|e| AppError::from_store("request", e))?;
-                    let details = json!({
-                        "channel": created.channel, "category": created.category, "level": created.level,
-                        "level_override_reason": created.level_override_reason, "billable": created.billable,
-                        "contract_id": created.contract_id,
-                    });
-                    let ev = NewEvent { kind: "created".into(), details: Some(details.to_string()), ..Default::default() };
-                    store::insert_events(&mut c, created.id, actor_c.user_id, now, &[ev]).await?;
-                    let clocks: Vec<_> = clocks
-                        .into_iter()
-                        .map(|k| fuwu_store::sla::ClockRow { request_id: created.id, ..k })
-                        .collect();
-                    fuwu_store::sla::upsert_clocks(&mut c, &clocks).await?;
-                    if let Some(key) = &key {
-                        match store::insert_idempotency_key(&mut c, actor_c.user_id, key, &print, created.id, now).await {
-                            Err(StoreError::Conflict { .. }) => return Err(AppError::Conflict("idempotency race".into())),
-                            other => other?,
-                        }
-                    }
-                    Ok((created, true))
-                })
-            })
-            .await;
-        match (result, idempotency_key) {
-            // Another node committed the same key first: answer with its request.
-            (Err(AppError::Conflict(m)), Some(key)) if m == "idempotency race" => {
+        let details = json!({
+            "channel": row.channel, "category": row.category, "level": row.level,
+            "level_override_reason": row.level_override_reason, "billable": row.billable,
+            "contract_id": row.contract_id,
+        });
+        let record = fuwu_store::creates::NewRequestRecord {
+            request: row,
+            created: NewEvent {
+                kind: "created".into(),
+                details: Some(details.to_string()),
+                ..Default::default()
+            },
+            clocks,
+            idempotency: key.map(|key| fuwu_store::creates::IdempotencyEntry {
+                user_id: actor_c.user_id,
+                key,
+                fingerprint: print.clone(),
+            }),
+        };
+        match self.db.create_request(record).await {
+            Ok(created) => Ok((created, true)),
+            // Another call committed the same key first: answer with its request.
+            Err(e) if e.is_idempotency_conflict() => {
                 let user = actor.user_id;
+                let key = idempotency_key.unwrap_or_default();
                 let found = self
                     .db
                     .read(move |mut c| {
@@ -552,10 +544,13 @@ impl App {
                         )
                     })
                     .await?;
-                let (_, id) = found.ok_or(AppError::Conflict("idempotency key in use".into()))?;
-                Ok((self.get_request(actor, id).await?, false))
+                match found {
+                    Some((seen, _)) if seen != print => Err(AppError::IdempotencyKeyReused),
+                    Some((_, id)) => Ok((self.get_request(actor, id).await?, false)),
+                    None => Err(AppError::Conflict("idempotency key in use".into())),
+                }
             }
-            (other, _) => other,
+            Err(e) => Err(AppError::from_store("request", e)),
         }
     }
 

@@ -9,11 +9,13 @@
 //! them only after the commit reached the disk. SQLite reads run in-process on
 //! the calling thread, on a connection from a small pool; on PostgreSQL the
 //! point reads of requests that arrive together share one statement
-//! ([`Db::request_with_contract`], `coalesce`).
+//! ([`Db::request_with_contract`], `coalesce`), and the creates of requests
+//! that arrive together are written together ([`Db::create_request`], [`creates`]).
 
 pub mod audit;
 mod batch;
 mod coalesce;
+pub mod creates;
 pub mod dashboard;
 pub mod directory;
 mod error;
@@ -119,6 +121,7 @@ enum Inner {
     Pg {
         pool: Arc<pg::Pool>,
         request_reads: Arc<coalesce::RequestReads>,
+        request_creates: Arc<creates::RequestCreates>,
     },
 }
 
@@ -155,6 +158,7 @@ impl Db {
                 let db = Db {
                     inner: Inner::Pg {
                         request_reads: Arc::new(coalesce::RequestReads::start(url).await?),
+                        request_creates: Arc::new(creates::RequestCreates::start(url).await?),
                         pool,
                     },
                 };
@@ -189,26 +193,7 @@ impl Db {
             Inner::Sqlite { writer, .. } => writer.run(f).await,
             Inner::Pg { pool, .. } => {
                 let mut lent = pool.acquire().await?;
-                let conn = lent.conn();
-                // `begin` goes out with the first statement; until the transaction ends, a
-                // cancelled write closes the connection instead of returning it to the pool.
-                conn.begin_owed = true;
-                conn.in_transaction = true;
-                let out = f(Conn::Pg(&mut *conn)).await;
-                if std::mem::take(&mut conn.begin_owed) {
-                    // No statement ran: there is no transaction to end.
-                    conn.in_transaction = false;
-                    return out;
-                }
-                let end = if out.is_ok() { "commit" } else { "rollback" };
-                let ended = conn.client.batch_execute(end).await;
-                conn.in_transaction = ended.is_err();
-                match (out, ended) {
-                    (Ok(v), Ok(())) => Ok(v),
-                    (Ok(_), Err(e)) => Err(StoreError::from(e).into()),
-                    // The caller's error says more than a failed rollback.
-                    (Err(e), _) => Err(e),
-                }
+                pg::transaction(lent.conn(), f).await
             }
         }
     }
@@ -269,6 +254,27 @@ impl Db {
                 requests::get_request_with_contract(&mut Conn::Sqlite(lent.conn()), id).await
             }
             Inner::Pg { request_reads, .. } => request_reads.get(id).await,
+        }
+    }
+
+    /// Take in a new request with its history row, clocks and idempotency
+    /// key, durably. On PostgreSQL the creates that arrive together are
+    /// written together (see [`creates`]).
+    pub async fn create_request(
+        &self,
+        rec: creates::NewRequestRecord,
+    ) -> Result<requests::Request, StoreError> {
+        match &self.inner {
+            Inner::Sqlite { writer, .. } => {
+                writer
+                    .run(move |mut c| {
+                        Box::pin(async move { creates::insert_new_request(&mut c, rec).await })
+                    })
+                    .await
+            }
+            Inner::Pg {
+                request_creates, ..
+            } => request_creates.create(rec).await,
         }
     }
 

@@ -5,7 +5,7 @@
 //! (`prepare_typed`), as the query layer's typed nulls allow, so `$1 is null`
 //! needs no cast; a prepared statement is reused for the connection's life.
 
-use crate::StoreError;
+use crate::{BoxFut, Conn, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -167,5 +167,33 @@ impl Drop for Lent {
         if let Ok(mut v) = self.pool.idle.lock() {
             v.push(conn);
         }
+    }
+}
+
+/// Run `f` in a transaction on `conn`: committed if it returns `Ok`, rolled
+/// back otherwise. `begin` goes out with the first statement; until the
+/// transaction ends, a cancelled call leaves the connection marked, and it
+/// is closed instead of going back to the pool.
+pub(crate) async fn transaction<T, E, F>(conn: &mut PgConn, f: F) -> Result<T, E>
+where
+    F: for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, E>>,
+    E: From<StoreError>,
+{
+    conn.begin_owed = true;
+    conn.in_transaction = true;
+    let out = f(Conn::Pg(&mut *conn)).await;
+    if std::mem::take(&mut conn.begin_owed) {
+        // No statement ran: there is no transaction to end.
+        conn.in_transaction = false;
+        return out;
+    }
+    let end = if out.is_ok() { "commit" } else { "rollback" };
+    let ended = conn.client.batch_execute(end).await;
+    conn.in_transaction = ended.is_err();
+    match (out, ended) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Ok(_), Err(e)) => Err(StoreError::from(e).into()),
+        // The caller's error says more than a failed rollback.
+        (Err(e), _) => Err(e),
     }
 }

@@ -2,7 +2,7 @@
 //! attachments, work log, on-site visits, idempotency keys.
 
 use crate::directory::updated_or_why_not;
-use crate::{Conn, StoreError, from_row, query, query_owned};
+use crate::{Conn, Query, StoreError, from_row, query, query_owned};
 use serde::Serialize;
 use std::sync::LazyLock;
 use utoipa::ToSchema;
@@ -114,51 +114,55 @@ from_row!(Request {
     version
 });
 
-const INSERT_COLUMNS: &str = "channel, category, impact, urgency, level, level_override_reason, title, description,
+pub(crate) const INSERT_COLUMNS: &str = "channel, category, impact, urgency, level, level_override_reason, title, description,
     organization_id, requester_contact_id, requester_user_id, system_id, contract_id, assignee_id, team_id, tier, status,
     stage, waiting_for, response_mode, response_plan, resolution, third_party_ref, billable, feedback_solved,
     feedback_rating, feedback_comment, close_basis, cancel_reason, created_by, created_at, updated_at,
     acknowledged_at, responded_at, resolved_at, closed_at";
 
-macro_rules! bind_request {
-    ($q:expr, $r:expr) => {
-        $q.bind(&$r.channel)
-            .bind(&$r.category)
-            .bind(&$r.impact)
-            .bind(&$r.urgency)
-            .bind($r.level)
-            .bind(&$r.level_override_reason)
-            .bind(&$r.title)
-            .bind(&$r.description)
-            .bind($r.organization_id)
-            .bind($r.requester_contact_id)
-            .bind($r.requester_user_id)
-            .bind($r.system_id)
-            .bind($r.contract_id)
-            .bind($r.assignee_id)
-            .bind($r.team_id)
-            .bind(&$r.tier)
-            .bind(&$r.status)
-            .bind(&$r.stage)
-            .bind(&$r.waiting_for)
-            .bind(&$r.response_mode)
-            .bind(&$r.response_plan)
-            .bind(&$r.resolution)
-            .bind(&$r.third_party_ref)
-            .bind($r.billable)
-            .bind($r.feedback_solved)
-            .bind($r.feedback_rating)
-            .bind(&$r.feedback_comment)
-            .bind(&$r.close_basis)
-            .bind(&$r.cancel_reason)
-            .bind($r.created_by)
-            .bind($r.created_at)
-            .bind($r.updated_at)
-            .bind($r.acknowledged_at)
-            .bind($r.responded_at)
-            .bind($r.resolved_at)
-            .bind($r.closed_at)
-    };
+/// Append the values of [`INSERT_COLUMNS`] for `r`, in that order.
+pub(crate) fn push_request<'a>(q: &mut Query<'a>, r: &'a Request) {
+    q.push(&r.channel);
+    q.push(&r.category);
+    q.push(&r.impact);
+    q.push(&r.urgency);
+    q.push(r.level);
+    q.push(&r.level_override_reason);
+    q.push(&r.title);
+    q.push(&r.description);
+    q.push(r.organization_id);
+    q.push(r.requester_contact_id);
+    q.push(r.requester_user_id);
+    q.push(r.system_id);
+    q.push(r.contract_id);
+    q.push(r.assignee_id);
+    q.push(r.team_id);
+    q.push(&r.tier);
+    q.push(&r.status);
+    q.push(&r.stage);
+    q.push(&r.waiting_for);
+    q.push(&r.response_mode);
+    q.push(&r.response_plan);
+    q.push(&r.resolution);
+    q.push(&r.third_party_ref);
+    q.push(r.billable);
+    q.push(r.feedback_solved);
+    q.push(r.feedback_rating);
+    q.push(&r.feedback_comment);
+    q.push(&r.close_basis);
+    q.push(&r.cancel_reason);
+    q.push(r.created_by);
+    q.push(r.created_at);
+    q.push(r.updated_at);
+    q.push(r.acknowledged_at);
+    q.push(r.responded_at);
+    q.push(r.resolved_at);
+    q.push(r.closed_at);
+}
+
+fn bind_request<'a>(mut q: Query<'a>, r: &'a Request) -> Query<'a> {
+    push_request(&mut q, r);
+    q
 }
 
 fn placeholders(from: usize, count: usize) -> String {
@@ -183,7 +187,7 @@ static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
 /// than read back: `returning *` made SQLite materialize and the store decode
 /// all 38 columns inside the single writer's time, for values already at hand.
 pub async fn insert_request(c: &mut Conn<'_>, r: Request) -> Result<Request, StoreError> {
-    let (id, version): (i64, i64) = c.fetch_one(bind_request!(query(&INSERT_SQL), &r)).await?;
+    let (id, version): (i64, i64) = c.fetch_one(bind_request(query(&INSERT_SQL), &r)).await?;
     crate::search::enqueue_request(c, id, r.created_at).await?;
     Ok(Request { id, version, ..r })
 }
@@ -220,7 +224,7 @@ pub async fn update_request(
         .await?;
     let row: Option<Request> = c
         .fetch_optional(
-            bind_request!(query(&SQL), r)
+            bind_request(query(&SQL), r)
                 .bind(r.id)
                 .bind(expected_version),
         )

@@ -256,7 +256,7 @@ both_engines! {
             t.clock.advance(60_000);
             let impact = ["none", "minor", "partial", "unusable", "crashed"][i % 5];
             let org = if i % 3 == 0 { b } else { a };
-            let r = t.ok(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": if i % 2 == 0 { "fault" } else { "consultation" }, "impact": impact, "urgency": "medium", "title": format!("请求 {i}"), "organization_id": org})).await;
+            let r = t.ok(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": if i.is_multiple_of(2) { "fault" } else { "consultation" }, "impact": impact, "urgency": "medium", "title": format!("请求 {i}"), "organization_id": org})).await;
             if i % 4 == 0 {
                 t.ok(&t.admin_token, &format!("/api/v1/requests/{}/acknowledge", id(&r)), json!({})).await;
             }
@@ -466,6 +466,97 @@ both_engines! {
         }
         for w in writers {
             w.await.unwrap();
+        }
+    }
+}
+
+both_engines! {
+    // Creates that arrive together (on PostgreSQL written together, one
+    // statement per table) each get their own request with its own history
+    // row, clocks and search entry; a key two of them share still creates
+    // one request, and that conflict fails none of the others.
+    async fn creates_arriving_together_each_get_their_own_request(t: TestApp) {
+        let (org, contract) = t.organization("并发受理单位", "2026-01-05").await;
+        let body = |i: usize| json!({"channel": "phone", "category": "fault", "impact": if i.is_multiple_of(2) { "unusable" } else { "minor" },
+            "urgency": "high", "title": format!("并发受理 第{i}号 故障"), "description": format!("编号 ZX{i:03}"), "organization_id": org});
+        let send = |i: usize| {
+            let mut req = t.http.post(format!("{}/api/v1/requests", t.base)).bearer_auth(&t.admin_token).json(&body(if i == 1 { 0 } else { i }));
+            // 0 and 1 share a key and a body; 2 and 3 share a key with different bodies.
+            match i {
+                0 | 1 => req = req.header("Idempotency-Key", "shared-key"),
+                2 | 3 => req = req.header("Idempotency-Key", "reused-key"),
+                i if i.is_multiple_of(5) => req = req.header("Idempotency-Key", format!("own-{i}")),
+                _ => {}
+            }
+            tokio::spawn(async move {
+                let r = req.send().await.expect("http");
+                (i, r.status(), r.json::<Value>().await.expect("json"))
+            })
+        };
+        // A wave that writes together without a conflict, then one with the
+        // conflicting keys among others.
+        let mut results = Vec::new();
+        for wave in [(4..24).collect::<Vec<usize>>(), (0..4).chain(24..40).collect()] {
+            let sent: Vec<_> = wave.into_iter().map(send).collect();
+            for s in sent {
+                results.push(s.await.unwrap());
+            }
+        }
+        results.sort_by_key(|(i, _, _)| *i);
+        let mut created = Vec::new();
+        for (i, status, r) in &results {
+            match i {
+                1 => continue,
+                3 => {
+                    // Whichever of 2 and 3 came second was told the key was reused.
+                    let first = &results[2];
+                    if first.1 == StatusCode::CREATED {
+                        assert_eq!((*status, TestApp::code(r)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"), "{r}");
+                        continue;
+                    }
+                }
+                2 if results[3].1 == StatusCode::CREATED => {
+                    assert_eq!((*status, TestApp::code(r)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"), "{r}");
+                    continue;
+                }
+                _ => {}
+            }
+            assert!(*status == StatusCode::CREATED || (*i == 0 && *status == StatusCode::OK), "{i}: {status} {r}");
+            assert_eq!(r["title"], format!("并发受理 第{i}号 故障"), "{i}: {r}");
+            assert_eq!((r["level"].as_i64(), r["contract_id"].as_i64(), r["version"].as_i64()), (Some(if i.is_multiple_of(2) { 3 } else { 2 }), Some(contract), Some(1)));
+            created.push((*i, id(r)));
+        }
+        let shared: Vec<_> = results[..2].iter().map(|(_, s, r)| (*s, id(r))).collect();
+        assert_eq!(shared[0].1, shared[1].1, "one key, one request: {shared:?}");
+        assert_eq!(shared.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(), 1, "{shared:?}");
+        let mut ids: Vec<i64> = created.iter().map(|(_, rid)| *rid).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 38, "38 distinct requests (0 and 1 share one, 2 or 3 was refused)");
+        let (_, page) = t.get(&t.admin_token, &format!("/api/v1/requests?organization_id={org}&limit=200")).await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 38);
+
+        for (i, rid) in created.iter().filter(|(i, _)| *i != 1) {
+            let (s, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;
+            assert_eq!(s, StatusCode::OK);
+            assert_eq!(d["request"]["description"], format!("编号 ZX{i:03}"));
+            let history = d["history"].as_array().unwrap();
+            assert_eq!(history.len(), 1, "{rid}: {history:?}");
+            assert_eq!(history[0]["kind"], "created");
+            assert_eq!(history[0]["details"]["level"].as_i64().or_else(|| {
+                history[0]["details"].as_str().and_then(|s| serde_json::from_str::<Value>(s).ok()).and_then(|v| v["level"].as_i64())
+            }), Some(if i.is_multiple_of(2) { 3 } else { 2 }));
+            let (s, clocks) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/clocks")).await;
+            assert_eq!(s, StatusCode::OK, "{clocks}");
+            let clocks = clocks["clocks"].as_array().unwrap();
+            assert!(!clocks.is_empty() && clocks.iter().all(|k| k["level"].as_i64() == Some(if i.is_multiple_of(2) { 3 } else { 2 })), "{rid}: {clocks:?}");
+        }
+        // Each is in the search queue: a search (which drains it) finds it by its own text.
+        for (i, rid) in created.iter().filter(|(i, _)| *i != 1 && i.is_multiple_of(7)) {
+            let (s, v) = t.get(&t.admin_token, &format!("/api/v1/search?q=ZX{i:03}&type=request")).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let found: Vec<i64> = v["requests"].as_array().unwrap().iter().map(id).collect();
+            assert_eq!(found.first(), Some(rid), "ZX{i:03}: {v}");
         }
     }
 }
