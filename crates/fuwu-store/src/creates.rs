@@ -2,7 +2,11 @@
 //! its `created` history row, its first SLA clocks, its place in the search
 //! queue and, with an `Idempotency-Key`, the key.
 //!
-//! On SQLite each create is one call of the grouping writer (`batch`). On
+//! On SQLite each create is one call of the grouping writer (`batch`): the
+//! same multi-row statements as one writer call per group made no
+//! difference there (2,028–2,295 against 2,058–2,401 creates/s, alternating
+//! runs; SQLite's statements are cheap, and its writer already shares one
+//! commit among whatever queued up). On
 //! PostgreSQL the creates that arrive together are written together
 //! ([`RequestCreates`]): one transaction and one multi-row statement per
 //! table for the whole group. PostgreSQL spends most of a single create's
@@ -210,6 +214,7 @@ const MAX_BATCH: usize = 64;
 /// Groups written at once, each on a connection of its own: while one
 /// group's commit waits for the disk, the next one runs. (One: 954
 /// creates/s; four: 1,063/s; two: 1,091–1,181/s — alternating quick runs.)
+
 const IN_FLIGHT: usize = 2;
 
 /// The queue of PostgreSQL creates and the task that writes them.
