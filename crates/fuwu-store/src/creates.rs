@@ -214,7 +214,6 @@ const MAX_BATCH: usize = 64;
 /// Groups written at once, each on a connection of its own: while one
 /// group's commit waits for the disk, the next one runs. (One: 954
 /// creates/s; four: 1,063/s; two: 1,091–1,181/s — alternating quick runs.)
-
 const IN_FLIGHT: usize = 2;
 
 /// The queue of PostgreSQL creates and the task that writes them.
