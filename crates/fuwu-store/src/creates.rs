@@ -113,7 +113,7 @@ async fn insert_new_requests(
     let mut q = query_owned(format!(
         "insert into requests (id, {}) values {}",
         crate::requests::INSERT_COLUMNS,
-        rows_of_placeholders(recs.len(), 37)
+        crate::sql::rows_of_placeholders(recs.len(), 37)
     ));
     for (rec, id) in recs.iter().zip(&ids) {
         q.push(*id);
@@ -123,7 +123,7 @@ async fn insert_new_requests(
 
     let mut q = query_owned(format!(
         "insert into request_events (request_id, at, actor_id, kind, field, before, after, details) values {}",
-        rows_of_placeholders(recs.len(), 8)
+        crate::sql::rows_of_placeholders(recs.len(), 8)
     ));
     for (rec, id) in recs.iter().zip(&ids) {
         let (r, e) = (&rec.request, &rec.created);
@@ -152,7 +152,7 @@ async fn insert_new_requests(
 
     let mut q = query_owned(format!(
         "insert into search_queue (request_id, queued_at) values {}",
-        rows_of_placeholders(recs.len(), 2)
+        crate::sql::rows_of_placeholders(recs.len(), 2)
     ));
     for (rec, id) in recs.iter().zip(&ids) {
         q.push(*id);
@@ -172,7 +172,7 @@ async fn insert_new_requests(
     if !keyed.is_empty() {
         let mut q = query_owned(format!(
             "insert into idempotency_keys (user_id, key, fingerprint, request_id, created_at) values {}",
-            rows_of_placeholders(keyed.len(), 5)
+            crate::sql::rows_of_placeholders(keyed.len(), 5)
         ));
         for (k, id, at) in keyed {
             q.push(k.user_id);
@@ -184,26 +184,6 @@ async fn insert_new_requests(
         c.execute(q).await?;
     }
     Ok(ids)
-}
-
-/// `($1, …, $width), ($width+1, …), …` for `rows` rows.
-fn rows_of_placeholders(rows: usize, width: usize) -> String {
-    let mut s = String::with_capacity(rows * width * 5);
-    for i in 0..rows {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        for j in 0..width {
-            if j > 0 {
-                s.push_str(", ");
-            }
-            s.push('$');
-            s.push_str(&(i * width + j + 1).to_string());
-        }
-        s.push(')');
-    }
-    s
 }
 
 type Reply = oneshot::Sender<Result<Request, StoreError>>;
@@ -310,16 +290,5 @@ async fn write_batch(pool: &Arc<Pool>, batch: Vec<(NewRequestRecord, Reply)>) {
         })
         .await;
         let _ = reply.send(out);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rows_of_placeholders;
-
-    #[test]
-    fn placeholders_number_rows_after_each_other() {
-        assert_eq!(rows_of_placeholders(1, 2), "($1, $2)");
-        assert_eq!(rows_of_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 }

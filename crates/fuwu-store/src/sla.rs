@@ -323,19 +323,7 @@ pub async fn upsert_clocks(c: &mut Conn<'_>, rows: &[ClockRow]) -> Result<(), St
         "insert into request_clocks (request_id, generation, policy_id, target_key, level, calendar, duration,
          started_at, stopped_at, paused_since, paused_ms, deadline, state, handled, next_threshold, next_due_at, updated_at) values ",
     );
-    for i in 0..rows.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for j in 0..COLS {
-            if j > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", i * COLS + j + 1));
-        }
-        sql.push(')');
-    }
+    sql.push_str(&crate::sql::rows_of_placeholders(rows.len(), COLS));
     sql.push_str(
         " on conflict (request_id, generation, target_key) do update set policy_id = excluded.policy_id,
          level = excluded.level, calendar = excluded.calendar, duration = excluded.duration,

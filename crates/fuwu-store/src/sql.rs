@@ -98,6 +98,26 @@ impl<'a> Query<'a> {
     }
 }
 
+/// `($1, …, $width), ($width+1, …), …` for `rows` rows.
+pub(crate) fn rows_of_placeholders(rows: usize, width: usize) -> String {
+    let mut s = String::with_capacity(rows * width * 5);
+    for i in 0..rows {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for j in 0..width {
+            if j > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(i * width + j + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
 // ---------------------------------------------------------------- decoding
 
 /// A column value that can be read from either engine.
@@ -525,7 +545,13 @@ impl Conn<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_sql;
+    use super::{rows_of_placeholders, sqlite_sql};
+
+    #[test]
+    fn placeholders_number_rows_after_each_other() {
+        assert_eq!(rows_of_placeholders(1, 2), "($1, $2)");
+        assert_eq!(rows_of_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
 
     #[test]
     fn placeholders_become_numbered_sqlite_parameters() {
