@@ -408,20 +408,28 @@ impl App {
                     {
                         return Ok(Err(seen));
                     }
-                    // The references in one statement (a create's reads were
-                    // four lookups, each a round trip on PostgreSQL).
-                    let (exists, contact_org, system_org) =
-                        directory::intake_owners(&mut c, organization_id, input_r.0, input_r.1)
-                            .await?;
-                    if !exists || !actor_r.sees_organization(&mut c, organization_id).await? {
+                    // The references and the contract in one statement (a
+                    // create's reads were five lookups, each a round trip on PostgreSQL).
+                    let found = directory::intake_lookup(
+                        &mut c,
+                        organization_id,
+                        input_r.0,
+                        input_r.1,
+                        &china_date(now),
+                        leader,
+                    )
+                    .await?;
+                    if !found.organization_exists
+                        || !actor_r.sees_organization(&mut c, organization_id).await?
+                    {
                         return Err(AppError::NotFound {
                             what: "organization",
                         });
                     }
                     check_owners(
                         organization_id,
-                        (input_r.0, contact_org),
-                        (input_r.1, system_org),
+                        (input_r.0, found.contact_organization),
+                        (input_r.1, found.system_organization),
                     )?;
                     // A customer's own request names them as the requester by
                     // default: the contact record their user is linked to, when
@@ -443,14 +451,7 @@ impl App {
                         }
                         None => None,
                     };
-                    let contract = directory::current_contract(
-                        &mut c,
-                        organization_id,
-                        &china_date(now),
-                        leader,
-                    )
-                    .await?;
-                    Ok::<_, AppError>(Ok((contract, requester)))
+                    Ok::<_, AppError>(Ok((found.contract, requester)))
                 })
             })
             .await?;

@@ -3,6 +3,7 @@
 
 use crate::{Conn, StoreError, from_row, query};
 use serde::Serialize;
+use std::sync::LazyLock;
 use utoipa::ToSchema;
 
 /// After an update matched no row: tell a missing record from a stale version.
@@ -801,6 +802,65 @@ pub async fn list_contracts(
 /// What a new request's references point at, in one statement: whether
 /// organization `organization_id` exists, and the organization of contact
 /// `contact` and of system `system` (`None`: not given, or no such row).
+/// What taking in a request for `organization_id` needs to know, in one
+/// statement: whether the organization exists, the organizations of the
+/// named contact and system, and the contract the request runs under (the
+/// one accepted last by `today`; for a project leader, among those they lead).
+#[derive(Debug, Clone)]
+pub struct IntakeLookup {
+    pub organization_exists: bool,
+    pub contact_organization: Option<i64>,
+    pub system_organization: Option<i64>,
+    pub contract: Option<crate::requests::ContractTerms>,
+}
+
+impl crate::sql::FromRow for IntakeLookup {
+    // Positional, in the order of `intake_lookup`'s statement.
+    const COLUMNS: &'static [&'static str] = &[];
+    fn from_row(r: &mut impl crate::sql::RowReader) -> Result<Self, StoreError> {
+        let organizations: i64 = r.next()?;
+        Ok(IntakeLookup {
+            organization_exists: organizations > 0,
+            contact_organization: r.next()?,
+            system_organization: r.next()?,
+            contract: crate::requests::ContractTerms::from_nullable_columns(r)?,
+        })
+    }
+}
+
+/// See [`IntakeLookup`]. (A create's reads were separate statements, each a
+/// round trip and a statement's start-up on PostgreSQL.)
+pub async fn intake_lookup(
+    c: &mut Conn<'_>,
+    organization_id: i64,
+    contact: Option<i64>,
+    system: Option<i64>,
+    today: &str,
+    leader: Option<i64>,
+) -> Result<IntakeLookup, StoreError> {
+    const SELECT: &str = "select (select count(*) from organizations where id = $1),
+            (select organization_id from contacts where id = $2),
+            (select organization_id from systems where id = $3),
+            k.id, k.code, k.name, k.accepted_on, k.free_service_months, k.vip, k.sla_policy_id, k.project_leader_id
+         from (select 1) as one left join contracts k on k.id = (select id from contracts
+            where organization_id = $1 and accepted_on <= $4";
+    const ORDER: &str = " order by accepted_on desc, id desc limit 1)";
+    // Two texts rather than `($5 is null or …)`, as in `current_contract`.
+    static PLAIN: LazyLock<String> = LazyLock::new(|| format!("{SELECT}{ORDER}"));
+    static LEADER: LazyLock<String> =
+        LazyLock::new(|| format!("{SELECT} and project_leader_id = $5{ORDER}"));
+    let q = query(if leader.is_some() { &LEADER } else { &PLAIN })
+        .bind(organization_id)
+        .bind(contact)
+        .bind(system)
+        .bind(today);
+    let q = match leader {
+        Some(l) => q.bind(l),
+        None => q,
+    };
+    c.fetch_one(q).await
+}
+
 pub async fn intake_owners(
     c: &mut Conn<'_>,
     organization_id: i64,

@@ -255,6 +255,41 @@ pub struct ContractTerms {
     pub project_leader_id: Option<i64>,
 }
 
+impl ContractTerms {
+    /// The contract's columns as a left join gives them (`k.id, k.code,
+    /// k.name, k.accepted_on, k.free_service_months, k.vip, k.sla_policy_id,
+    /// k.project_leader_id`, in that order): `None` when there is no contract.
+    pub(crate) fn from_nullable_columns(
+        r: &mut impl crate::sql::RowReader,
+    ) -> Result<Option<ContractTerms>, StoreError> {
+        let id: Option<i64> = r.next()?;
+        let code: Option<String> = r.next()?;
+        let name: Option<String> = r.next()?;
+        let accepted_on: Option<String> = r.next()?;
+        let free_service_months: Option<i64> = r.next()?;
+        let vip: Option<bool> = r.next()?;
+        let sla_policy_id: Option<i64> = r.next()?;
+        let project_leader_id: Option<i64> = r.next()?;
+        Ok(
+            match (id, code, name, accepted_on, free_service_months, vip) {
+                (Some(id), Some(code), Some(name), Some(accepted_on), Some(months), Some(vip)) => {
+                    Some(ContractTerms {
+                        id,
+                        code,
+                        name,
+                        accepted_on,
+                        free_service_months: months,
+                        vip,
+                        sla_policy_id,
+                        project_leader_id,
+                    })
+                }
+                _ => None,
+            },
+        )
+    }
+}
+
 /// A request with its contract's terms, read in one statement.
 #[derive(Debug, Clone)]
 pub struct RequestWithContract {
@@ -268,29 +303,7 @@ impl crate::sql::FromRow for RequestWithContract {
     const COLUMNS: &'static [&'static str] = &[];
     fn from_row(r: &mut impl crate::sql::RowReader) -> Result<Self, StoreError> {
         let request = Request::from_row(r)?;
-        let id: Option<i64> = r.next()?;
-        let code: Option<String> = r.next()?;
-        let name: Option<String> = r.next()?;
-        let accepted_on: Option<String> = r.next()?;
-        let free_service_months: Option<i64> = r.next()?;
-        let vip: Option<bool> = r.next()?;
-        let sla_policy_id: Option<i64> = r.next()?;
-        let project_leader_id: Option<i64> = r.next()?;
-        let contract = match (id, code, name, accepted_on, free_service_months, vip) {
-            (Some(id), Some(code), Some(name), Some(accepted_on), Some(months), Some(vip)) => {
-                Some(ContractTerms {
-                    id,
-                    code,
-                    name,
-                    accepted_on,
-                    free_service_months: months,
-                    vip,
-                    sla_policy_id,
-                    project_leader_id,
-                })
-            }
-            _ => None,
-        };
+        let contract = ContractTerms::from_nullable_columns(r)?;
         Ok(RequestWithContract { request, contract })
     }
 }
