@@ -119,7 +119,7 @@ async fn insert_new_requests(
         q.push(*id);
         crate::requests::push_request(&mut q, &rec.request);
     }
-    c.execute(q).await?;
+    let mut statements = vec![q];
 
     let mut q = query_owned(format!(
         "insert into request_events (request_id, at, actor_id, kind, field, before, after, details) values {}",
@@ -136,7 +136,7 @@ async fn insert_new_requests(
         q.push(&e.after);
         q.push(&e.details);
     }
-    c.execute(q).await?;
+    statements.push(q);
 
     let clocks: Vec<ClockRow> = recs
         .iter()
@@ -148,7 +148,7 @@ async fn insert_new_requests(
             })
         })
         .collect();
-    crate::sla::upsert_clocks(c, &clocks).await?;
+    statements.extend(crate::sla::upsert_clocks_query(&clocks));
 
     let mut q = query_owned(format!(
         "insert into search_queue (request_id, queued_at) values {}",
@@ -158,7 +158,7 @@ async fn insert_new_requests(
         q.push(*id);
         q.push(rec.request.created_at);
     }
-    c.execute(q).await?;
+    statements.push(q);
 
     let keyed: Vec<(&IdempotencyEntry, i64, i64)> = recs
         .iter()
@@ -181,8 +181,10 @@ async fn insert_new_requests(
             q.push(id);
             q.push(at);
         }
-        c.execute(q).await?;
+        statements.push(q);
     }
+    // One round trip for all of them on PostgreSQL.
+    c.execute_all(&statements).await?;
     Ok(ids)
 }
 

@@ -2,7 +2,7 @@
 //! calendars, the request clocks the app computes, and the notifications
 //! (inbox and outbox) the scanner writes.
 
-use crate::{Conn, StoreError, from_row, query, query_owned};
+use crate::{Conn, Query, StoreError, from_row, query, query_owned};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -315,8 +315,17 @@ pub async fn list_clocks(c: &mut Conn<'_>, request_id: i64) -> Result<Vec<ClockR
 /// Insert or refresh clocks in one statement; `handled` of an existing row
 /// is kept unless the caller sends a new one (it always sends the merged list).
 pub async fn upsert_clocks(c: &mut Conn<'_>, rows: &[ClockRow]) -> Result<(), StoreError> {
+    if let Some(q) = upsert_clocks_query(rows) {
+        // Prepared once per row count (creates write the same few shapes).
+        c.execute(q).await?;
+    }
+    Ok(())
+}
+
+/// The statement of [`upsert_clocks`]; `None` for no rows.
+pub(crate) fn upsert_clocks_query(rows: &[ClockRow]) -> Option<Query<'_>> {
     if rows.is_empty() {
-        return Ok(());
+        return None;
     }
     const COLS: usize = 17;
     let mut sql = String::from(
@@ -352,9 +361,7 @@ pub async fn upsert_clocks(c: &mut Conn<'_>, rows: &[ClockRow]) -> Result<(), St
         q.push(r.next_due_at);
         q.push(r.updated_at);
     }
-    // Prepared once per row count (creates write the same few shapes).
-    c.execute(q).await?;
-    Ok(())
+    Some(q)
 }
 
 /// Mark a stored clock that no longer exists in the computation (its target

@@ -531,6 +531,36 @@ impl Conn<'_> {
         }
     }
 
+    /// Run several statements in order. On PostgreSQL they go out together
+    /// (pipelined: one round trip for all, instead of one each); the first
+    /// error is returned, and inside a transaction it aborts the rest.
+    pub async fn execute_all(&mut self, qs: &[Query<'_>]) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(_) => {
+                for q in qs {
+                    self.execute(q.clone()).await?;
+                }
+                Ok(())
+            }
+            Conn::Pg(c) => {
+                let mut statements = Vec::with_capacity(qs.len());
+                for q in qs {
+                    statements.push(pg_statement(c, q).await?);
+                }
+                let params: Vec<_> = qs.iter().map(pg_params).collect();
+                let owed = std::mem::take(&mut c.begin_owed);
+                let client = &c.client;
+                let all = futures::future::try_join_all(
+                    statements
+                        .iter()
+                        .zip(&params)
+                        .map(|(st, p)| client.execute(st, p)),
+                );
+                after_begin(client, owed, all).await.map(|_| ())
+            }
+        }
+    }
+
     /// Run statements separated by `;`, without arguments (schema, bookkeeping).
     pub async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
