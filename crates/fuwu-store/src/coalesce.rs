@@ -59,16 +59,25 @@ impl RequestReads {
 
 /// Take what has queued up while the previous statement ran, and answer it.
 async fn gather(pool: Arc<Pool>, mut waiting: mpsc::UnboundedReceiver<(i64, Reply)>) {
-    while let Some(first) = waiting.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match waiting.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = next_batch(&mut waiting, MAX_BATCH).await {
         answer(&pool, batch).await;
     }
+}
+
+/// The next item of `waiting` (waiting for it) and whatever else is already
+/// queued behind it, at most `max` in all; `None` once the queue is closed.
+pub(crate) async fn next_batch<T>(
+    waiting: &mut mpsc::UnboundedReceiver<T>,
+    max: usize,
+) -> Option<Vec<T>> {
+    let mut batch = vec![waiting.recv().await?];
+    while batch.len() < max {
+        match waiting.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
 }
 
 async fn answer(pool: &Arc<Pool>, mut batch: Vec<(i64, Reply)>) {

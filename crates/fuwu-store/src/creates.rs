@@ -44,13 +44,6 @@ pub struct IdempotencyEntry {
     pub fingerprint: String,
 }
 
-impl StoreError {
-    /// Whether this is another call's idempotency key, committed first.
-    pub fn is_idempotency_conflict(&self) -> bool {
-        matches!(self, StoreError::Conflict { constraint } if constraint.contains("idempotency_keys"))
-    }
-}
-
 /// Write one new request and its rows (in the caller's transaction).
 pub async fn insert_new_request(
     c: &mut Conn<'_>,
@@ -235,16 +228,9 @@ async fn gather(pool: Arc<Pool>, mut waiting: mpsc::UnboundedReceiver<(NewReques
         let Ok(permit) = in_flight.clone().acquire_owned().await else {
             return;
         };
-        let Some(first) = waiting.recv().await else {
+        let Some(batch) = crate::coalesce::next_batch(&mut waiting, MAX_BATCH).await else {
             return;
         };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match waiting.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
         let pool = pool.clone();
         tokio::spawn(async move {
             write_batch(&pool, batch).await;

@@ -23,6 +23,13 @@ pub enum StoreError {
     Database(String),
 }
 
+impl StoreError {
+    /// Whether this is another call's idempotency key, committed first.
+    pub fn is_idempotency_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { constraint } if constraint.contains("idempotency_keys"))
+    }
+}
+
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         use tokio_postgres::error::SqlState;
