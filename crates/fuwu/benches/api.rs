@@ -557,6 +557,8 @@ const SEVERE_OPEN: &str = "level=3,4,5&status=new,acknowledged,assigned,in_progr
 /// The severe queue in pages of 25, for its second page: at 10,000 requests the
 /// queue holds about 60 rows, so pages of 50 would compare a 9-row page at
 /// 10,000 with a full one at 1,000,000 — a page size, not a data size, effect.
+/// The page of one person's queue, measured: every person fills it at each size.
+const QUEUE_PAGE: usize = 5;
 const SEVERE_OPEN_25: &str = "level=3,4,5&status=new,acknowledged,assigned,in_progress&limit=25";
 
 fn healthz_request(base: &str) -> MakeRequest {
@@ -660,18 +662,39 @@ async fn measure_size(
             format!("organization_id={}&limit=50", d.orgs[0].id),
         ));
     }
-    {
-        let (base, token, dd) = (base.clone(), token.clone(), d.clone());
+    // One person's queue: every person's queue is short at 10,000 requests
+    // (a handful in progress each) and long at 1,000,000, so a page of 50
+    // would compare 7 rows with 50 — the page's size, not the data's. A page
+    // of QUEUE_PAGE from people who fill it compares the same work at both sizes.
+    let mut full_queues = Vec::new();
+    for person in &d.staff {
+        let q = format!(
+            "assignee_id={}&status=in_progress&limit={QUEUE_PAGE}",
+            person.id
+        );
+        if probe(http, &base, &token, &q).await?.0 == QUEUE_PAGE {
+            full_queues.push(person.id);
+        }
+    }
+    if let Some(&first) = full_queues.first() {
+        let (base, token) = (base.clone(), token.clone());
+        let people = Arc::new(full_queues);
         cases.push((
-            "assignee_id=Y&status=in_progress&limit=50 (Y: one of 20 staff)".into(),
+            format!(
+                "assignee_id=Y&status=in_progress&limit={QUEUE_PAGE} (Y: one of the staff with ≥ {QUEUE_PAGE} in progress)"
+            ),
             Arc::new(move |http, rng| {
-                let y = one(rng, &dd.staff).id;
+                let y = one(rng, &people[..]);
                 http.get(format!(
-                    "{base}/api/v1/requests?assignee_id={y}&status=in_progress&limit=50"
+                    "{base}/api/v1/requests?assignee_id={y}&status=in_progress&limit={QUEUE_PAGE}"
                 ))
                 .bearer_auth(&token)
             }),
-            format!("assignee_id={}&status=in_progress&limit=50", d.staff[10].id),
+            format!("assignee_id={first}&status=in_progress&limit={QUEUE_PAGE}"),
+        ));
+    } else {
+        progress(format!(
+            "  (nobody has {QUEUE_PAGE} requests in progress: one person's queue is not measured)"
         ));
     }
     cases.push((
