@@ -14,6 +14,7 @@ mod clocks;
 mod dashboard;
 pub(crate) mod files;
 pub mod i18n;
+mod messages;
 mod pages;
 mod search;
 
@@ -119,6 +120,19 @@ impl Ctx {
         'static: 'a,
     {
         self.cat.get(key)
+    }
+
+    /// A form's error: a catalogue key's text, or else a use case's
+    /// refusal (English) in the viewer's language.
+    pub fn msg<'a>(&self, key_or_text: &'a str) -> std::borrow::Cow<'a, str>
+    where
+        'static: 'a,
+    {
+        if self.cat.has(key_or_text) {
+            std::borrow::Cow::Borrowed(self.cat.get(key_or_text))
+        } else {
+            messages::Messages::translate(self.lang, key_or_text)
+        }
     }
 
     /// The name of a vocabulary value: `tv("status", "new")` → 新建.

@@ -178,6 +178,11 @@ both_engines! {
         let (s, body, _) = b.post("/ui/admin/users/new", &[("username", "wang.qiang"), ("display_name", "王强"), ("email", "not-an-address"), ("role", "engineer")]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("id=\"err-email\"") && body.contains("王强"), "the use case's own check, beside its field: {body}");
+        assert!(body.contains("`not-an-address` 不是有效的电子邮件地址") && !body.contains("is not a valid email"), "the use case's refusal in the viewer's language: {body}");
+        b.get("/ui/lang/en?next=/ui/admin/users/new").await;
+        let (_, body, _) = b.post("/ui/admin/users/new", &[("username", "wang.qiang"), ("display_name", "王强"), ("email", "not-an-address"), ("role", "engineer")]).await;
+        assert!(body.contains("`not-an-address` is not a valid email address"), "{body}");
+        b.get("/ui/lang/zh-CN?next=/ui/admin/users/new").await;
         let (s, _, to) = b.post("/ui/admin/users/new", &[("username", "wang.qiang"), ("display_name", "王强"), ("email", "wq@example.cn"), ("role", "engineer"), ("team_id", &team.to_string())]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let to = to.unwrap();
