@@ -25,8 +25,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fuwu_app::access::{Capability, allows};
 use fuwu_app::directory::{
-    ContactInput, ContractInput, ContractPatch, OrganizationInput, OrganizationPatch, SystemInput,
-    SystemPatch, TeamInput, TeamPatch, UserInput, UserPatch,
+    ContactInput, ContactPatch, ContractInput, ContractPatch, OrganizationInput, OrganizationPatch,
+    SystemInput, SystemPatch, TeamInput, TeamPatch, UserInput, UserPatch,
 };
 use fuwu_app::sla::{CalendarInput, PolicyInput};
 use fuwu_app::{Actor, AppError};
@@ -74,6 +74,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/ui/admin/systems/{id}",
             get(system_edit).post(system_update),
+        )
+        .route(
+            "/ui/admin/contacts/{id}",
+            get(contact_edit).post(contact_update),
         )
         .route("/ui/admin/calendars", get(calendars))
         .route(
@@ -1545,6 +1549,104 @@ async fn system_update(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     system_page(c, id, current.organization_id, form, false, status)
+}
+
+// ---------------------------------------------------------------- a contact
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/contact.html")]
+struct ContactPage {
+    c: Ctx,
+    here: &'static str,
+    sections: &'static [(&'static str, &'static str)],
+    id: i64,
+    organization_id: i64,
+    form: Form,
+    saved: bool,
+}
+
+async fn contact_edit(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<Saved>,
+) -> PageResult {
+    let (actor, c) = gate(&s, auth, &headers, &uri).await?;
+    let Some(id) = page_id(&id) else {
+        return Err(not_found(c));
+    };
+    let k = match s.app.get_contact(&actor, id).await {
+        Ok(k) => k,
+        Err(e) => return Err(fail(c)(e)),
+    };
+    let mut form = Form::default();
+    for (f, v) in [
+        ("version", k.version.to_string()),
+        ("name", k.name),
+        ("phone", k.phone.unwrap_or_default()),
+        ("email", k.email.unwrap_or_default()),
+        ("job_title", k.job_title.unwrap_or_default()),
+        ("notes", k.notes),
+    ] {
+        form.values.insert(f.into(), v);
+    }
+    let page = ContactPage {
+        c,
+        here: "/ui/admin/organizations",
+        sections: SECTIONS,
+        id,
+        organization_id: k.organization_id,
+        form,
+        saved: q.saved.is_some(),
+    };
+    Ok(page.into_response())
+}
+
+async fn contact_update(
+    State(s): State<AppState>,
+    auth: Result<Authn, ApiError>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: Body,
+) -> PageResult {
+    let (actor, c, id, values) = gate_edit(&s, auth, &headers, &uri, &id, body).await?;
+    let current = match s.app.get_contact(&actor, id).await {
+        Ok(k) => k,
+        Err(e) => return Err(fail(c)(e)),
+    };
+    let mut form = form_of(values);
+    let version = version(&mut form);
+    let name = required(&mut form, "name");
+    let status = if form.errors.is_empty() {
+        // An emptied field clears it (`Some(None)`), as the API's `null` does.
+        let patch = ContactPatch {
+            version,
+            name: Some(name),
+            phone: Some(opt(&form, "phone")),
+            email: Some(opt(&form, "email")),
+            job_title: Some(opt(&form, "job_title")),
+            notes: Some(form.v("notes").to_owned()),
+        };
+        match s.app.update_contact(&actor, id, patch).await {
+            Ok(_) => return Ok(see_other(&format!("/ui/admin/contacts/{id}?saved=1"))),
+            Err(e) => refused(&mut form, e).map_err(fail_ref(&c))?,
+        }
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ContactPage {
+        c,
+        here: "/ui/admin/organizations",
+        sections: SECTIONS,
+        id,
+        organization_id: current.organization_id,
+        form,
+        saved: false,
+    };
+    Ok((status, page).into_response())
 }
 
 // ---------------------------------------------------------------- contracts

@@ -328,6 +328,32 @@ both_engines! {
         let (s, body, _) = b.post(&edit, &[("version", &version), ("name", "旧"), ("kind", "server")]).await;
         assert_eq!(s, StatusCode::CONFLICT, "the old version: {body}");
         assert_eq!(t.get(&t.admin_token, &format!("/api/v1/systems/{sys}")).await.1["name"], "PACS 主服务器", "nothing overwritten");
+
+        // Edit the contact from the organization's page: a bad phone is refused
+        // beside its field (in Chinese), an emptied field is cleared, a stale version says so.
+        let (_, body, _) = b.get(&page).await;
+        assert!(body.contains(&format!("href=\"/ui/admin/systems/{sys}\"")), "the organization's systems link to their pages");
+        let contact = body.split("<a href=\"/ui/admin/contacts/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let edit = format!("/ui/admin/contacts/{contact}");
+        let (s, body, _) = b.get(&edit).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!((value_of(&body, "name"), value_of(&body, "phone")), ("赵工".to_owned(), "13800138000".to_owned()));
+        let version = value_of(&body, "version");
+        let (s, body, _) = b.post(&edit, &[("version", &version), ("name", "赵工"), ("phone", "12"), ("job_title", "信息中心")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"err-phone\"") && body.contains("`12` 不是有效的电话号码") && body.contains("value=\"信息中心\""), "{body}");
+        let (s, _, to) = b.post(&edit, &[("version", &version), ("name", "赵建国"), ("phone", "13900139000"), ("email", "zhao@example.cn"), ("job_title", ""), ("notes", "夜间可打手机")]).await;
+        assert_eq!((s, to.as_deref()), (StatusCode::SEE_OTHER, Some(format!("{edit}?saved=1").as_str())));
+        let (_, k) = t.get(&t.admin_token, &format!("/api/v1/contacts/{contact}")).await;
+        assert_eq!(
+            (k["name"].as_str(), k["phone"].as_str(), k["email"].as_str(), k["job_title"].is_null(), k["notes"].as_str()),
+            (Some("赵建国"), Some("13900139000"), Some("zhao@example.cn"), true, Some("夜间可打手机"))
+        );
+        let (s, body, _) = b.post(&edit, &[("version", &version), ("name", "旧名字")]).await;
+        assert_eq!(s, StatusCode::CONFLICT, "the old version: {body}");
+        assert_eq!(t.get(&t.admin_token, &format!("/api/v1/contacts/{contact}")).await.1["name"], "赵建国", "nothing overwritten");
+        let (_, body, _) = b.get(&page).await;
+        assert!(body.contains("赵建国"), "the organization's page shows the new name");
     }
 
     async fn the_calendar_year_view_shows_holidays_and_adjusted_working_days(t: TestApp) {
