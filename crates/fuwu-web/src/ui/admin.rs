@@ -1592,16 +1592,8 @@ async fn contact_edit(
     ] {
         form.values.insert(f.into(), v);
     }
-    let page = ContactPage {
-        c,
-        here: "/ui/admin/organizations",
-        sections: SECTIONS,
-        id,
-        organization_id: k.organization_id,
-        form,
-        saved: q.saved.is_some(),
-    };
-    Ok(page.into_response())
+    let saved = q.saved.is_some();
+    contact_page(c, id, k.organization_id, form, saved, StatusCode::OK)
 }
 
 async fn contact_update(
@@ -1637,14 +1629,25 @@ async fn contact_update(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    contact_page(c, id, current.organization_id, form, false, status)
+}
+
+fn contact_page(
+    c: Ctx,
+    id: i64,
+    organization_id: i64,
+    form: Form,
+    saved: bool,
+    status: StatusCode,
+) -> PageResult {
     let page = ContactPage {
         c,
         here: "/ui/admin/organizations",
         sections: SECTIONS,
         id,
-        organization_id: current.organization_id,
+        organization_id,
         form,
-        saved: false,
+        saved,
     };
     Ok((status, page).into_response())
 }
