@@ -52,6 +52,16 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Whether the database could not be reached (as opposed to a problem
+    /// with one record).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            AppError::Unavailable(_)
+                | AppError::Internal(StoreError::Unavailable(_) | StoreError::WriterGone)
+        )
+    }
+
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         AppError::Invalid {
             field,

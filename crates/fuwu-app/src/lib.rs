@@ -6,6 +6,7 @@
 pub mod access;
 pub mod attachments;
 mod audit;
+pub mod calendars;
 pub mod clock;
 pub mod dashboard;
 pub mod directory;
@@ -78,6 +79,10 @@ pub struct Parts {
     pub(crate) throttle: Arc<std::sync::Mutex<throttle::Throttle>>,
     /// Parsed SLA policies by contract policy id (None: the default), kept 10 s.
     pub(crate) policies: sla::PolicyCache,
+    /// The built-in calendars with administrators' years, kept 10 s.
+    pub(crate) builtins: calendars::BuiltinCache,
+    /// The clocks the last SLA scan could not handle, for the dashboard.
+    pub(crate) scan_problems: Arc<std::sync::Mutex<Vec<sla::ScanProblem>>>,
     /// The staff dashboard's latest counts, shared by every viewer of a period.
     pub(crate) dashboards: dashboard::DashboardCache,
 }
@@ -93,6 +98,8 @@ impl App {
             sessions: sessions::SessionCache::default(),
             throttle: Arc::new(std::sync::Mutex::new(throttle)),
             policies: sla::PolicyCache::default(),
+            builtins: calendars::BuiltinCache::default(),
+            scan_problems: Arc::default(),
             dashboards: dashboard::DashboardCache::default(),
         }))
     }

@@ -468,6 +468,7 @@ impl App {
         let (policy_id, policy) = self
             .cached_policy(contract.as_ref().and_then(|k| k.sla_policy_id))
             .await?;
+        let builtins = self.builtin_calendars().await?;
         // The CPU work (the first clocks) is done here, so that SQLite's single
         // writer only writes; the full-text index is written later, in batches
         // (the request is queued for it).
@@ -511,7 +512,7 @@ impl App {
             closed_at: None,
             version: 1,
         };
-        let clocks = crate::sla::initial_rows(&row, policy_id, &policy)?;
+        let clocks = crate::sla::initial_rows(&row, policy_id, &policy, &builtins)?;
         let details = json!({
             "channel": row.channel, "category": row.category, "level": row.level,
             "level_override_reason": row.level_override_reason, "billable": row.billable,

@@ -9,21 +9,23 @@
 //! ([`DEFAULT_POLICY`]).
 
 use crate::access::Capability;
+use crate::calendars::{Builtins, calendar_names, calendars_for, presets};
+pub use crate::calendars::{CalendarInput, CalendarView};
 use crate::requests::load_visible;
 use crate::{Actor, App, AppError, audit};
-use fuwu_core::calendar::{Calendar, CalendarSpec, PRESETS, parse_icalendar, to_icalendar};
+use fuwu_core::calendar::Calendar;
 use fuwu_core::level::FaultLevel;
 use fuwu_core::sla::clock::{self, ClockState, Dated, Fact, History};
 use fuwu_core::sla::{ClockEvent, Policy, Recipient, templates};
 use fuwu_core::types::{Category, Channel, Timestamp, WaitingFor};
 use fuwu_store::directory::{self as dir, SlaPolicy};
 use fuwu_store::requests::{self as store, Request};
-use fuwu_store::sla::{self as sla_store, CalendarRow, ClockRow, NewNotification, Notification};
+use fuwu_store::sla::{self as sla_store, ClockRow, NewNotification, Notification};
 use fuwu_store::{Conn, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use utoipa::ToSchema;
 
@@ -33,79 +35,7 @@ pub const DEFAULT_POLICY: &str = templates::LEVELS_0_5;
 /// Prefix of the stored pseudo-clocks that carry a policy notice to the scanner.
 const NOTICE: &str = "notice:";
 
-fn presets() -> &'static HashMap<&'static str, Calendar> {
-    static P: OnceLock<HashMap<&'static str, Calendar>> = OnceLock::new();
-    P.get_or_init(|| {
-        let mut m = HashMap::new();
-        for name in PRESETS {
-            let spec = CalendarSpec::preset(name).expect("a preset");
-            if let Ok(cal) = calendar_from_spec(spec) {
-                m.insert(name, cal);
-            }
-        }
-        m
-    })
-}
-
-fn calendar_from_spec(spec: CalendarSpec) -> Result<Calendar, AppError> {
-    let tz = jiff::tz::TimeZone::get(&spec.time_zone).map_err(|_| {
-        AppError::invalid(
-            "time_zone",
-            format!("`{}` is not a known IANA time zone", spec.time_zone),
-        )
-    })?;
-    Calendar::new(spec, tz).map_err(|e| AppError::invalid("calendar", e.to_string()))
-}
-
-/// The calendars a policy's targets use, presets and stored ones: as they
-/// are now, or (`at`) as they were in force at that instant.
-async fn calendars_for(
-    c: &mut Conn<'_>,
-    policy: &Policy,
-    at: Option<i64>,
-) -> Result<HashMap<String, Calendar>, AppError> {
-    let mut out = HashMap::new();
-    for t in &policy.targets {
-        if out.contains_key(&t.calendar) {
-            continue;
-        }
-        if let Some(cal) = presets().get(t.calendar.as_str()) {
-            out.insert(t.calendar.clone(), cal.clone());
-            continue;
-        }
-        let then = match at {
-            Some(at) => sla_store::calendar_definition_at(c, &t.calendar, at).await?,
-            None => None,
-        };
-        let definition = match then {
-            Some(d) => Some(d),
-            None => sla_store::get_calendar(c, &t.calendar)
-                .await
-                .ok()
-                .map(|r| r.definition),
-        };
-        if let Some(definition) = definition {
-            let spec: CalendarSpec = serde_json::from_str(&definition)
-                .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))?;
-            out.insert(t.calendar.clone(), calendar_from_spec(spec)?);
-        }
-    }
-    Ok(out)
-}
-
-/// Every calendar name that exists (for validating policies).
-async fn calendar_names(c: &mut Conn<'_>) -> Result<Vec<String>, AppError> {
-    let mut names: Vec<String> = PRESETS.iter().map(|s| s.to_string()).collect();
-    names.extend(
-        sla_store::list_calendars(c)
-            .await?
-            .into_iter()
-            .map(|r| r.name),
-    );
-    Ok(names)
-}
-
-fn parse_policy(row: &SlaPolicy) -> Option<Policy> {
+pub(crate) fn parse_policy(row: &SlaPolicy) -> Option<Policy> {
     serde_json::from_str(&row.definition).ok()
 }
 
@@ -347,6 +277,7 @@ pub(crate) fn initial_rows(
     r: &Request,
     policy_id: i64,
     policy: &Policy,
+    builtins: &Builtins,
 ) -> Result<Vec<ClockRow>, AppError> {
     let history = History {
         created_at: Timestamp(r.created_at),
@@ -364,10 +295,9 @@ pub(crate) fn initial_rows(
             fact: Fact::Event(ClockEvent::Created),
         }],
     };
-    let presets = presets();
     let all_presets = policy
         .targets_for_request(history.level, history.category, history.channel)
-        .all(|t| presets.contains_key(t.calendar.as_str()));
+        .all(|t| builtins.contains_key(t.calendar.as_str()));
     if !all_presets {
         // A custom calendar: leave it to the first refresh.
         return Ok(Vec::new());
@@ -377,7 +307,7 @@ pub(crate) fn initial_rows(
         policy_id,
         policy,
         &history,
-        &|name| presets.get(name),
+        &|name| builtins.get(name),
         &[],
         r.created_at,
     )
@@ -476,6 +406,16 @@ fn percentile(values: &mut [i64], p: usize) -> Option<i64> {
     Some(values[rank - 1])
 }
 
+/// A due clock the scanner could not handle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ScanProblem {
+    pub request_id: i64,
+    pub clock_id: i64,
+    pub error: String,
+    /// When the scan met it (Unix ms).
+    pub at: i64,
+}
+
 /// What `fuwu sla recompute` did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Recompute {
@@ -519,6 +459,10 @@ pub struct ClockView {
     pub percent_used: i64,
     /// Stops that a reopen undid (the clock resumed with the time it had used).
     pub earlier_stops: Vec<EarlierStop>,
+    /// The provisional years of its calendar (years without the official
+    /// holiday notice, worked by the calendar's provisional rule) that its
+    /// deadline or elapsed time relied on; empty when none.
+    pub provisional_years: Vec<i16>,
 }
 
 /// A stop of a clock that a reopen undid.
@@ -528,6 +472,21 @@ pub struct EarlierStop {
     pub stopped_at: String,
     #[schema(value_type = String, format = DateTime)]
     pub resumed_at: String,
+}
+
+/// The provisional years a clock's answer relied on: from its start to the
+/// later of its deadline and where its elapsed time ends (its stop, else `at`).
+fn provisional_years_of<'c>(
+    k: &clock::Clock,
+    calendars: &dyn Fn(&str) -> Option<&'c Calendar>,
+    at: i64,
+) -> Vec<i16> {
+    let Some(cal) = calendars(&k.calendar) else {
+        return Vec::new();
+    };
+    let end = k.stopped_at.map_or(at, |t| t.as_millis());
+    let end = k.deadline.map_or(end, |d| d.as_millis().max(end));
+    cal.provisional_years_between(k.started_at, Timestamp(end))
 }
 
 /// A request's clocks as of an instant.
@@ -541,38 +500,6 @@ pub struct RequestClocks {
     pub clocks: Vec<ClockView>,
 }
 
-/// A calendar as the API shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CalendarView {
-    pub name: String,
-    /// Built in (`24x7`, `cn-mainland`): read-only.
-    pub preset: bool,
-    /// Absent for presets.
-    pub version: Option<i64>,
-    /// fuwu-core's `CalendarSpec`: time zone, weekly windows, standard day, data years, days.
-    #[schema(value_type = Object)]
-    pub definition: serde_json::Value,
-}
-
-fn view_of_row(row: &CalendarRow) -> CalendarView {
-    CalendarView {
-        name: row.name.clone(),
-        preset: false,
-        version: Some(row.version),
-        definition: serde_json::from_str(&row.definition).unwrap_or_default(),
-    }
-}
-
-fn view_of_preset(name: &str) -> Option<CalendarView> {
-    let spec = CalendarSpec::preset(name)?;
-    Some(CalendarView {
-        name: name.into(),
-        preset: true,
-        version: None,
-        definition: serde_json::to_value(spec).unwrap_or_default(),
-    })
-}
-
 /// A new policy, or a policy's replacement.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -580,15 +507,6 @@ pub struct PolicyInput {
     /// Required when replacing: the version you read.
     pub version: Option<i64>,
     /// fuwu-core's `Policy` (see the shipped templates for examples).
-    #[schema(value_type = Object)]
-    pub definition: serde_json::Value,
-}
-
-/// A new calendar, or a calendar's replacement.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CalendarInput {
-    pub version: Option<i64>,
     #[schema(value_type = Object)]
     pub definition: serde_json::Value,
 }
@@ -614,41 +532,6 @@ fn auto_close_ms(p: &Policy) -> i64 {
             .map(|c| c.duration_ms(a.after))
             .unwrap_or_else(|| i64::from(a.after.minutes()) * 60_000),
         None => fuwu_core::lifecycle::Rules::default().auto_close_after_ms,
-    }
-}
-
-fn check_spec(value: serde_json::Value, name: Option<&str>) -> Result<CalendarSpec, AppError> {
-    let spec: CalendarSpec = serde_json::from_value(value)
-        .map_err(|e| AppError::invalid("definition", e.to_string()))?;
-    if let Some(n) = name
-        && spec.name != n
-    {
-        return Err(AppError::invalid(
-            "definition",
-            format!("the calendar's name is `{n}`; it cannot be renamed"),
-        ));
-    }
-    check_name(&spec.name)?;
-    calendar_from_spec(spec.clone())?;
-    Ok(spec)
-}
-
-fn check_name(name: &str) -> Result<(), AppError> {
-    if PRESETS.contains(&name) {
-        return Err(AppError::Forbidden("change a built-in calendar"));
-    }
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "name",
-            "1–64 letters, digits, `-` or `_`",
-        ))
     }
 }
 
@@ -810,217 +693,6 @@ impl App {
         Ok(row)
     }
 
-    // ------------------------------------------------------------ calendars
-
-    pub async fn list_calendars(&self, actor: &Actor) -> Result<Vec<CalendarView>, AppError> {
-        actor.require(Capability::ReadStaffDirectory)?;
-        let rows = self
-            .db
-            .read(|mut c| Box::pin(async move { sla_store::list_calendars(&mut c).await }))
-            .await?;
-        let mut out: Vec<CalendarView> = PRESETS.iter().filter_map(|n| view_of_preset(n)).collect();
-        out.extend(rows.iter().map(view_of_row));
-        Ok(out)
-    }
-
-    pub async fn get_calendar(&self, actor: &Actor, name: &str) -> Result<CalendarView, AppError> {
-        actor.require(Capability::ReadStaffDirectory)?;
-        if let Some(v) = view_of_preset(name) {
-            return Ok(v);
-        }
-        let name = name.to_owned();
-        let row = self
-            .db
-            .read(move |mut c| {
-                Box::pin(async move {
-                    sla_store::get_calendar(&mut c, &name)
-                        .await
-                        .map_err(|e| AppError::from_store("calendar", e))
-                })
-            })
-            .await?;
-        Ok(view_of_row(&row))
-    }
-
-    /// Create a calendar (administrators).
-    pub async fn create_calendar(
-        &self,
-        actor: &Actor,
-        input: CalendarInput,
-    ) -> Result<CalendarView, AppError> {
-        actor.require(Capability::Administer)?;
-        let spec = check_spec(input.definition, None)?;
-        self.store_calendar(actor, spec, None).await
-    }
-
-    /// Replace a calendar (administrators), with the version read.
-    pub async fn update_calendar(
-        &self,
-        actor: &Actor,
-        name: &str,
-        input: CalendarInput,
-    ) -> Result<CalendarView, AppError> {
-        actor.require(Capability::Administer)?;
-        check_name(name)?;
-        let version = input
-            .version
-            .ok_or_else(|| AppError::invalid("version", "required"))?;
-        let spec = check_spec(input.definition, Some(name))?;
-        self.store_calendar(actor, spec, Some(version)).await
-    }
-
-    /// Import an iCalendar file as the calendar `name` (administrators): a
-    /// new calendar from a whole file, or the file laid over an existing one.
-    pub async fn import_calendar(
-        &self,
-        actor: &Actor,
-        name: &str,
-        ical: &str,
-    ) -> Result<CalendarView, AppError> {
-        actor.require(Capability::Administer)?;
-        check_name(name)?;
-        let import =
-            parse_icalendar(ical).map_err(|e| AppError::invalid("icalendar", e.to_string()))?;
-        let n = name.to_owned();
-        let existing = self
-            .db
-            .read(move |mut c| {
-                Box::pin(async move {
-                    match sla_store::get_calendar(&mut c, &n).await {
-                        Ok(r) => Ok(Some(r)),
-                        Err(StoreError::NotFound) => Ok(None),
-                        Err(e) => Err(AppError::from(e)),
-                    }
-                })
-            })
-            .await?;
-        match existing {
-            Some(row) => {
-                let mut spec: CalendarSpec = serde_json::from_str(&row.definition)
-                    .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))?;
-                import.merge_into(&mut spec);
-                calendar_from_spec(spec.clone())?;
-                self.store_calendar(actor, spec, Some(row.version)).await
-            }
-            None => {
-                let mut spec = import
-                    .into_spec()
-                    .map_err(|e| AppError::invalid("icalendar", e.to_string()))?;
-                spec.name = name.to_owned();
-                calendar_from_spec(spec.clone())?;
-                self.store_calendar(actor, spec, None).await
-            }
-        }
-    }
-
-    /// A calendar as iCalendar text (staff).
-    pub async fn export_calendar(&self, actor: &Actor, name: &str) -> Result<String, AppError> {
-        let view = self.get_calendar(actor, name).await?;
-        let spec: CalendarSpec = serde_json::from_value(view.definition)
-            .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))?;
-        Ok(to_icalendar(&spec, Timestamp(self.now())))
-    }
-
-    /// Delete a calendar no policy uses (administrators).
-    pub async fn delete_calendar(&self, actor: &Actor, name: &str) -> Result<(), AppError> {
-        actor.require(Capability::Administer)?;
-        check_name(name)?;
-        let now = self.now();
-        let who = actor.user_id;
-        let name = name.to_owned();
-        self.db
-            .write(move |mut c| {
-                Box::pin(async move {
-                    let row = sla_store::get_calendar(&mut c, &name)
-                        .await
-                        .map_err(|e| AppError::from_store("calendar", e))?;
-                    for p in dir::list_sla_policies(&mut c).await? {
-                        if parse_policy(&p).is_some_and(|pol| {
-                            pol.targets.iter().any(|t| t.calendar == name)
-                                || pol.auto_close.is_some_and(|a| a.calendar == name)
-                        }) {
-                            return Err(AppError::Conflict(format!(
-                                "the calendar `{name}` is used by the SLA policy `{}`",
-                                p.name
-                            )));
-                        }
-                    }
-                    sla_store::delete_calendar(&mut c, row.id, now).await?;
-                    audit::event(
-                        &mut c,
-                        who,
-                        "calendar_deleted",
-                        "calendar",
-                        row.id,
-                        json!({"name": name}),
-                        now,
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
-    }
-
-    async fn store_calendar(
-        &self,
-        actor: &Actor,
-        spec: CalendarSpec,
-        version: Option<i64>,
-    ) -> Result<CalendarView, AppError> {
-        let now = self.now();
-        let who = actor.user_id;
-        let definition = serde_json::to_string(&spec)
-            .map_err(|e| AppError::invalid("definition", e.to_string()))?;
-        let row = self
-            .db
-            .write(move |mut c| {
-                Box::pin(async move {
-                    match version {
-                        None => {
-                            let row =
-                                sla_store::insert_calendar(&mut c, &spec.name, &definition, now)
-                                    .await
-                                    .map_err(|e| AppError::from_store("calendar", e))?;
-                            audit::event(
-                                &mut c,
-                                who,
-                                "calendar_created",
-                                "calendar",
-                                row.id,
-                                json!({"name": row.name}),
-                                now,
-                            )
-                            .await?;
-                            Ok::<_, AppError>(row)
-                        }
-                        Some(v) => {
-                            let before = sla_store::get_calendar(&mut c, &spec.name)
-                                .await
-                                .map_err(|e| AppError::from_store("calendar", e))?;
-                            let row =
-                                sla_store::update_calendar(&mut c, before.id, v, &definition, now)
-                                    .await
-                                    .map_err(|e| AppError::from_store("calendar", e))?;
-                            audit::event(
-                                &mut c,
-                                who,
-                                "calendar_updated",
-                                "calendar",
-                                row.id,
-                                json!({"name": row.name}),
-                                now,
-                            )
-                            .await?;
-                            Ok(row)
-                        }
-                    }
-                })
-            })
-            .await?;
-        Ok(view_of_row(&row))
-    }
-
     // ------------------------------------------------------------ clocks
 
     /// A request's clocks as of `at` (default now), replayed from its history.
@@ -1051,7 +723,9 @@ impl App {
                         .into_iter()
                         .map(|k| {
                             let t = policy.target(&k.target_key);
+                            let provisional_years = provisional_years_of(&k, &lookup, at);
                             ClockView {
+                                provisional_years,
                                 name_zh: t.map(|t| t.name_zh.clone()).unwrap_or_default(),
                                 name_en: t.map(|t| t.name_en.clone()).unwrap_or_default(),
                                 target_key: k.target_key,
@@ -1095,37 +769,67 @@ impl App {
 
     /// Handle every warning, breach and notice due by now, each exactly once
     /// (a claim moves the row on only if no other node already did). Returns
-    /// how many thresholds this call handled.
+    /// how many thresholds this call handled. A clock that cannot be handled
+    /// (its data or calendar is unusable) is logged with its request, kept
+    /// for the dashboard ([`App::scan_problems`]) and skipped: it never stops
+    /// the others. A database that cannot be reached ends the pass.
     pub async fn scan_clocks(&self) -> Result<usize, AppError> {
         let mut handled = 0;
+        let mut failed: Vec<ScanProblem> = Vec::new();
         loop {
             let now = self.now();
-            let due = self
-                .db
-                .read(move |mut c| {
-                    Box::pin(async move { sla_store::due_clocks(&mut c, now, 100).await })
-                })
-                .await?;
-            if due.is_empty() {
-                return Ok(handled);
-            }
+            let mut after: Option<(i64, i64)> = None;
             let mut progressed = false;
-            for row in due {
-                let ours = self
+            loop {
+                let due = self
                     .db
-                    .write(move |mut c| {
-                        Box::pin(async move { handle_due(&mut c, row, now, true).await })
+                    .read(move |mut c| {
+                        Box::pin(
+                            async move { sla_store::due_clocks(&mut c, now, after, 100).await },
+                        )
                     })
                     .await?;
-                if ours {
-                    handled += 1;
-                    progressed = true;
+                let Some(last) = due.last() else { break };
+                after = Some((last.next_due_at.unwrap_or(now), last.id));
+                for row in due {
+                    let (request_id, clock_id) = (row.request_id, row.id);
+                    let outcome = self
+                        .db
+                        .write(move |mut c| {
+                            Box::pin(async move { handle_due(&mut c, row, now, true).await })
+                        })
+                        .await;
+                    match outcome {
+                        Ok(true) => {
+                            handled += 1;
+                            progressed = true;
+                        }
+                        Ok(false) => {}
+                        Err(e) if e.is_unavailable() => return Err(e),
+                        Err(e) => {
+                            tracing::error!(request_id, clock_id, error = %e, "SLA scan: a clock could not be handled");
+                            if !failed.iter().any(|p| p.clock_id == clock_id) {
+                                failed.push(ScanProblem {
+                                    request_id,
+                                    clock_id,
+                                    error: e.to_string(),
+                                    at: now,
+                                });
+                            }
+                        }
+                    }
                 }
             }
             if !progressed {
+                *self.scan_problems.lock().expect("scan problems") = failed;
                 return Ok(handled);
             }
         }
+    }
+
+    /// The clocks the last scan could not handle (empty when it handled all).
+    pub fn scan_problems(&self) -> Vec<ScanProblem> {
+        self.scan_problems.lock().expect("scan problems").clone()
     }
 
     /// Rebuild every request's clocks from its history, one request per

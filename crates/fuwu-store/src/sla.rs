@@ -108,6 +108,27 @@ pub async fn calendar_definition_at(
     Ok(row.map(|(d,)| d))
 }
 
+/// The archived definition of calendar `name` that was in force at `at`
+/// (from its start to its replacement), else `None`.
+pub async fn calendar_definition_in_force(
+    c: &mut Conn<'_>,
+    name: &str,
+    at: i64,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = c
+        .fetch_optional(
+            query(
+                "select definition from calendar_versions
+                 where name = $1 and valid_from <= $2 and valid_to > $2
+                 order by valid_to, version limit 1",
+            )
+            .bind(name)
+            .bind(at),
+        )
+        .await?;
+    Ok(row.map(|(d,)| d))
+}
+
 /// Keep calendar `id`'s current definition (if at `version`, or any) as replaced at `now`.
 async fn archive_calendar(
     c: &mut Conn<'_>,
@@ -374,14 +395,27 @@ pub async fn retire_clock(c: &mut Conn<'_>, id: i64, now: i64) -> Result<(), Sto
 }
 
 /// Clocks with something due by `now`, earliest first (index `request_clocks_due`).
+/// Due clocks in (`next_due_at`, `id`) order, after `after` when given (a
+/// pass over them pages on, past the ones it could not handle).
 pub async fn due_clocks(
     c: &mut Conn<'_>,
     now: i64,
+    after: Option<(i64, i64)>,
     limit: i64,
 ) -> Result<Vec<ClockRow>, StoreError> {
-    c.fetch_all(query(
-        "select * from request_clocks where next_due_at is not null and next_due_at <= $1 order by next_due_at, id limit $2")
-        .bind(now).bind(limit)).await
+    let (due, id) = after.unwrap_or((i64::MIN, i64::MIN));
+    c.fetch_all(
+        query(
+            "select * from request_clocks where next_due_at is not null and next_due_at <= $1
+           and (next_due_at > $2 or (next_due_at = $2 and id > $3))
+         order by next_due_at, id limit $4",
+        )
+        .bind(now)
+        .bind(due)
+        .bind(id)
+        .bind(limit),
+    )
+    .await
 }
 
 /// Claim a due threshold: move the row on only if nobody else has (its

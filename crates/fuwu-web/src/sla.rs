@@ -11,7 +11,10 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fuwu_app::sla::{CalendarInput, CalendarView, PolicyInput, RequestClocks};
+use fuwu_app::calendars::{
+    CalendarInput, CalendarView, CalendarYear, ProvisionalNotice, YearInput,
+};
+use fuwu_app::sla::{PolicyInput, RequestClocks, ScanProblem};
 use fuwu_store::directory::SlaPolicy;
 use fuwu_store::sla::Notification;
 use serde::Deserialize;
@@ -26,6 +29,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_calendars, create_calendar))
         .routes(routes!(get_calendar, update_calendar, delete_calendar))
         .routes(routes!(export_calendar, import_calendar))
+        .routes(routes!(get_calendar_year, set_calendar_year))
+        .routes(routes!(sla_notices))
         .routes(routes!(request_clocks))
         .routes(routes!(my_notifications))
         .routes(routes!(attainment))
@@ -116,7 +121,7 @@ async fn update_policy(
 }
 
 #[utoipa::path(get, path = "/api/v1/calendars", tag = "sla",
-    description = "The built-in calendars `24x7` and `cn-mainland` (read-only) and the administrators' own.",
+    description = "The built-in calendars `24x7` and `cn-mainland` (with the years administrators added) and the administrators' own.",
     responses((status = 200, body = Vec<CalendarView>), (status = 403, body = ErrorBody)))]
 async fn list_calendars(
     State(s): State<AppState>,
@@ -149,7 +154,7 @@ async fn get_calendar(
 }
 
 #[utoipa::path(put, path = "/api/v1/calendars/{name}", tag = "sla", params(("name" = String, Path)), request_body = CalendarInput,
-    description = "Replace an administrator's calendar with the `version` you read; the built-in ones answer 403.",
+    description = "Replace a calendar with the `version` you read. On the built-in `cn-mainland` (version 0 until first changed) only the years may change: each year in `data_years` whose days differ from the shipped ones is stored as the administrators' year; a change of name, time zone, windows or provisional rule is 422. `24x7` answers 403. Open requests' clocks are recomputed at once.",
     responses((status = 200, body = CalendarView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_calendar(
     State(s): State<AppState>,
@@ -189,7 +194,7 @@ async fn export_calendar(
 }
 
 #[utoipa::path(post, path = "/api/v1/calendars/{name}/ical", tag = "sla", params(("name" = String, Path)),
-    request_body(content = String, content_type = "text/calendar", description = "An iCalendar file: a whole calendar as exported, or holidays and adjusted working days to lay over an existing one"),
+    request_body(content = String, content_type = "text/calendar", description = "An iCalendar file: a whole calendar as exported, or holidays and adjusted working days to lay over an existing one (also `cn-mainland`). On a calendar with data years, each year the file covers (its `X-FUWU-DATA-YEARS`, else the years of its events) replaces that year's days and becomes official."),
     responses((status = 200, body = CalendarView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_calendar(
     State(s): State<AppState>,
@@ -203,6 +208,63 @@ async fn import_calendar(
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::from(fuwu_app::AppError::invalid("icalendar", "not UTF-8 text")))?;
     Ok(Json(s.app.import_calendar(&a, &name, &text).await?))
+}
+
+fn year_of(text: &str) -> Result<i16, ApiError> {
+    text.parse::<i16>()
+        .map_err(|_| ApiError::new("bad_request", "the year must be a number such as 2027"))
+}
+
+#[utoipa::path(get, path = "/api/v1/calendars/{name}/years/{year}", tag = "sla",
+    params(("name" = String, Path), ("year" = i16, Path)),
+    description = "A year of a calendar: its holidays and adjusted working days, and whether the year is provisional (no official data yet: the days follow the calendar's provisional rule).",
+    responses((status = 200, body = CalendarYear), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn get_calendar_year(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path((name, year)): Path<(String, String)>,
+) -> Result<Json<CalendarYear>, ApiError> {
+    Ok(Json(s.app.calendar_year(&a, &name, year_of(&year)?).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/calendars/{name}/years/{year}", tag = "sla",
+    params(("name" = String, Path), ("year" = i16, Path)), request_body = YearInput,
+    description = "Enter a year's holidays and adjusted working days (administrators), with the calendar's `version`: they replace the year's days and the year becomes official. Works on `cn-mainland`. Open requests' clocks are recomputed at once; the change is audited and kept as a calendar version.",
+    responses((status = 200, body = CalendarYear), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_calendar_year(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path((name, year)): Path<(String, String)>,
+    ApiJson(p): ApiJson<YearInput>,
+) -> Result<Json<CalendarYear>, ApiError> {
+    Ok(Json(
+        s.app
+            .set_calendar_year(&a, &name, year_of(&year)?, p)
+            .await?,
+    ))
+}
+
+/// What needs an administrator's or the desk's attention in the SLA engine.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+struct SlaNotices {
+    /// From 1 November (administrators): calendars whose next year is still provisional.
+    provisional_years: Vec<ProvisionalNotice>,
+    /// Clocks the last SLA scan could not handle (on this node).
+    scan_problems: Vec<ScanProblem>,
+}
+
+#[utoipa::path(get, path = "/api/v1/sla/notices", tag = "sla",
+    description = "Calendars whose next year has no official data yet (administrators, from 1 November) and the clocks the last SLA scan could not handle (staff).",
+    responses((status = 200, body = SlaNotices), (status = 403, body = ErrorBody)))]
+async fn sla_notices(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+) -> Result<Json<SlaNotices>, ApiError> {
+    a.require(fuwu_app::access::Capability::ReadStaffDirectory)?;
+    Ok(Json(SlaNotices {
+        provisional_years: s.app.provisional_notices(&a).await?,
+        scan_problems: s.app.scan_problems(),
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

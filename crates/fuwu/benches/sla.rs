@@ -258,7 +258,7 @@ async fn due_query(db: &Db, at: i64) -> Result<(Duration, usize)> {
     let t = Instant::now();
     let rows = db
         .read(move |mut c| {
-            Box::pin(async move { fuwu_store::sla::due_clocks(&mut c, at, 100).await })
+            Box::pin(async move { fuwu_store::sla::due_clocks(&mut c, at, None, 100).await })
         })
         .await?;
     Ok((t.elapsed(), rows.len()))

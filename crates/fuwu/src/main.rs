@@ -130,7 +130,7 @@ enum CalendarCommand {
     /// The deadline of a business duration from a start. Without --start and
     /// --duration, reads `START DURATION` lines from stdin and writes one deadline per line.
     Deadline {
-        /// Calendar name: 24x7 or cn-mainland.
+        /// Calendar name: 24x7, cn-mainland or one of the database's.
         #[arg(long)]
         calendar: String,
         /// RFC 3339 instant, e.g. 2025-09-30T17:00:00+08:00.
@@ -139,13 +139,17 @@ enum CalendarCommand {
         /// Working time: 30m, 2h, 1d (24 h), 2wd (working days), 1h30m.
         #[arg(long)]
         duration: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
     },
     /// List a year's holidays and adjusted working days.
     Show {
-        /// Calendar name: 24x7 or cn-mainland.
+        /// Calendar name: 24x7, cn-mainland or one of the database's.
         name: String,
         #[arg(long)]
         year: i16,
+        #[command(flatten)]
+        storage: StorageArgs,
     },
 }
 
@@ -391,11 +395,23 @@ async fn run(cli: Cli) -> Result<()> {
                     calendar,
                     start,
                     duration,
+                    storage,
                 },
-        } => calendar_cli::run_deadline(&calendar, start, duration),
+        } => {
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            calendar_cli::run_deadline(&calendar, start, duration, &st).await
+        }
         Command::Calendar {
-            command: CalendarCommand::Show { name, year },
-        } => calendar_cli::run_show(&name, year),
+            command:
+                CalendarCommand::Show {
+                    name,
+                    year,
+                    storage,
+                },
+        } => {
+            let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
+            calendar_cli::run_show(&name, year, &st).await
+        }
         Command::Token { command } => run_token(command, &file).await,
         Command::Sla {
             command: SlaCommand::Recompute { storage },

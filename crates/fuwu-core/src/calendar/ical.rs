@@ -18,6 +18,8 @@
 //! X-FUWU-STANDARD-DAY:09:00-12:00\,13:30-18:00    windows of adjusted working days
 //! X-FUWU-DATA-YEARS:2020,2021,2022                years with complete holiday data
 //!                                                 (absent: the days listed are all there are)
+//! X-FUWU-PROVISIONAL:cn_statutory                 how other years are worked
+//!                                                 (weekly | cn_statutory)
 //! BEGIN:VEVENT
 //! UID:fuwu-cn-mainland-20250128-holiday
 //! DTSTAMP:20250101T000000Z
@@ -37,7 +39,7 @@
 //! refused rather than silently ignored. Errors name the line.
 
 use super::data::parse_iso_date;
-use super::{CalendarSpec, DayKind, DayWindows, SpecialDay, Week, WindowError};
+use super::{CalendarSpec, DayKind, DayWindows, ProvisionalRule, SpecialDay, Week, WindowError};
 use crate::types::Timestamp;
 use jiff::civil::{Date, Weekday};
 use std::collections::{BTreeMap, BTreeSet};
@@ -101,6 +103,8 @@ pub enum ICalErrorKind {
     },
     #[error("X-FUWU-DATA-YEARS `{value}` is not a list of years")]
     BadYears { value: String },
+    #[error("X-FUWU-PROVISIONAL `{value}` is neither `weekly` nor `cn_statutory`")]
+    BadProvisional { value: String },
     #[error("the calendar lacks {property}")]
     MissingProperty { property: String },
 }
@@ -114,6 +118,7 @@ pub struct ICalImport {
     pub week: Option<Week>,
     pub standard_day: Option<DayWindows>,
     pub data_years: Option<BTreeSet<i16>>,
+    pub provisional: Option<ProvisionalRule>,
     pub days: BTreeMap<Date, SpecialDay>,
     /// The line of END:VCALENDAR, for errors about what is missing.
     end_line: usize,
@@ -144,14 +149,52 @@ impl ICalImport {
                 .clone()
                 .ok_or_else(|| missing("X-FUWU-STANDARD-DAY"))?,
             data_years: self.data_years,
+            provisional: self.provisional.unwrap_or_default(),
             days: self.days,
         })
     }
 
+    /// The years the file gives holiday data for: those it declares
+    /// (`X-FUWU-DATA-YEARS`), else those of its days — less a year whose only
+    /// days are in December when the next year is covered too (a 元旦 break
+    /// that starts on 30 or 31 December belongs to the next year's notice).
+    pub fn covered_years(&self) -> BTreeSet<i16> {
+        if let Some(years) = &self.data_years {
+            return years.clone();
+        }
+        let years: BTreeSet<i16> = self.days.keys().map(|d| d.year()).collect();
+        years
+            .iter()
+            .copied()
+            .filter(|y| {
+                !years.contains(&(y + 1))
+                    || self.days.keys().any(|d| d.year() == *y && d.month() != 12)
+            })
+            .collect()
+    }
+
     /// Overlays the file on an existing calendar: what the file states
-    /// replaces the calendar's (the name excepted); its days are added,
+    /// replaces the calendar's (the name excepted). On a calendar with data
+    /// years, each year the file covers ([`ICalImport::covered_years`]) is
+    /// replaced by the file's days of that year and becomes known, and its
+    /// other days are added; on a calendar without, its days are added,
     /// replacing those of the same dates.
     pub fn merge_into(self, spec: &mut CalendarSpec) {
+        if let Some(rule) = self.provisional {
+            spec.provisional = rule;
+        }
+        if spec.data_years.is_some() {
+            let covered = self.covered_years();
+            for year in &covered {
+                let days: Vec<(Date, SpecialDay)> = self
+                    .days
+                    .iter()
+                    .filter(|(d, _)| d.year() == *year)
+                    .map(|(d, x)| (*d, x.clone()))
+                    .collect();
+                spec.set_year(*year, days);
+            }
+        }
         if let Some(tz) = self.time_zone {
             spec.time_zone = tz;
         }
@@ -239,6 +282,7 @@ pub fn to_icalendar(spec: &CalendarSpec, now: Timestamp) -> String {
     if let Some(years) = &spec.data_years {
         let list: Vec<String> = years.iter().map(i16::to_string).collect();
         line(format!("X-FUWU-DATA-YEARS:{}", list.join(",")));
+        line(format!("X-FUWU-PROVISIONAL:{}", spec.provisional));
     }
     // Runs of consecutive dates of the same kind and festival: one event each.
     let mut runs: Vec<(Date, Date, &SpecialDay)> = Vec::new();
@@ -632,6 +676,14 @@ fn read_calendar_property(
                     })
                 })?;
             out.data_years = Some(years);
+        }
+        "X-FUWU-PROVISIONAL" => {
+            let value = unescape_text(cl.value).trim().to_owned();
+            out.provisional = Some(
+                value
+                    .parse()
+                    .map_err(|_| cl.err(ICalErrorKind::BadProvisional { value }))?,
+            );
         }
         name => {
             if let Some(code) = name.strip_prefix("X-FUWU-WINDOWS-")

@@ -30,9 +30,13 @@
 //!   a skipped hour is empty; a repeated hour inside a window is worked twice,
 //!   as real time.
 //! - A calendar may know holiday data only for some years (`cn-mainland`: the
-//!   years of the State Council's announcements shipped with Fuwu). Any answer
-//!   that needs a day of another year is the typed error
-//!   [`CalendarError::YearWithoutData`], never a silent guess.
+//!   years of the State Council's announcements shipped with Fuwu or entered
+//!   by administrators). Another year is *provisional*: it is worked by the
+//!   calendar's [`ProvisionalRule`] (`cn-mainland`: the weekly windows minus
+//!   the statutory holidays the law fixes, see [`cn_statutory_days`]; other
+//!   calendars: the weekly windows), never an error, and never silently:
+//!   [`Calendar::provisional_years_between`] tells an answer which provisional
+//!   years it relied on.
 //!
 //! The engine walks window by window and skips whole ordinary weeks (no special
 //! day, no offset change), so a deadline of 10 `wd` costs a few dozen window
@@ -41,6 +45,7 @@
 mod data;
 mod duration;
 mod ical;
+mod statutory;
 mod walk;
 mod windows;
 
@@ -52,6 +57,7 @@ mod tests;
 pub use data::{CN_MAINLAND_DATA, DataError, DataErrorKind, HolidayData, parse_holiday_data};
 pub use duration::{BusinessDuration, DurationError, MAX_MINUTES, MAX_WORKING_DAYS};
 pub use ical::{ICalError, ICalErrorKind, ICalImport, parse_icalendar, to_icalendar};
+pub use statutory::{STATUTORY_YEARS, cn_statutory_days};
 pub use windows::{DayWindows, MINUTES_PER_DAY, Week, Window, WindowError};
 
 use crate::types::{Timestamp, text_enum};
@@ -59,6 +65,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The preset calendar in which all time is working time.
 pub const TWENTY_FOUR_SEVEN: &str = "24x7";
@@ -76,6 +83,23 @@ text_enum! {
         Holiday => "holiday",
         /// Worked with the standard day's windows, whatever its weekday (调休).
         Workday => "workday",
+    }
+}
+
+text_enum! {
+    /// How a calendar works a year it has no holiday data for.
+    ProvisionalRule("provisional rule") {
+        /// The weekly windows, no holidays.
+        Weekly => "weekly",
+        /// The weekly windows minus mainland China's statutory holidays, with
+        /// the law's make-up rest days ([`cn_statutory_days`]).
+        CnStatutory => "cn_statutory",
+    }
+}
+
+impl Default for ProvisionalRule {
+    fn default() -> Self {
+        ProvisionalRule::Weekly
     }
 }
 
@@ -105,9 +129,12 @@ pub struct CalendarSpec {
     /// The windows of an adjusted working day; their length is one `wd`.
     pub standard_day: DayWindows,
     /// The years whose holidays are known. `None`: the listed days are all
-    /// there are, in every year (custom calendars, `24x7`). `Some`: asking
-    /// about a day in another year is [`CalendarError::YearWithoutData`].
+    /// there are, in every year (custom calendars, `24x7`). `Some`: another
+    /// year is provisional, worked by `provisional`.
     pub data_years: Option<BTreeSet<i16>>,
+    /// How a provisional year is worked.
+    #[serde(default)]
+    pub provisional: ProvisionalRule,
     /// Holidays and adjusted working days; one kind per date.
     pub days: BTreeMap<Date, SpecialDay>,
 }
@@ -121,6 +148,7 @@ impl CalendarSpec {
             week: Week::every_day(DayWindows::all_day()),
             standard_day: DayWindows::all_day(),
             data_years: None,
+            provisional: ProvisionalRule::Weekly,
             days: BTreeMap::new(),
         }
     }
@@ -138,6 +166,7 @@ impl CalendarSpec {
             week: Week::monday_to_friday(day.clone()),
             standard_day: day,
             data_years: Some(data.years),
+            provisional: ProvisionalRule::CnStatutory,
             days: data.days,
         }
     }
@@ -159,20 +188,45 @@ impl CalendarSpec {
         }
         self.days.extend(data.days);
     }
+
+    /// Sets `year`'s holidays and adjusted working days to `days` (dates of
+    /// other years are ignored) and makes the year known: entering a year's
+    /// data makes it official.
+    pub fn set_year(&mut self, year: i16, days: impl IntoIterator<Item = (Date, SpecialDay)>) {
+        self.days.retain(|d, _| d.year() != year);
+        self.days
+            .extend(days.into_iter().filter(|(d, _)| d.year() == year));
+        if let Some(years) = &mut self.data_years {
+            years.insert(year);
+        }
+    }
+
+    /// Lays `overlay`'s years over this calendar: each year it declares
+    /// replaces this calendar's days of that year ([`CalendarSpec::set_year`]).
+    /// How administrators' years extend or correct a built-in calendar.
+    pub fn overlay_years(&mut self, overlay: &CalendarSpec) {
+        for year in overlay.data_years.iter().flatten() {
+            let days = overlay
+                .days
+                .iter()
+                .filter(|(d, _)| d.year() == *year)
+                .map(|(d, x)| (*d, x.clone()));
+            self.set_year(*year, days.collect::<Vec<_>>());
+        }
+    }
+
+    /// Whether `year` is provisional: the calendar declares data years and
+    /// `year` is not one of them.
+    pub fn is_provisional(&self, year: i16) -> bool {
+        self.data_years
+            .as_ref()
+            .is_some_and(|years| !years.contains(&year))
+    }
 }
 
 /// Why a calendar cannot answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    #[error(
-        "calendar `{calendar}` has no holiday data for {year} (it has {})",
-        years_text(known)
-    )]
-    YearWithoutData {
-        calendar: String,
-        year: i16,
-        known: Vec<i16>,
-    },
     #[error("calendar `{calendar}` has no working time after {}", show_instant(*after))]
     NoWorkingTime { calendar: String, after: Timestamp },
     #[error("calendar `{calendar}`: {} is outside the supported years -9999 to 9999", show_instant(*at))]
@@ -190,7 +244,7 @@ pub enum CalendarError {
 }
 
 /// `2020–2026` or `2020, 2022–2023`; `none` when empty.
-fn years_text(years: &[i16]) -> String {
+pub fn years_text(years: &[i16]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
     while i < years.len() {
@@ -309,68 +363,116 @@ impl Calendar {
         i64::from(d.working_days()) * self.working_day_ms + i64::from(d.minutes()) * 60_000
     }
 
-    /// Whether holidays of `year` are known.
+    /// Whether holidays of `year` are known (not provisional).
     pub fn knows_year(&self, year: i16) -> bool {
-        self.spec
-            .data_years
-            .as_ref()
-            .is_none_or(|years| years.contains(&year))
+        !self.spec.is_provisional(year)
     }
 
-    pub(crate) fn check_year(&self, year: i16) -> Result<(), CalendarError> {
-        if self.knows_year(year) {
-            return Ok(());
+    /// Whether `year` is provisional (see [`CalendarSpec::is_provisional`]).
+    pub fn is_provisional(&self, year: i16) -> bool {
+        self.spec.is_provisional(year)
+    }
+
+    /// The provisional years of the local dates from `from` to `to` (either
+    /// order): those an answer about that span relied on. Empty for a
+    /// calendar without data years.
+    pub fn provisional_years_between(&self, from: Timestamp, to: Timestamp) -> Vec<i16> {
+        if self.spec.data_years.is_none() {
+            return Vec::new();
         }
-        Err(CalendarError::YearWithoutData {
-            calendar: self.spec.name.clone(),
-            year,
-            known: self.spec.data_years.iter().flatten().copied().collect(),
-        })
+        let (a, b) = if from <= to { (from, to) } else { (to, from) };
+        let year = |t: Timestamp| {
+            jiff::Timestamp::from_millisecond(t.0)
+                .ok()
+                .map(|ts| self.tz.to_datetime(ts).year())
+        };
+        let (Some(first), Some(last)) = (year(a), year(b)) else {
+            return Vec::new();
+        };
+        (first..=last).filter(|y| self.is_provisional(*y)).collect()
     }
 
-    /// The holiday or adjusted working day on `date`, if any.
-    pub fn special_day(&self, date: Date) -> Option<&SpecialDay> {
-        self.spec.days.get(&date)
+    /// The statutory days of a provisional `year` under this calendar's
+    /// rule; `None` when the year is known or the rule adds none.
+    fn provisional_days(&self, year: i16) -> Option<Arc<BTreeMap<Date, SpecialDay>>> {
+        (self.spec.provisional == ProvisionalRule::CnStatutory && self.is_provisional(year))
+            .then(|| statutory::cn_statutory_cached(year))
+    }
+
+    /// The holiday or adjusted working day on `date`, if any: the calendar's
+    /// own days, then, in a provisional year, its rule's.
+    pub fn special_day(&self, date: Date) -> Option<SpecialDay> {
+        if let Some(day) = self.spec.days.get(&date) {
+            return Some(day.clone());
+        }
+        self.provisional_days(date.year())?.get(&date).cloned()
+    }
+
+    fn special_kind(&self, date: Date) -> Option<DayKind> {
+        if let Some(day) = self.spec.days.get(&date) {
+            return Some(day.kind);
+        }
+        self.provisional_days(date.year())?
+            .get(&date)
+            .map(|d| d.kind)
+    }
+
+    /// Whether any day in `[first, after)` is special (the calendar's own or,
+    /// in a provisional year, its rule's).
+    pub(super) fn has_special_in(&self, first: Date, after: Date) -> bool {
+        if self.spec.days.range(first..after).next().is_some() {
+            return true;
+        }
+        let mut year = first.year();
+        while year <= after.year() {
+            if let Some(days) = self.provisional_days(year)
+                && days.range(first..after).next().is_some()
+            {
+                return true;
+            }
+            year += 1;
+        }
+        false
     }
 
     /// The windows worked on `date` (local civil date).
-    pub fn windows_on(&self, date: Date) -> Result<&DayWindows, CalendarError> {
-        self.check_year(date.year())?;
-        Ok(self.windows_unchecked(date))
+    pub fn windows_on(&self, date: Date) -> &DayWindows {
+        self.windows_unchecked(date)
     }
 
-    fn windows_unchecked(&self, date: Date) -> &DayWindows {
-        match self.spec.days.get(&date) {
-            Some(SpecialDay {
-                kind: DayKind::Holiday,
-                ..
-            }) => &NO_WINDOWS,
-            Some(SpecialDay {
-                kind: DayKind::Workday,
-                ..
-            }) => &self.spec.standard_day,
+    pub(super) fn windows_unchecked(&self, date: Date) -> &DayWindows {
+        match self.special_kind(date) {
+            Some(DayKind::Holiday) => &NO_WINDOWS,
+            Some(DayKind::Workday) => &self.spec.standard_day,
             None => self.spec.week.get(date.weekday()),
         }
     }
 
     /// The holidays and adjusted working days of `year`, in date order (for
-    /// `fuwu calendar show`). A year without data is an error, not an empty list.
-    pub fn year_days(&self, year: i16) -> Result<Vec<DayEntry>, CalendarError> {
-        self.check_year(year)?;
+    /// `fuwu calendar show` and the admin year view); in a provisional year,
+    /// those its rule gives ([`Calendar::is_provisional`] says which).
+    pub fn year_days(&self, year: i16) -> Vec<DayEntry> {
         let (Ok(first), Ok(last)) = (Date::new(year, 1, 1), Date::new(year, 12, 31)) else {
             // Beyond the civil range -9999..=9999: nothing can be listed there.
-            return Ok(Vec::new());
+            return Vec::new();
         };
-        Ok(self
-            .spec
-            .days
-            .range(first..=last)
+        let mut days: BTreeMap<Date, SpecialDay> = self
+            .provisional_days(year)
+            .map(|d| (*d).clone())
+            .unwrap_or_default();
+        days.extend(
+            self.spec
+                .days
+                .range(first..=last)
+                .map(|(d, x)| (*d, x.clone())),
+        );
+        days.into_iter()
             .map(|(date, day)| DayEntry {
-                date: *date,
+                date,
                 kind: day.kind,
-                name: day.name.clone(),
+                name: day.name,
             })
-            .collect())
+            .collect()
     }
 
     /// `t` in RFC 3339 at the calendar's UTC offset at that instant, seconds

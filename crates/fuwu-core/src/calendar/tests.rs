@@ -64,6 +64,7 @@ fn custom(name: &str, tz_name: &str, week: Week) -> CalendarSpec {
         week,
         standard_day: windows("09:00-17:00"),
         data_years: None,
+        provisional: ProvisionalRule::Weekly,
         days: BTreeMap::new(),
     }
 }
@@ -194,7 +195,7 @@ fn cn_mainland_has_251_working_days_in_2024_and_248_in_2025() {
         let mut day = date(year, 1, 1);
         let mut count = 0;
         while day.year() == year {
-            if !cal.windows_on(day).unwrap().is_empty() {
+            if !cal.windows_on(day).is_empty() {
                 count += 1;
             }
             day = day.tomorrow().unwrap();
@@ -203,57 +204,213 @@ fn cn_mainland_has_251_working_days_in_2024_and_248_in_2025() {
     }
 }
 
-// ------------------------------------------------------- years without data
+// ------------------------------------------------------- provisional years
+
+fn days_text(days: &[DayEntry]) -> Vec<String> {
+    days.iter()
+        .map(|d| format!("{} {} {}", d.date, d.kind, d.name))
+        .collect()
+}
 
 #[test]
-fn a_year_without_holiday_data_is_a_typed_error_naming_the_year() {
+fn a_year_without_the_notice_is_provisional_with_the_statutory_holidays_and_make_up_days() {
     let cal = cn();
-    let expect_year = |r: Result<_, CalendarError>, year: i16, what: &str| match r {
-        Err(CalendarError::YearWithoutData {
-            calendar,
-            year: y,
-            known,
-        }) => {
-            assert_eq!((calendar.as_str(), y), (CN_MAINLAND, year), "{what}");
-            assert_eq!(known, (2020..=2026).collect::<Vec<i16>>(), "{what}");
+    assert!(cal.is_provisional(2027) && !cal.is_provisional(2026));
+    #[rustfmt::skip]
+    let expected = [
+        "2027-01-01 holiday 元旦",
+        // 除夕 Fri, 初一 Sat, 初二 Sun, 初三 Mon: two weekend days owed.
+        "2027-02-05 holiday 春节", "2027-02-06 holiday 春节", "2027-02-07 holiday 春节",
+        "2027-02-08 holiday 春节", "2027-02-09 holiday 春节", "2027-02-10 holiday 春节",
+        "2027-04-05 holiday 清明节",
+        // 1-2 May on the weekend: Monday and Tuesday instead.
+        "2027-05-01 holiday 劳动节", "2027-05-02 holiday 劳动节",
+        "2027-05-03 holiday 劳动节", "2027-05-04 holiday 劳动节",
+        "2027-06-09 holiday 端午节",
+        "2027-09-15 holiday 中秋节",
+        "2027-10-01 holiday 国庆节", "2027-10-02 holiday 国庆节", "2027-10-03 holiday 国庆节",
+        "2027-10-04 holiday 国庆节", "2027-10-05 holiday 国庆节",
+    ];
+    assert_eq!(days_text(&cal.year_days(2027)), expected);
+    assert!(
+        cal.year_days(2027)
+            .iter()
+            .all(|d| d.kind == DayKind::Holiday),
+        "no adjusted working days without the notice"
+    );
+}
+
+#[test]
+fn provisional_years_before_2025_follow_the_earlier_law() {
+    // 2019 (before the shipped data): no 除夕, one day of 劳动节; 春节 2019-02-05 (Tue).
+    let days = days_text(&cn().year_days(2019));
+    assert!(
+        days.contains(&"2019-02-05 holiday 春节".to_owned()),
+        "{days:?}"
+    );
+    assert!(
+        !days.contains(&"2019-02-04 holiday 春节".to_owned()),
+        "{days:?}"
+    );
+    assert!(
+        days.contains(&"2019-05-01 holiday 劳动节".to_owned()),
+        "{days:?}"
+    );
+    assert!(
+        !days.contains(&"2019-05-02 holiday 劳动节".to_owned()),
+        "{days:?}"
+    );
+    assert!(
+        days.contains(&"2019-04-05 holiday 清明节".to_owned()),
+        "{days:?}"
+    );
+}
+
+#[test]
+fn the_statutory_festivals_fall_on_the_notices_holidays_in_the_shipped_years() {
+    // The computed lunar and solar-term dates checked against the State
+    // Council's notices: every festival day is a holiday there (the notices
+    // only add bridges and adjusted working days around them).
+    let cal = cn();
+    for year in 2020..=2026 {
+        for (name, dates) in super::statutory::festivals(year) {
+            for d in dates {
+                let official = cal.special_day(d);
+                assert!(
+                    official
+                        .as_ref()
+                        .is_some_and(|o| o.kind == DayKind::Holiday),
+                    "{year} {name}: {d} is {official:?} in the notice"
+                );
+            }
         }
-        other => panic!("{what}: expected YearWithoutData({year}), got {other:?}"),
-    };
-    expect_year(
-        cal.deadline(at(&cal, "2027-03-01 10:00"), dur("1h"))
-            .map(|_| ()),
-        2027,
-        "a start in 2027",
-    );
-    expect_year(
-        cal.deadline(at(&cal, "2026-12-31 17:00"), dur("2h"))
-            .map(|_| ()),
-        2027,
-        "a deadline running into 2027",
-    );
-    expect_year(
-        cal.deadline(at(&cal, "2019-12-31 10:00"), dur("0m"))
-            .map(|_| ()),
-        2019,
-        "a start in 2019",
-    );
-    expect_year(
-        cal.working_time_between(at(&cal, "2026-12-31 17:00"), at(&cal, "2027-01-04 12:00"))
-            .map(|_| ()),
-        2027,
-        "elapsed time into 2027",
-    );
-    expect_year(cal.year_days(2027).map(|_| ()), 2027, "listing 2027");
-    expect_year(
-        cal.is_working(at(&cal, "2027-06-01 10:00")).map(|_| ()),
-        2027,
-        "2027",
-    );
-    let message = cal.year_days(2019).unwrap_err().to_string();
+    }
+    assert!(cn_statutory_days(1800).is_empty() && cn_statutory_days(2100).is_empty());
+}
+
+#[test]
+fn answers_across_a_provisional_year_work_and_say_which_years_were_provisional() {
+    let cal = cn();
+    // 2027-01-01 is a statutory holiday, then the weekend.
+    let start = at(&cal, "2026-12-31 17:00");
+    let due = cal.deadline(start, dur("2h")).unwrap();
+    assert_eq!(wall(&cal, due), "2027-01-04 10:00");
+    assert_eq!(cal.provisional_years_between(start, due), vec![2027]);
     assert_eq!(
-        message,
-        "calendar `cn-mainland` has no holiday data for 2019 (it has 2020–2026)"
+        cal.provisional_years_between(start, at(&cal, "2026-12-31 18:00")),
+        Vec::<i16>::new()
     );
+    assert_eq!(
+        cal.working_time_between(start, at(&cal, "2027-01-04 12:00"))
+            .unwrap(),
+        4 * HOUR
+    );
+    assert!(
+        !cal.is_working(at(&cal, "2027-02-09 10:00")).unwrap(),
+        "a make-up day"
+    );
+    assert!(cal.is_working(at(&cal, "2027-02-11 10:00")).unwrap());
+    // 2019 and 2028 answer too.
+    let early = cal
+        .deadline(at(&cal, "2019-12-31 10:00"), dur("0m"))
+        .unwrap();
+    assert_eq!(wall(&cal, early), "2019-12-31 10:00");
+    let long = cal
+        .deadline(at(&cal, "2026-12-01 10:00"), dur("300wd"))
+        .unwrap();
+    assert_eq!(
+        cal.provisional_years_between(at(&cal, "2026-12-01 10:00"), long),
+        vec![2027, 2028]
+    );
+    assert_eq!(
+        Calendar::twenty_four_seven().provisional_years_between(Timestamp(0), long),
+        Vec::<i16>::new()
+    );
+}
+
+#[test]
+fn a_custom_calendar_with_data_years_works_other_years_by_its_week() {
+    let mut spec = custom(
+        "plant",
+        "Asia/Shanghai",
+        Week::monday_to_friday(windows("08:00-16:00")),
+    );
+    spec.data_years = Some([2026].into());
+    spec.days.insert(
+        date(2026, 12, 31),
+        SpecialDay {
+            kind: DayKind::Holiday,
+            name: "年终".into(),
+        },
+    );
+    let cal = Calendar::new(spec, shanghai()).unwrap();
+    assert!(cal.is_provisional(2027) && !cal.is_provisional(2026));
+    assert!(
+        cal.year_days(2027).is_empty(),
+        "weekly: no holidays guessed"
+    );
+    let start = at(&cal, "2026-12-31 10:00");
+    let due = cal.deadline(start, dur("1h")).unwrap();
+    assert_eq!(
+        wall(&cal, due),
+        "2027-01-01 09:00",
+        "2027-01-01 is worked by the week"
+    );
+    assert_eq!(cal.provisional_years_between(start, due), vec![2027]);
+}
+
+#[test]
+fn entering_a_years_data_makes_it_official() {
+    let mut spec = CalendarSpec::cn_mainland();
+    let workday = SpecialDay {
+        kind: DayKind::Workday,
+        name: "元旦".into(),
+    };
+    let holiday = |n: &str| SpecialDay {
+        kind: DayKind::Holiday,
+        name: n.into(),
+    };
+    spec.set_year(
+        2027,
+        [
+            (date(2027, 1, 1), holiday("元旦")),
+            (date(2027, 1, 4), holiday("元旦")),
+            (date(2027, 1, 9), workday.clone()),
+            (date(2028, 1, 1), holiday("ignored: another year")),
+        ],
+    );
+    assert!(!spec.is_provisional(2027));
+    assert!(spec.days.get(&date(2028, 1, 1)).is_none());
+    let cal = Calendar::new(spec.clone(), shanghai()).unwrap();
+    assert_eq!(
+        cal.year_days(2027).len(),
+        3,
+        "only the entered days: the statutory ones are gone"
+    );
+    assert!(
+        cal.is_working(at(&cal, "2027-02-10 10:00")).unwrap(),
+        "no longer a make-up day"
+    );
+    assert!(
+        cal.is_working(at(&cal, "2027-01-09 10:00")).unwrap(),
+        "the adjusted working Saturday"
+    );
+    assert_eq!(
+        cal.provisional_years_between(at(&cal, "2027-01-01 00:00"), at(&cal, "2027-12-31 00:00")),
+        Vec::<i16>::new()
+    );
+    // Laid over the shipped calendar, as administrators' years are.
+    let mut overlay = CalendarSpec::cn_mainland();
+    overlay.data_years = Some([2027].into());
+    overlay.days = spec
+        .days
+        .iter()
+        .filter(|(d, _)| d.year() == 2027)
+        .map(|(d, x)| (*d, x.clone()))
+        .collect();
+    let mut shipped = CalendarSpec::cn_mainland();
+    shipped.overlay_years(&overlay);
+    assert_eq!(shipped, spec);
 }
 
 #[test]
@@ -268,7 +425,7 @@ fn a_start_on_new_years_day_of_the_first_year_needs_no_earlier_data() {
 #[test]
 fn year_days_lists_a_years_holidays_and_adjusted_workdays_in_order() {
     let cal = cn();
-    let days = cal.year_days(2025).unwrap();
+    let days = cal.year_days(2025);
     assert_eq!(days.len(), 33);
     assert_eq!(
         days[0],
@@ -279,7 +436,7 @@ fn year_days_lists_a_years_holidays_and_adjusted_workdays_in_order() {
         }
     );
     assert!(days.windows(2).all(|w| w[0].date < w[1].date));
-    let empty = Calendar::twenty_four_seven().year_days(2025).unwrap();
+    let empty = Calendar::twenty_four_seven().year_days(2025);
     assert!(
         empty.is_empty(),
         "24x7 knows every year and has no holidays"
@@ -650,15 +807,9 @@ fn a_holiday_on_a_worked_weekday_and_a_workday_on_a_weekend_use_the_standard_day
         },
     );
     let cal = Calendar::new(spec, TimeZone::UTC).unwrap();
-    assert_eq!(
-        cal.windows_on(date(2025, 3, 15)).unwrap().to_string(),
-        "08:00-18:00"
-    );
-    assert!(cal.windows_on(date(2025, 3, 17)).unwrap().is_empty());
-    assert_eq!(
-        cal.windows_on(date(2025, 3, 22)).unwrap().to_string(),
-        "09:00-12:00"
-    );
+    assert_eq!(cal.windows_on(date(2025, 3, 15)).to_string(), "08:00-18:00");
+    assert!(cal.windows_on(date(2025, 3, 17)).is_empty());
+    assert_eq!(cal.windows_on(date(2025, 3, 22)).to_string(), "09:00-12:00");
     assert_eq!(cal.working_day_ms(), 10 * HOUR);
 }
 

@@ -320,9 +320,6 @@ impl<'c> Walker<'c> {
         {
             return Ok(false);
         }
-        for year in self.next_day.year()..=day.year() {
-            cal.check_year(year)?;
-        }
         self.day = day;
         self.windows = cal.windows_unchecked(day).windows();
         self.next_day = cal.next_date(day)?;
@@ -342,10 +339,7 @@ impl<'c> Walker<'c> {
         let Ok(after) = first.checked_add(jiff::Span::new().days(7)) else {
             return Ok(None);
         };
-        if cal.spec.days.range(first..after).next().is_some()
-            || !cal.knows_year(first.year())
-            || !cal.knows_year(after.year())
-        {
+        if cal.has_special_in(first, after) {
             return Ok(None);
         }
         let start = cal.boundary(first, 0, Edge::Start)?;

@@ -31,9 +31,7 @@ use fuwu_app::directory::{
 use fuwu_app::sla::{CalendarInput, PolicyInput};
 use fuwu_app::{Actor, AppError};
 use fuwu_core::Role;
-use fuwu_core::calendar::{
-    BusinessDuration, Calendar, CalendarSpec, DayKind, DayWindows, SpecialDay,
-};
+use fuwu_core::calendar::{BusinessDuration, Calendar, CalendarSpec, DayKind, DayWindows};
 use fuwu_core::lifecycle::{ActionKind, roles_allowed};
 use fuwu_core::sla::Policy;
 use fuwu_store::directory::{Contract, Organization, User};
@@ -2164,8 +2162,13 @@ struct CalendarPage {
     version: i64,
     time_zone: String,
     year: i16,
-    /// The calendar has no holiday data for this year: only the weekly pattern is shown.
-    no_data: bool,
+    /// The calendar has no official data for this year: its days follow the
+    /// calendar's provisional rule (暂定).
+    provisional: bool,
+    /// Its days may be edited (an administrator's calendar, or `cn-mainland`).
+    days_editable: bool,
+    /// Calendars whose next year is still provisional (from 1 November).
+    notices: Vec<fuwu_app::calendars::ProvisionalNotice>,
     months: Vec<Month>,
     special: Vec<(String, String, String)>,
     week: Vec<(&'static str, String)>,
@@ -2189,19 +2192,20 @@ const WEEKDAYS: [(&str, jiff::civil::Weekday); 7] = [
     ("sunday", jiff::civil::Weekday::Sunday),
 ];
 
-/// The twelve month grids of `year`: the special days from the calendar's
-/// `year_days`, the rest from its week.
+/// The twelve month grids of `year` (the special days from the calendar's
+/// `year_days`, provisional ones included, the rest from its week), and
+/// whether the year is provisional.
 fn year_grid(spec: &CalendarSpec, year: i16) -> (Vec<Month>, bool) {
     let tz = jiff::tz::TimeZone::get(&spec.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let special: HashMap<jiff::civil::Date, (DayKind, String)> =
-        match Calendar::new(spec.clone(), tz).map(|k| k.year_days(year)) {
-            Ok(Ok(days)) => days
-                .into_iter()
-                .map(|d| (d.date, (d.kind, d.name)))
-                .collect(),
-            _ => return (months_of(spec, year, &HashMap::new()), true),
-        };
-    (months_of(spec, year, &special), false)
+    let Ok(cal) = Calendar::new(spec.clone(), tz) else {
+        return (months_of(spec, year, &HashMap::new()), false);
+    };
+    let special: HashMap<jiff::civil::Date, (DayKind, String)> = cal
+        .year_days(year)
+        .into_iter()
+        .map(|d| (d.date, (d.kind, d.name)))
+        .collect();
+    (months_of(spec, year, &special), cal.is_provisional(year))
 }
 
 fn months_of(
@@ -2271,13 +2275,19 @@ async fn calendar_page(
         Err(_) => return Err(not_found(c)),
     };
     let year = year.unwrap_or_else(|| this_year(s, &c));
-    let (months, no_data) = year_grid(&spec, year);
-    let special = spec
-        .days
-        .iter()
-        .filter(|(d, _)| d.year() == year)
-        .map(|(d, x)| (d.to_string(), x.kind.as_str().to_owned(), x.name.clone()))
-        .collect();
+    let (months, provisional) = year_grid(&spec, year);
+    let special = match s.app.calendar_year(actor, name, year).await {
+        Ok(y) => y
+            .days
+            .into_iter()
+            .map(|d| (d.date.to_string(), d.kind.as_str().to_owned(), d.name))
+            .collect(),
+        Err(e) => return Err(fail(c)(e)),
+    };
+    let notices = match s.app.provisional_notices(actor).await {
+        Ok(n) => n,
+        Err(e) => return Err(fail(c)(e)),
+    };
     let mut form = form;
     // The windows form shows what is stored unless a refused post brought its own.
     if form.open != "windows" {
@@ -2303,7 +2313,9 @@ async fn calendar_page(
             version: view.version.unwrap_or(0),
             time_zone: spec.time_zone.clone(),
             year,
-            no_data,
+            provisional,
+            days_editable: !view.preset || view.version.is_some(),
+            notices,
             months,
             special,
             week,
@@ -2374,6 +2386,80 @@ async fn calendar_post(
     calendar_page(&s, &actor, c, &name, year, form, false, status).await
 }
 
+/// A range of dates marked as holidays or adjusted working days, or cleared
+/// (`kind=none`): the year's days as shown (a provisional year's included)
+/// with the change, entered as the year's data, which makes it official.
+/// Ok(false): field errors were put in the form.
+async fn day_change(
+    s: &AppState,
+    actor: &Actor,
+    name: &str,
+    form: &mut Form,
+    version: i64,
+) -> Result<bool, AppError> {
+    let date = |f: &Form, k: &str| opt(f, k).and_then(|d| d.parse::<jiff::civil::Date>().ok());
+    let Some(first) = date(form, "date") else {
+        form.errors.insert("date".into(), "admin.f.date".into());
+        return Ok(false);
+    };
+    let last = match opt(form, "to").filter(|t| !t.is_empty()) {
+        None => first,
+        Some(_) => match date(form, "to") {
+            Some(d) if d >= first && d.year() == first.year() => d,
+            _ => {
+                form.errors.insert("to".into(), "admin.f.date_to".into());
+                return Ok(false);
+            }
+        },
+    };
+    let kind = opt(form, "kind").unwrap_or_default();
+    let day_name = opt(form, "name").unwrap_or_default();
+    let kind = match kind.as_str() {
+        "none" => None,
+        k => match k.parse::<DayKind>() {
+            Ok(k) => Some(k),
+            Err(_) => {
+                form.errors.insert("kind".into(), "f.required".into());
+                return Ok(false);
+            }
+        },
+    };
+    if kind.is_some() && day_name.is_empty() {
+        form.errors.insert("name".into(), "f.required".into());
+        return Ok(false);
+    }
+    let year = first.year();
+    let mut days: Vec<fuwu_app::calendars::YearDay> = s
+        .app
+        .calendar_year(actor, name, year)
+        .await?
+        .days
+        .into_iter()
+        .filter(|d| d.date < first || d.date > last)
+        .collect();
+    if let Some(kind) = kind {
+        let mut d = first;
+        while d <= last {
+            days.push(fuwu_app::calendars::YearDay {
+                date: d,
+                kind,
+                name: day_name.clone(),
+            });
+            let Ok(next) = d.tomorrow() else { break };
+            d = next;
+        }
+    }
+    s.app
+        .set_calendar_year(
+            actor,
+            name,
+            year,
+            fuwu_app::calendars::YearInput { version, days },
+        )
+        .await?;
+    Ok(true)
+}
+
 /// Ok(false): field errors were put in the form.
 async fn calendar_change(
     s: &AppState,
@@ -2390,41 +2476,13 @@ async fn calendar_change(
         return Ok(true);
     }
     let version = version(form);
+    if form.open == "day" {
+        return day_change(s, actor, name, form, version).await;
+    }
     let view = s.app.get_calendar(actor, name).await?;
     let mut spec: CalendarSpec = serde_json::from_value(view.definition)
         .map_err(|e| AppError::invalid("definition", e.to_string()))?;
     match form.open.as_str() {
-        "day" => {
-            let date = opt(form, "date").and_then(|d| d.parse::<jiff::civil::Date>().ok());
-            let kind = opt(form, "kind").unwrap_or_default();
-            let day_name = opt(form, "name").unwrap_or_default();
-            let Some(date) = date else {
-                form.errors.insert("date".into(), "admin.f.date".into());
-                return Ok(false);
-            };
-            match kind.as_str() {
-                "none" => {
-                    spec.days.remove(&date);
-                }
-                k => {
-                    let Ok(kind) = k.parse::<DayKind>() else {
-                        form.errors.insert("kind".into(), "f.required".into());
-                        return Ok(false);
-                    };
-                    if day_name.is_empty() {
-                        form.errors.insert("name".into(), "f.required".into());
-                        return Ok(false);
-                    }
-                    spec.days.insert(
-                        date,
-                        SpecialDay {
-                            kind,
-                            name: day_name,
-                        },
-                    );
-                }
-            }
-        }
         "windows" => {
             let mut parsed = Vec::new();
             for (key, day) in WEEKDAYS {

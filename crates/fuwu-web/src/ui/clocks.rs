@@ -26,6 +26,9 @@ pub struct ClockLine {
     /// Counted down by the page between refreshes: only a running clock on
     /// a round-the-clock calendar loses a second of working time per second.
     pub countdown: bool,
+    /// Years without official holiday data its deadline or elapsed time
+    /// relied on, as `2027` or `2027, 2028`; empty when none.
+    pub provisional: String,
 }
 
 /// The clocks of one request, or why there are none to show.
@@ -66,6 +69,12 @@ fn line(c: &Ctx, k: ClockView) -> ClockLine {
         countdown: k.state == "running" && k.calendar == "24x7",
         remaining_seconds: k.remaining_seconds,
         percent_used: k.percent_used,
+        provisional: k
+            .provisional_years
+            .iter()
+            .map(i16::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
         state: k.state,
     }
 }

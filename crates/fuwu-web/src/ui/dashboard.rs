@@ -45,6 +45,10 @@ pub struct DashboardPage {
     charts_json: String,
     /// When the figures were counted (they are shared for up to 15 s).
     as_of: i64,
+    /// Calendars whose next year has no official data yet (administrators, from 1 November).
+    provisional: Vec<fuwu_app::calendars::ProvisionalNotice>,
+    /// Clocks the last SLA scan could not handle.
+    scan_problems: Vec<fuwu_app::sla::ScanProblem>,
 }
 
 fn rows(names: &HashMap<String, String>, a: &[Attainment]) -> Vec<AttainmentRow> {
@@ -160,6 +164,13 @@ pub async fn dashboard(
         "attainment": {"label": c.t("dash.attainment_rate"), "data": attainment},
     });
     let names = super::clocks::target_names(&s, &a.actor, &c).await;
+    // A notice that cannot be read must not take the dashboard down.
+    let provisional = s
+        .app
+        .provisional_notices(&a.actor)
+        .await
+        .unwrap_or_default();
+    let scan_problems = s.app.scan_problems();
     Ok(DashboardPage {
         today: rows(&names, &d.today),
         month: rows(&names, &d.month),
@@ -172,6 +183,8 @@ pub async fn dashboard(
         breached: d.breached,
         charts_json: charts.to_string(),
         as_of: d.as_of,
+        provisional,
+        scan_problems,
     }
     .into_response())
 }

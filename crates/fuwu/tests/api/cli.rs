@@ -223,15 +223,41 @@ fn calendar_deadline_reads_lines_and_names_the_bad_one() {
     assert_eq!(code, 1);
     assert_eq!(out, "2025-09-30T14:00:00+08:00\n");
     assert!(err.contains("line 2"), "{err}");
-    let (code, _, err) = fuwu_stdin(
+    let (code, out, err) = fuwu_stdin(
         &["calendar", "deadline", "--calendar", "cn-mainland"],
-        "2019-05-01T09:00:00+08:00 1h\n",
+        "2019-05-01T09:00:00+08:00 1h\n2025-05-06T09:00:00+08:00 1h\n",
     );
-    assert_eq!(code, 1);
+    assert_eq!(
+        code, 0,
+        "a year without data is provisional, not an error: {err}"
+    );
+    assert_eq!(
+        out, "2019-05-02T10:00:00+08:00\n2025-05-06T10:00:00+08:00\n",
+        "2019's statutory 劳动节 (one day before 2025)"
+    );
     assert!(
-        err.contains("line 1") && err.contains("2019"),
-        "a year without data: {err}"
+        err.contains("line 1")
+            && err.contains("warning")
+            && err.contains("2019")
+            && !err.contains("line 2"),
+        "a warning for the provisional year only: {err}"
     );
+    let (code, out, err) = fuwu(&[
+        "calendar",
+        "deadline",
+        "--calendar",
+        "cn-mainland",
+        "--start",
+        "2026-12-31T17:00:00+08:00",
+        "--duration",
+        "2wd",
+    ]);
+    assert_eq!(
+        (code, out.trim()),
+        (0, "2027-01-05T17:00:00+08:00"),
+        "元旦 2027 is a statutory holiday, then the weekend: {err}"
+    );
+    assert!(err.contains("warning") && err.contains("2027"), "{err}");
     let (code, _, err) = fuwu(&[
         "calendar",
         "deadline",
@@ -263,9 +289,15 @@ fn calendar_show_lists_holidays_and_adjusted_working_days() {
             .any(|l| l.starts_with("2025-10-11") && l.contains("Sat") && l.contains("workday")),
         "{out}"
     );
-    let (code, _, err) = fuwu(&["calendar", "show", "cn-mainland", "--year", "2019"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("2019"), "{err}");
+    let (code, out, err) = fuwu(&["calendar", "show", "cn-mainland", "--year", "2027"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("provisional"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("2027-02-06") && l.contains("holiday") && l.contains("春节")),
+        "{out}"
+    );
+    assert!(err.contains("warning") && err.contains("2027"), "{err}");
 }
 
 #[test]
