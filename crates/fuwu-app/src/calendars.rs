@@ -537,7 +537,6 @@ impl App {
     ) -> Result<CalendarView, AppError> {
         if extensible(name) {
             let overlay = overlay_for(name, &spec)?;
-            let version = (version > 0).then_some(version);
             return self.store_overlay(actor, overlay, version).await;
         }
         check_name(name)?;
@@ -643,15 +642,29 @@ impl App {
             .await
     }
 
-    /// Administrators' years of `cn-mainland`, stored as its overlay row.
+    /// Administrators' years of `cn-mainland`, stored as its overlay row
+    /// (`version` 0: the shipped calendar, never changed: the row is created).
     async fn store_overlay(
         &self,
         actor: &Actor,
         overlay: CalendarSpec,
-        version: Option<i64>,
+        version: i64,
     ) -> Result<CalendarView, AppError> {
         let name = overlay.name.clone();
-        self.write_calendar(actor, overlay, version).await?;
+        let n = name.clone();
+        let current = self
+            .db
+            .read(move |mut c| Box::pin(async move { overlay_of(&mut c, &n, None).await }))
+            .await?
+            .0;
+        if current != version {
+            return Err(AppError::StaleVersion {
+                what: "calendar",
+                expected: version,
+            });
+        }
+        self.write_calendar(actor, overlay, (version > 0).then_some(version))
+            .await?;
         self.forget_builtin_calendars();
         self.get_calendar(actor, &name).await
     }

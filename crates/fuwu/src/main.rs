@@ -76,6 +76,10 @@ enum Command {
         /// How many service requests to generate.
         #[arg(long, default_value_t = 300)]
         requests: usize,
+        /// Load the demo as of this RFC 3339 instant instead of now (its
+        /// histories end there), e.g. to try a date in a provisional year.
+        #[arg(long)]
+        now: Option<String>,
     },
     /// Working-time calendars: deadlines and holidays.
     Calendar {
@@ -375,7 +379,17 @@ async fn run(cli: Cli) -> Result<()> {
             println!("migrations applied ({})", st.describe());
             Ok(())
         }
-        Command::Demo { storage, requests } => {
+        Command::Demo {
+            storage,
+            requests,
+            now,
+        } => {
+            let now = match now {
+                Some(t) => fuwu_core::calendar::parse_rfc3339(&t)
+                    .map_err(|e| anyhow::anyhow!("--now: {e}"))?
+                    .as_millis(),
+                None => SystemClock.now().as_millis(),
+            };
             let st = Storage::resolve(storage.data_dir, storage.database_url, &file);
             let db = open(&st).await?;
             if demo::is_loaded(&db).await? {
@@ -384,7 +398,7 @@ async fn run(cli: Cli) -> Result<()> {
                     st.describe()
                 );
             }
-            let s = demo::load(&db, SystemClock.now().as_millis(), requests, 7).await?;
+            let s = demo::load(&db, now, requests, 7).await?;
             print_demo(&s, "http://127.0.0.1:8080");
             db.close().await;
             Ok(())

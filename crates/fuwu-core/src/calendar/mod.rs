@@ -88,18 +88,14 @@ text_enum! {
 
 text_enum! {
     /// How a calendar works a year it has no holiday data for.
+    #[derive(Default)]
     ProvisionalRule("provisional rule") {
         /// The weekly windows, no holidays.
+        #[default]
         Weekly => "weekly",
         /// The weekly windows minus mainland China's statutory holidays, with
         /// the law's make-up rest days ([`cn_statutory_days`]).
         CnStatutory => "cn_statutory",
-    }
-}
-
-impl Default for ProvisionalRule {
-    fn default() -> Self {
-        ProvisionalRule::Weekly
     }
 }
 

@@ -128,9 +128,12 @@ pub fn cn_statutory_days(year: i16) -> BTreeMap<Date, SpecialDay> {
     out
 }
 
+/// A year's special days, shared.
+pub(super) type YearDays = Arc<BTreeMap<Date, SpecialDay>>;
+
 /// [`cn_statutory_days`], computed once per year and process.
-pub(super) fn cn_statutory_cached(year: i16) -> Arc<BTreeMap<Date, SpecialDay>> {
-    static CACHE: OnceLock<Mutex<HashMap<i16, Arc<BTreeMap<Date, SpecialDay>>>>> = OnceLock::new();
+pub(super) fn cn_statutory_cached(year: i16) -> YearDays {
+    static CACHE: OnceLock<Mutex<HashMap<i16, YearDays>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(days) = cache.lock().expect("statutory cache").get(&year) {
         return days.clone();

@@ -380,7 +380,7 @@ fn entering_a_years_data_makes_it_official() {
         ],
     );
     assert!(!spec.is_provisional(2027));
-    assert!(spec.days.get(&date(2028, 1, 1)).is_none());
+    assert!(!spec.days.contains_key(&date(2028, 1, 1)));
     let cal = Calendar::new(spec.clone(), shanghai()).unwrap();
     assert_eq!(
         cal.year_days(2027).len(),

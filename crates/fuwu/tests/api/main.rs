@@ -11,6 +11,7 @@ mod fault_reports;
 mod identity;
 mod knowledge;
 mod matrix;
+mod new_year;
 mod requests;
 mod schema;
 mod search;

@@ -136,6 +136,9 @@ const MATRIX: &[(&str, &str, [&str; 7])] = &[
     ("GET",    "/api/v1/calendars/{name}/ical",             ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
     ("POST",   "/api/v1/calendars/{name}/ical",             ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
     ("DELETE", "/api/v1/calendars/{name}",                  ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/api/v1/calendars/{name}/years/{year}",     ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
+    ("PUT",    "/api/v1/calendars/{name}/years/{year}",     ["DD", "DD", "DD", "DD", "DD", "DD", "AA"]),
+    ("GET",    "/api/v1/sla/notices",                       ["DD", "DD", "AA", "AA", "DD", "AA", "AA"]),
     ("GET",    "/api/v1/requests/{id}/clocks",              ["AH", "AH", "AA", "AA", "AH", "AH", "AA"]),
     ("GET",    "/api/v1/me/notifications",                  ["AA", "AA", "AA", "AA", "AA", "AA", "AA"]),
     // Reports: the customer admin sees its organization's, the customer user none (SPEC §1);
@@ -651,6 +654,7 @@ fn probe(
         .replace("{attachment_id}", &side.attachment.to_string())
         .replace("{visit_id}", &side.visit.to_string())
         .replace("{tag}", "en")
+        .replace("{year}", "2027")
         .replace(
             "{file}",
             fuwu_web::ui::assets::url("app.css").trim_start_matches("/ui/assets/"),
@@ -774,6 +778,9 @@ fn probe(
         ("POST", "/api/v1/calendars") => Some(json!({"definition": calendar_spec(&uniq)})),
         ("PUT", "/api/v1/calendars/{name}") => {
             stale(json!({"definition": calendar_spec(&calendar)}))
+        }
+        ("PUT", "/api/v1/calendars/{name}/years/{year}") => {
+            Some(json!({"version": STALE, "days": []}))
         }
         // Sent as text/calendar by the loop.
         ("POST", "/api/v1/calendars/{name}/ical") => None,

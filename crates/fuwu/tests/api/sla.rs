@@ -147,14 +147,20 @@ both_engines! {
         let kinds: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["sla_policy_updated", "sla_policy_created"]);
 
-        // Calendars: the presets are built in and read-only.
+        // Calendars: the presets are built in; only cn-mainland's years may change.
         let (_, cals) = t.get(&agent, "/api/v1/calendars").await;
         let cal_names: Vec<&str> = cals.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(cal_names, ["24x7", "cn-mainland"]);
         let (_, cn) = t.get(&agent, "/api/v1/calendars/cn-mainland").await;
         assert_eq!(cn["definition"]["time_zone"], "Asia/Shanghai");
+        assert_eq!(cn["version"], 0, "never changed");
         let (s, _) = t.call(&t.admin_token, reqwest::Method::PUT, "/api/v1/calendars/cn-mainland", Some(json!({"version": 1, "definition": cn["definition"]}))).await;
-        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(s, StatusCode::CONFLICT, "a version it never had");
+        let (s, _) = t.call(&agent, reqwest::Method::PUT, "/api/v1/calendars/cn-mainland", Some(json!({"version": 0, "definition": cn["definition"]}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "administrators only");
+        let (_, all_day) = t.get(&agent, "/api/v1/calendars/24x7").await;
+        let (s, _) = t.call(&t.admin_token, reqwest::Method::PUT, "/api/v1/calendars/24x7", Some(json!({"version": 0, "definition": all_day["definition"]}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "24x7 stays as it is");
         // Export cn-mainland, import it as a regional calendar: the same days.
         let ical = t.http.get(format!("{}/api/v1/calendars/cn-mainland/ical", t.base)).bearer_auth(&agent).send().await.unwrap();
         assert_eq!(ical.headers()["content-type"], "text/calendar; charset=utf-8");

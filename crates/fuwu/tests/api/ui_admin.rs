@@ -368,9 +368,11 @@ both_engines! {
         assert!(body.contains("data-date=\"2026-09-19\" data-kind=\"off\""));
         assert_eq!(body.matches("<table class=\"month\"").count(), 12);
         assert!(body.contains("href=\"/ui/admin/calendars/cn-mainland?year=2027\""), "year navigation");
-        assert!(body.contains("id=\"preset-note\""), "a built-in calendar is read-only");
+        assert!(body.contains("id=\"preset-note\""), "a built-in calendar: its years may change, its windows not");
+        assert!(!body.contains("id=\"windows-form\""), "{body}");
         let (_, body, _) = b.get("/ui/admin/calendars/cn-mainland?year=1999").await;
-        assert!(body.contains("id=\"no-data\""));
+        assert!(body.contains("id=\"provisional-note\"") && body.contains("id=\"year-provisional\""), "1999 has no notice: provisional");
+        assert!(body.contains("data-date=\"1999-10-01\" data-kind=\"holiday\""), "its statutory holidays are shown");
 
         // A calendar of one's own: a holiday set through the form, a bad date refused.
         let mut spec = fuwu_core::calendar::CalendarSpec::cn_mainland();
