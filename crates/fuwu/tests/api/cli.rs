@@ -301,6 +301,54 @@ fn calendar_show_lists_holidays_and_adjusted_working_days() {
 }
 
 #[test]
+fn the_demo_loads_in_a_provisional_year_and_calendar_commands_read_the_database() {
+    let dir = temp("demo-2027");
+    let (code, out, err) = fuwu(&[
+        "demo",
+        "--requests",
+        "30",
+        "--now",
+        "2027-01-04T10:00:00+08:00",
+        "--data-dir",
+        &dir,
+    ]);
+    assert_eq!(code, 0, "the demo on 4 January 2027: {out}{err}");
+    // The database's calendars: the built-in ones and an unknown name.
+    let (code, out, err) = fuwu(&[
+        "calendar",
+        "deadline",
+        "--calendar",
+        "cn-mainland",
+        "--start",
+        "2026-12-31T17:00:00+08:00",
+        "--duration",
+        "2h",
+        "--data-dir",
+        &dir,
+    ]);
+    assert_eq!(
+        (code, out.trim()),
+        (0, "2027-01-04T10:00:00+08:00"),
+        "{err}"
+    );
+    assert!(err.contains("warning") && err.contains("2027"), "{err}");
+    let (code, _, err) = fuwu(&[
+        "calendar",
+        "show",
+        "no-such",
+        "--year",
+        "2027",
+        "--data-dir",
+        &dir,
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("unknown calendar `no-such`") && err.contains("cn-mainland"),
+        "{err}"
+    );
+}
+
+#[test]
 fn tokens_are_created_listed_and_revoked_from_the_command_line() {
     let dir = temp("tokens");
     assert_eq!(

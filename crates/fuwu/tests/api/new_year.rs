@@ -170,6 +170,8 @@ both_engines! {
         let restoration = clock(&c, "restoration_l0");
         assert_eq!(restoration["deadline"], "2027-01-04T02:00:00Z", "{restoration}");
         assert_eq!(restoration["provisional_years"], json!([2027]), "{restoration}");
+        let panel = t.http.get(format!("{}/ui/requests/{rid}/clocks", t.base)).bearer_auth(&admin).send().await.unwrap().text().await.unwrap();
+        assert!(panel.contains("data-provisional=\"2027\""), "the request page says so beside the clock: {panel}");
         let year = no_5xx(&t, "GET", &admin, "/api/v1/calendars/cn-mainland/years/2027", json!({})).await;
         assert_eq!(year["provisional"], true, "{year}");
         assert!(year["days"].as_array().unwrap().iter().any(|d| d["date"] == "2027-02-06" && d["name"] == "春节"), "{year}");
@@ -188,6 +190,8 @@ both_engines! {
         let restoration = clock(&c, "restoration_l0");
         assert_eq!(restoration["deadline"], "2027-01-05T02:00:00Z", "{restoration}");
         assert_eq!(restoration["provisional_years"], json!([]), "{restoration}");
+        let panel = t.http.get(format!("{}/ui/requests/{rid}/clocks", t.base)).bearer_auth(&admin).send().await.unwrap().text().await.unwrap();
+        assert!(!panel.contains("data-provisional"), "{panel}");
         let stored = t.app.db.read(move |mut c| Box::pin(async move {
             fuwu_store::sla::list_clocks(&mut c, rid).await
         })).await.unwrap();
@@ -262,5 +266,54 @@ both_engines! {
         t.call(&admin, reqwest::Method::PUT, "/api/v1/calendars/cn-mainland/years/2027", Some(json!({"version": 0, "days": official_2027()}))).await;
         let (_, v) = t.get(&admin, "/api/v1/sla/notices").await;
         assert_eq!(v["provisional_years"], json!([]), "{v}");
+    }
+}
+
+/// `fuwu calendar deadline` against this test's database.
+fn cli_deadline(t: &TestApp, calendar: &str, start: &str, duration: &str) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fuwu"));
+    cmd.args([
+        "calendar",
+        "deadline",
+        "--calendar",
+        calendar,
+        "--start",
+        start,
+        "--duration",
+        duration,
+    ])
+    .env_remove("FUWU_DATABASE_URL")
+    .env("FUWU_LOG", "warn");
+    match &t.location {
+        fuwu_store::Location::SqliteFolder(dir) => cmd.arg("--data-dir").arg(dir),
+        fuwu_store::Location::Postgres(url) => cmd.arg("--database-url").arg(url),
+    };
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+both_engines! {
+    async fn an_administrators_calendar_with_data_years_is_provisional_elsewhere_in_the_api_and_the_cli(t: TestApp) {
+        let mut spec = fuwu_core::calendar::CalendarSpec::twenty_four_seven();
+        spec.name = "plant".into();
+        spec.time_zone = "Asia/Shanghai".into();
+        spec.week = fuwu_core::calendar::Week::monday_to_friday("08:00-16:00".parse().unwrap());
+        spec.standard_day = "08:00-16:00".parse().unwrap();
+        spec.data_years = Some([2026].into());
+        t.ok(&t.admin_token, "/api/v1/calendars", json!({"definition": spec})).await;
+        let (_, y) = t.get(&t.admin_token, "/api/v1/calendars/plant/years/2027").await;
+        assert_eq!((y["provisional"].as_bool(), y["days"].as_array().map(Vec::len)), (Some(true), Some(0)), "{y}");
+        let (code, out, err) = cli_deadline(&t, "plant", "2026-12-31T15:00:00+08:00", "2h");
+        assert_eq!((code, out.as_str()), (0, "2027-01-01T09:00:00+08:00"), "1 January is worked by the week: {err}");
+        assert!(err.contains("warning") && err.contains("2027"), "{err}");
+        // The built-in with an administrator's 2027 from this database.
+        t.call(&t.admin_token, reqwest::Method::PUT, "/api/v1/calendars/cn-mainland/years/2027", Some(json!({"version": 0, "days": official_2027()}))).await;
+        let (code, out, err) = cli_deadline(&t, "cn-mainland", "2026-12-31T17:00:00+08:00", "2h");
+        assert_eq!((code, out.as_str()), (0, "2027-01-05T10:00:00+08:00"), "{err}");
+        assert!(!err.contains("warning"), "2027 is official now: {err}");
     }
 }
