@@ -140,6 +140,21 @@ impl Browser {
         .await;
     }
 
+    /// Sets a field's value as a person picking it would (date pickers and
+    /// selects do not take typed keys the same way in every locale).
+    async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({
+                "script": "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('change', {bubbles: true}));",
+                "args": [css, value],
+            })),
+        )
+        .await;
+    }
+
     async fn text(&self, css: &str) -> String {
         let id = self.find(css).await;
         let v = self
@@ -529,7 +544,49 @@ async fn a_fault_from_submission_to_closing_in_a_real_browser() {
     b.find("td[data-date=\"2026-09-20\"][data-kind=\"workday\"]")
         .await;
     b.screenshot("admin-calendar").await;
+    // 2027 has no notice yet: provisional, with the statutory holidays. The
+    // administrator enters 元旦 (1–4 January) and its adjusted Saturday.
+    b.click("#year-next").await;
+    b.find("#year-provisional").await;
+    b.find("td[data-date=\"2027-02-06\"][data-kind=\"holiday\"]")
+        .await;
+    b.find("td[data-date=\"2027-01-04\"][data-kind=\"work\"]")
+        .await;
+    b.set_value("#f-date", "2027-01-01").await;
+    b.set_value("#f-to", "2027-01-04").await;
+    b.set_value("#f-kind", "holiday").await;
+    b.type_in("#f-name", "元旦").await;
+    b.click("#day-save").await;
+    b.find("td[data-date=\"2027-01-04\"][data-kind=\"holiday\"]")
+        .await;
+    assert!(
+        b.try_find("#year-provisional").await.is_none(),
+        "entering the year's days makes it official"
+    );
+    b.set_value("#f-date", "2027-01-09").await;
+    b.set_value("#f-kind", "workday").await;
+    b.type_in("#f-name", "元旦").await;
+    b.click("#day-save").await;
+    b.find("td[data-date=\"2027-01-09\"][data-kind=\"workday\"]")
+        .await;
+    b.screenshot("admin-calendar-2027").await;
     b.end().await;
+    let (_, year) = t
+        .get(&t.admin_token, "/api/v1/calendars/cn-mainland/years/2027")
+        .await;
+    assert_eq!(year["provisional"], false, "{year}");
+    let days = year["days"].as_array().unwrap();
+    assert!(
+        days.iter()
+            .any(|d| d["date"] == "2027-01-04" && d["kind"] == "holiday")
+            && days
+                .iter()
+                .any(|d| d["date"] == "2027-01-09" && d["kind"] == "workday")
+            && days
+                .iter()
+                .any(|d| d["date"] == "2027-02-06" && d["name"] == "春节"),
+        "the statutory days are kept with the entered ones: {year}"
+    );
     let (_, r) = t
         .get(
             &t.admin_token,
