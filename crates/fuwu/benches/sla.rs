@@ -6,7 +6,10 @@
 //!
 //! 1. **Deadline computation** per call, on `cn-mainland` and `24x7`, for
 //!    durations 0 m, 30 m, 4 h, 1 d, 1 wd, 5 wd and 10 wd, from 20,000 random
-//!    starts in 2024–2026 each: ns per call, p50 / p99 / mean.
+//!    starts in 2024–2026 each (official years), and on `cn-mainland` from
+//!    starts in 2027-01-01 … 2028-06-01 (provisional years: the statutory
+//!    holidays computed, no notice): ns per call, p50 / p99 / mean.
+//!    `--deadlines-only` stops after this part.
 //! 2. **One scan over N running clocks** (default 100,000) on each engine: N
 //!    requests with a running 4 h restoration clock each are bulk-loaded (a
 //!    SQLite file database in `$TMPDIR/fuwu-bench-sla`; the PostgreSQL
@@ -30,12 +33,15 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: cargo bench -p fuwu --bench sla -- [--engine sqlite|postgres|both] [--clocks N] [--due N]";
+const USAGE: &str = "usage: cargo bench -p fuwu --bench sla -- [--engine sqlite|postgres|both] [--clocks N] [--due N] [--deadlines-only]";
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 /// 2024-01-01T00:00:00+08:00 and 2026-06-01: starts whose deadlines stay in the shipped data.
 const FIRST: i64 = 1_704_038_400_000;
 const LAST: i64 = 1_780_272_000_000;
+/// 2027-01-01T00:00:00+08:00 and 2028-06-01: starts in provisional years.
+const PROVISIONAL_FIRST: i64 = 1_798_732_800_000;
+const PROVISIONAL_LAST: i64 = 1_843_401_600_000;
 const CALLS: usize = 20_000;
 const BENCH_DB: &str = "fuwu_bench_sla";
 const ROWS_PER_STATEMENT: usize = 500;
@@ -44,6 +50,7 @@ struct Args {
     engines: Vec<Engine>,
     clocks: usize,
     due: usize,
+    deadlines_only: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -51,6 +58,7 @@ fn parse_args() -> Result<Args> {
         engines: vec![Engine::Sqlite, Engine::Postgres],
         clocks: 100_000,
         due: 1_000,
+        deadlines_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(key) = it.next() {
@@ -70,6 +78,7 @@ fn parse_args() -> Result<Args> {
             }
             "--clocks" => args.clocks = value()?.parse().context("--clocks")?,
             "--due" => args.due = value()?.parse().context("--due")?,
+            "--deadlines-only" => args.deadlines_only = true,
             other => bail!("unknown argument {other}; {USAGE}"),
         }
     }
@@ -102,23 +111,30 @@ fn percentile(sorted: &[u64], p: usize) -> u64 {
 
 fn deadlines() -> Result<()> {
     let tz = jiff::tz::TimeZone::get(CN_MAINLAND_TIME_ZONE)?;
+    let cn = Calendar::cn_mainland(tz)?;
     let calendars = [
-        ("cn-mainland", Calendar::cn_mainland(tz)?),
-        ("24x7", Calendar::twenty_four_seven()),
+        ("cn-mainland", cn.clone(), FIRST, LAST),
+        ("24x7", Calendar::twenty_four_seven(), FIRST, LAST),
+        (
+            "cn-mainland, provisional 2027–2028",
+            cn,
+            PROVISIONAL_FIRST,
+            PROVISIONAL_LAST,
+        ),
     ];
     let durations = ["0m", "30m", "4h", "1d", "1wd", "5wd", "10wd"];
     println!("## Deadline computation\n");
     println!(
-        "`Calendar::deadline_after`, one call timed at a time, {CALLS} random starts in 2024-01-01 … 2026-06-01 per row (ns per call).\n"
+        "`Calendar::deadline_after`, one call timed at a time, {CALLS} random starts per row in 2024-01-01 … 2026-06-01 (official years), or in 2027-01-01 … 2028-06-01 (provisional years) (ns per call).\n"
     );
     println!("| calendar | duration | p50 ns | p99 ns | mean ns |");
     println!("|---|---|---:|---:|---:|");
-    for (name, cal) in &calendars {
+    for (name, cal, first, last) in &calendars {
         for d in durations {
             let amount = cal.duration_ms(BusinessDuration::parse(d)?);
             let mut rng = Lcg(42);
             let starts: Vec<Timestamp> = (0..CALLS)
-                .map(|_| Timestamp(rng.range(FIRST, LAST)))
+                .map(|_| Timestamp(rng.range(*first, *last)))
                 .collect();
             // Warm up caches and branch predictors on the same inputs.
             for s in starts.iter().take(1_000) {
@@ -341,6 +357,9 @@ fn main() -> Result<()> {
     let args = parse_args()?;
     println!("# SLA benchmark\n");
     deadlines()?;
+    if args.deadlines_only {
+        return Ok(());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
