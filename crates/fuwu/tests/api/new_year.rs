@@ -317,3 +317,39 @@ both_engines! {
         assert!(!err.contains("warning"), "2027 is official now: {err}");
     }
 }
+
+both_engines! {
+    async fn a_clock_that_cannot_be_handled_is_reported_and_never_stops_the_scan(t: TestApp) {
+        let admin = t.admin_token.clone();
+        let org = id(&t.ok(&admin, "/api/v1/organizations", json!({"name": "扫描单位"})).await);
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(id(&raise(&t, org, 3, &format!("严重故障 {n}")).await));
+        }
+        // Corrupt the second one's history as a broken import or a manual
+        // edit of the database could: a status the code does not know.
+        let broken = ids[1];
+        t.app.db.write(move |mut c| Box::pin(async move {
+            c.execute(fuwu_store::query(
+                "insert into request_events (request_id, at, actor_id, kind, field, before, after)
+                 select $1, created_at, created_by, 'status_changed', 'status', 'new', 'bogus' from requests where id = $1",
+            ).bind(broken)).await
+        })).await.unwrap();
+        t.clock.advance(90 * MIN); // past every restoration warning of level 3
+        let handled = t.app.scan_clocks().await.expect("the scan goes on");
+        assert!(handled >= 2, "the two sound requests were handled: {handled}");
+        let problems = t.app.scan_problems();
+        assert!(!problems.is_empty() && problems.iter().all(|p| p.request_id == broken), "{problems:?}");
+        let (_, n) = t.get(&admin, "/api/v1/sla/notices").await;
+        assert_eq!(n["scan_problems"][0]["request_id"], broken, "{n}");
+        let page = t.http.get(format!("{}/ui/dashboard", t.base)).bearer_auth(&admin).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("id=\"scan-problems\"") && page.contains(&format!("/ui/requests/{broken}")), "the dashboard says so");
+        for rid in [ids[0], ids[2]] {
+            let rows = t.app.db.read(move |mut c| Box::pin(async move {
+                fuwu_store::sla::list_clocks(&mut c, rid).await
+            })).await.unwrap();
+            let restoration = rows.iter().find(|k| k.target_key == "restoration_l3").unwrap();
+            assert!(restoration.handled.contains("50"), "request {rid}: its warning was handled: {restoration:?}");
+        }
+    }
+}
