@@ -12,6 +12,9 @@
 //! number of indexed rows moved by more than 2 % — the IDF of a query seen
 //! before is reused, slightly stale at most.
 
+// Every unsafe block says why it is sound.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 use rusqlite::ffi;
 use std::collections::HashMap;
 use std::ffi::{CStr, c_int, c_void};
@@ -40,6 +43,8 @@ struct QueryState {
 }
 
 unsafe extern "C" fn drop_state(p: *mut c_void) {
+    // SAFETY: FTS5 calls this once, with the pointer `fuwu_rank` handed to
+    // xSetAuxdata, which came from `Box::into_raw` of a `QueryState`.
     drop(unsafe { Box::from_raw(p as *mut QueryState) });
 }
 
@@ -59,9 +64,13 @@ unsafe extern "C" fn count_row(
     fts: *mut ffi::Fts5Context,
     user: *mut c_void,
 ) -> c_int {
+    // SAFETY: `user` is the `&mut Counting` that `count_documents` passed to
+    // xQueryPhrase, alive and not otherwise borrowed for the whole walk.
     let counting = unsafe { &mut *(user as *mut Counting) };
     counting.hits += 1;
     if counting.hits >= COUNT_CAP {
+        // SAFETY: FTS5 passes a valid API table and the cursor of the row
+        // being visited; xRowid is always set in the FTS5 API.
         counting.stopped_at = Some(unsafe { ((*api).xRowid.unwrap())(fts) });
         // Stops the walk; xQueryPhrase then returns SQLITE_OK.
         return ffi::SQLITE_DONE;
@@ -75,6 +84,8 @@ unsafe fn rowid_span(ctx: *mut ffi::sqlite3_context, table: &str) -> Option<(i64
         return None;
     }
     // Not owned: the connection stays open when this handle is dropped.
+    // SAFETY: `ctx` is the live function context of the running statement,
+    // so its connection handle is valid for this call, on this thread.
     let db =
         unsafe { rusqlite::Connection::from_handle(ffi::sqlite3_context_db_handle(ctx)) }.ok()?;
     db.query_row(
@@ -107,6 +118,8 @@ unsafe fn count_documents(
         hits: 0,
         stopped_at: None,
     };
+    // SAFETY: `api` and `fts` come from FTS5 for the current row; `counting`
+    // outlives the call, which is the only user of the pointer to it.
     let rc = unsafe {
         (api.xQueryPhrase.unwrap())(
             fts,
@@ -139,11 +152,15 @@ unsafe fn query_state(
     table: Option<String>,
 ) -> Result<QueryState, c_int> {
     let mut rows: i64 = 0;
+    // SAFETY (this and the FTS5 calls below): `api` and `fts` are what FTS5
+    // handed the running auxiliary function; out-pointers are to live locals.
+    // SAFETY: FTS5's API table and cursor for the running call; out-pointers to live locals.
     let rc = unsafe { (api.xRowCount.unwrap())(fts, &mut rows) };
     if rc != ffi::SQLITE_OK {
         return Err(rc);
     }
     let mut total: i64 = 0;
+    // SAFETY: FTS5's API table and cursor for the running call; out-pointers to live locals.
     let rc = unsafe { (api.xColumnTotalSize.unwrap())(fts, -1, &mut total) };
     if rc != ffi::SQLITE_OK {
         return Err(rc);
@@ -153,6 +170,8 @@ unsafe fn query_state(
     } else {
         1.0
     };
+    // SAFETY: the context's connection is valid during the call; the file
+    // name SQLite returns is a NUL-terminated string it owns, copied at once.
     let file = unsafe {
         let db = ffi::sqlite3_context_db_handle(ctx);
         let name = ffi::sqlite3_db_filename(db, c"main".as_ptr());
@@ -173,14 +192,17 @@ unsafe fn query_state(
             avgdl,
         });
     }
+    // SAFETY: FTS5's API table and cursor for the running call; out-pointers to live locals.
     let phrases = unsafe { (api.xPhraseCount.unwrap())(fts) };
     let mut idf = Vec::with_capacity(phrases.max(0) as usize);
     let mut known_span: Option<Option<(i64, i64)>> = None;
     let mut span = || {
         *known_span
+            // SAFETY: `ctx` is this call's live function context.
             .get_or_insert_with(|| table.as_deref().and_then(|t| unsafe { rowid_span(ctx, t) }))
     };
     for p in 0..phrases {
+        // SAFETY: `p` is below xPhraseCount; `api` and `fts` are FTS5's.
         let hits = unsafe { count_documents(api, fts, p, &mut span, rows) }?;
         let n = rows as f64;
         let h = hits as f64;
@@ -213,52 +235,73 @@ unsafe extern "C" fn fuwu_rank(
     n_val: c_int,
     values: *mut *mut ffi::sqlite3_value,
 ) {
+    // SAFETY: FTS5 calls an auxiliary function with a valid API table and
+    // cursor and `n_val` argument values, for the duration of the call; the
+    // auxdata slot holds only a `QueryState` this function stored.
     let api = unsafe { &*api };
+    // SAFETY: FTS5's API table and cursor for the running call; out-pointers to live locals.
     let mut state = unsafe { (api.xGetAuxdata.unwrap())(fts, 0) } as *mut QueryState;
     if state.is_null() {
         let text_arg = |i: c_int| {
             if n_val <= i {
                 return None;
             }
+            // SAFETY: `i < n_val`, so `values[i]` is one of the call's
+            // arguments; SQLite's text of it is NUL-terminated and lives until
+            // the value changes, and it is copied at once.
             let v = unsafe { *values.add(i as usize) };
+            // SAFETY: see the argument reading above: a live argument of this call, copied at once.
             let t = unsafe { ffi::sqlite3_value_text(v) };
             (!t.is_null()).then(|| {
+                // SAFETY: see the argument reading above: a live argument of this call, copied at once.
                 unsafe { CStr::from_ptr(t as *const std::ffi::c_char) }
                     .to_string_lossy()
                     .into_owned()
             })
         };
+        // SAFETY: the pointers are this call's, as above.
         match unsafe { query_state(api, fts, ctx, text_arg(0), text_arg(1)) } {
             Ok(s) => {
                 let raw = Box::into_raw(Box::new(s));
+                // SAFETY: ownership of `raw` passes to FTS5, which frees it
+                // with `drop_state` (also when the call fails).
                 let rc = unsafe {
                     (api.xSetAuxdata.unwrap())(fts, raw as *mut c_void, Some(drop_state))
                 };
                 if rc != ffi::SQLITE_OK {
                     // xSetAuxdata frees it on failure.
+                    // SAFETY: `ctx` is this call's live function context.
                     unsafe { ffi::sqlite3_result_error_code(ctx, rc) };
                     return;
                 }
                 state = raw;
             }
             Err(rc) => {
+                // SAFETY: `ctx` is this call's live function context.
                 unsafe { ffi::sqlite3_result_error_code(ctx, rc) };
                 return;
             }
         }
     }
+    // SAFETY: `state` is the non-null `QueryState` in the auxdata slot,
+    // which FTS5 keeps until the query ends; the FTS5 calls below take
+    // this call's `api`, `fts` and `ctx` and out-pointers to live locals.
     let state = unsafe { &*state };
     let mut freq = vec![0.0f64; state.idf.len()];
     let mut n_inst: c_int = 0;
+    // SAFETY: FTS5's API table and cursor for the running call; out-pointers to live locals.
     let rc = unsafe { (api.xInstCount.unwrap())(fts, &mut n_inst) };
     if rc != ffi::SQLITE_OK {
+        // SAFETY: `ctx` is this call's live function context.
         unsafe { ffi::sqlite3_result_error_code(ctx, rc) };
         return;
     }
     for i in 0..n_inst {
         let (mut phrase, mut col, mut off) = (0, 0, 0);
+        // SAFETY: FTS5's API table and cursor for the running call; out-pointers to live locals.
         let rc = unsafe { (api.xInst.unwrap())(fts, i, &mut phrase, &mut col, &mut off) };
         if rc != ffi::SQLITE_OK {
+            // SAFETY: `ctx` is this call's live function context.
             unsafe { ffi::sqlite3_result_error_code(ctx, rc) };
             return;
         }
@@ -267,8 +310,10 @@ unsafe extern "C" fn fuwu_rank(
         }
     }
     let mut len: c_int = 0;
+    // SAFETY: FTS5's API table and cursor for the running call; out-pointers to live locals.
     let rc = unsafe { (api.xColumnSize.unwrap())(fts, -1, &mut len) };
     if rc != ffi::SQLITE_OK {
+        // SAFETY: `ctx` is this call's live function context.
         unsafe { ffi::sqlite3_result_error_code(ctx, rc) };
         return;
     }
@@ -278,11 +323,16 @@ unsafe extern "C" fn fuwu_rank(
         .zip(&state.idf)
         .map(|(f, idf)| idf * f * (K1 + 1.0) / (f + k))
         .sum();
+    // SAFETY: `ctx` is this call's live function context.
     unsafe { ffi::sqlite3_result_double(ctx, score) };
 }
 
 /// Register `fuwu_rank` on a connection.
 pub(crate) fn register(c: &rusqlite::Connection) -> rusqlite::Result<()> {
+    // SAFETY: `c.handle()` is the open connection, used on its own thread;
+    // the statement is finalized before leaving; `select fts5(?1)` with a
+    // pointer bound as `fts5_api_ptr` is FTS5's documented way to obtain its
+    // API table, which lives as long as the connection, as does `fuwu_rank`.
     unsafe {
         let db = c.handle();
         let mut api: *mut ffi::fts5_api = std::ptr::null_mut();

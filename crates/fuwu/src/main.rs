@@ -283,6 +283,17 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// A progress bar on stderr, redrawn in place: `what [#####     ] done/total (pct%)`.
+fn progress(what: &str, done: u64, total: u64) {
+    const WIDTH: u64 = 25;
+    let pct = (done * 100).checked_div(total).unwrap_or(100).min(100);
+    let filled = "#".repeat((pct * WIDTH / 100) as usize);
+    eprint!(
+        "\r{what} [{filled:<width$}] {done}/{total} ({pct}%)",
+        width = WIDTH as usize
+    );
+}
+
 async fn open(storage: &Storage) -> Result<Db> {
     let now = SystemClock.now().as_millis();
     Db::open(&storage.location()?, now)
@@ -434,18 +445,7 @@ async fn run(cli: Cli) -> Result<()> {
             let db = open(&st).await?;
             let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
             let report = app
-                .recompute_clocks(|done, total| {
-                    let width = 30;
-                    let filled = (done * width)
-                        .checked_div(total)
-                        .unwrap_or(width)
-                        .min(width);
-                    eprint!(
-                        "\r[{}{}] {done}/{total}",
-                        "#".repeat(filled),
-                        " ".repeat(width - filled)
-                    );
-                })
+                .recompute_clocks(|done, total| progress("recomputing", done as u64, total as u64))
                 .await
                 .context("recomputing the SLA clocks")?;
             eprintln!();
@@ -464,11 +464,7 @@ async fn run(cli: Cli) -> Result<()> {
             let app = App::new(db.clone(), Arc::new(SystemClock), Default::default());
             let started = std::time::Instant::now();
             let (requests, articles) = app
-                .reindex(|done, total| {
-                    let pct = if total > 0 { done * 100 / total } else { 100 };
-                    let bar = "#".repeat((pct / 4) as usize);
-                    eprint!("\rindexing [{bar:<25}] {done}/{total} ({pct}%)");
-                })
+                .reindex(|done, total| progress("indexing", done as u64, total as u64))
                 .await
                 .context("reindex failed")?;
             eprintln!();
