@@ -516,7 +516,9 @@ pub struct ClockView {
     pub elapsed_seconds: i64,
     pub remaining_seconds: i64,
     pub paused_seconds: i64,
-    pub percent_used: i64,
+    /// Working time counted as a percentage of the duration, exact to 0.01
+    /// (rounded to the nearest hundredth: 7 of 15 minutes is 46.67).
+    pub percent_used: f64,
     /// Stops that a reopen undid (the clock resumed with the time it had used).
     pub earlier_stops: Vec<EarlierStop>,
 }
@@ -1067,7 +1069,7 @@ impl App {
                                 elapsed_seconds: k.elapsed_ms / 1000,
                                 remaining_seconds: k.remaining_ms / 1000,
                                 paused_seconds: k.paused_ms / 1000,
-                                percent_used: k.percent_used,
+                                percent_used: k.percent_used_x100 as f64 / 100.0,
                                 earlier_stops: k
                                     .earlier_stops
                                     .iter()

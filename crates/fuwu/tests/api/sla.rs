@@ -183,7 +183,7 @@ both_engines! {
         assert_eq!(s, StatusCode::OK, "{now}");
         assert_eq!(now["policy"], "levels-0-5", "a contract without a policy runs the default");
         let restoration = clock(&now, "restoration_l3", 1);
-        assert_eq!((restoration["state"].as_str(), restoration["percent_used"].as_i64()), (Some("running"), Some(50)));
+        assert_eq!((restoration["state"].as_str(), restoration["percent_used"].as_f64()), (Some("running"), Some(50.0)));
         assert_eq!(restoration["deadline"], "2026-11-20T04:00:00Z");
         assert_eq!(restoration["remaining_seconds"], 3600);
         assert_eq!(clock(&now, "remote_response_l3", 1)["state"], "breached");
@@ -195,7 +195,7 @@ both_engines! {
         let (_, paused) = t.get(&p.engineer_token, &path).await;
         let r = clock(&paused, "restoration_l3", 1);
         assert_eq!((r["state"].as_str(), r["deadline"].as_str()), (Some("paused"), None));
-        assert_eq!(r["percent_used"], 50);
+        assert_eq!(r["percent_used"], 50.0);
         t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/resume"), json!({})).await;
         let (_, resumed) = t.get(&p.engineer_token, &path).await;
         let r = clock(&resumed, "restoration_l3", 1);
@@ -205,7 +205,7 @@ both_engines! {
         // As of 10:30 Beijing: running, a quarter used — the pause had not happened yet.
         let (_, then) = t.get(&p.engineer_token, &format!("{path}?at=2026-11-20T10:30:00%2B08:00")).await;
         let r = clock(&then, "restoration_l3", 1);
-        assert_eq!((r["state"].as_str(), r["percent_used"].as_i64(), r["paused_seconds"].as_i64()), (Some("running"), Some(25), Some(0)));
+        assert_eq!((r["state"].as_str(), r["percent_used"].as_f64(), r["paused_seconds"].as_i64()), (Some("running"), Some(25.0), Some(0)));
 
         // A bad instant is a 400.
         let (s, bad) = t.get(&p.engineer_token, &format!("{path}?at=yesterday")).await;
@@ -250,7 +250,7 @@ both_engines! {
         // The stored clock says breached, nothing more due.
         let (_, clocks) = t.get(&p.engineer_token, &format!("/api/v1/requests/{rid}/clocks")).await;
         assert_eq!(clock(&clocks, "restoration_l3", 1)["state"], "breached");
-        assert_eq!(clock(&clocks, "restoration_l3", 1)["percent_used"], 300);
+        assert_eq!(clock(&clocks, "restoration_l3", 1)["percent_used"], 300.0);
     }
 
     async fn two_nodes_scanning_one_database_notify_once_per_threshold(t: TestApp) {
