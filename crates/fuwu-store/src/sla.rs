@@ -453,6 +453,15 @@ pub async fn request_count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
 
 /// Finished clocks (met or breached) of the last generation of requests
 /// raised in `[from, to)`, with the request's organization.
+/// `fuwu_core::sla::counting::counted` in SQL, for a finished (met or
+/// breached) clock aliased `k`: no other finished clock of the same request
+/// and target outranks it — a breach outranks a met clock, then the later
+/// generation. Each target of each request is counted once.
+pub const COUNTED: &str = "not exists (select 1 from request_clocks k2
+     where k2.request_id = k.request_id and k2.target_key = k.target_key and k2.id <> k.id
+     and k2.state in ('met','breached')
+     and ((k2.state = 'breached' and k.state = 'met') or (k2.state = k.state and k2.generation > k.generation)))";
+
 pub async fn finished_clocks(
     c: &mut Conn<'_>,
     from: i64,

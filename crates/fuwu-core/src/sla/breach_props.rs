@@ -123,12 +123,7 @@ fn edited(num: u32, den: u32) -> Policy {
     p
 }
 
-fn view(
-    p: &Policy,
-    h: &History,
-    at: i64,
-    kept: &HashMap<(u32, String), Terms>,
-) -> Vec<Clock> {
+fn view(p: &Policy, h: &History, at: i64, kept: &HashMap<(u32, String), Terms>) -> Vec<Clock> {
     let lookup = |name: &str| match name {
         CN_MAINLAND => Some(&*CN),
         TWENTY_FOUR_SEVEN => Some(&*ALL),
@@ -140,7 +135,10 @@ fn view(
     .unwrap()
 }
 
-fn case() -> impl Strategy<Value = (i64, i64, Vec<(i64, Op)>, Vec<i64>, Vec<u8>)> {
+/// (created, level, steps, view offsets, which policy at each view).
+type Case = (i64, i64, Vec<(i64, Op)>, Vec<i64>, Vec<u8>);
+
+fn case() -> impl Strategy<Value = Case> {
     (
         FIRST..LAST,
         0i64..=4,

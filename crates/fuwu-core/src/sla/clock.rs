@@ -223,19 +223,18 @@ pub fn compute_kept<'c>(
                 continue;
             }
             let kept_target;
-            let target = match kept(seg.number, &target.key)
-                .filter(|t| calendar(&t.calendar).is_some())
-            {
-                Some(terms) => {
-                    kept_target = Target {
-                        calendar: terms.calendar,
-                        duration: terms.duration,
-                        ..target.clone()
-                    };
-                    &kept_target
-                }
-                None => target,
-            };
+            let target =
+                match kept(seg.number, &target.key).filter(|t| calendar(&t.calendar).is_some()) {
+                    Some(terms) => {
+                        kept_target = Target {
+                            calendar: terms.calendar,
+                            duration: terms.duration,
+                            ..target.clone()
+                        };
+                        &kept_target
+                    }
+                    None => target,
+                };
             if let Some(clock) = clock_for(target, seg, history, &facts, calendar, at)? {
                 if seg.to.is_some() && matches!(clock.state, ClockState::Met | ClockState::Breached)
                 {

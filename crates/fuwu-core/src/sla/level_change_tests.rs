@@ -221,7 +221,10 @@ fn a_clock_judged_before_a_policy_edit_keeps_the_terms_it_was_judged_under() {
 #[test]
 fn percent_used_is_exact_to_a_hundredth() {
     // 7 of 15 minutes: 46.666… % → 46.67 %.
-    assert_eq!(percent_x100(7 * 60_000, 15 * 60_000, ClockState::Running), 4667);
+    assert_eq!(
+        percent_x100(7 * 60_000, 15 * 60_000, ClockState::Running),
+        4667
+    );
     assert_eq!(percent_x100(1, 3, ClockState::Running), 3333);
     assert_eq!(percent_x100(2, 3, ClockState::Running), 6667);
     assert_eq!(percent_x100(0, 0, ClockState::Breached), 10_000);

@@ -1,0 +1,213 @@
+//! Issue 18 §2, SLA evidence that holds up in a dispute: a breach is never
+//! erased by a level change, a policy edit or a recompute; a level change
+//! moves only running clocks; attainment and the dashboard count each
+//! target of each request once; `percent_used` to the hundredth; a
+//! severe-fault notice is decided when it is sent.
+
+use crate::both_engines;
+use crate::harness::*;
+use crate::sla::{
+    HOUR, MIN, WithVersion, clock, count, id, inbox, people, severe_fault, stored_clocks,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn has(clocks: &Value, key: &str) -> bool {
+    clocks["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["target_key"] == key)
+}
+
+async fn attainment(t: &TestApp) -> Vec<(String, i64, i64)> {
+    let (s, all) = t
+        .get(
+            &t.admin_token,
+            "/api/v1/sla/attainment?from=2026-11-01T00:00:00Z",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    all.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["target_key"].as_str().unwrap().to_owned(),
+                r["met"].as_i64().unwrap(),
+                r["breached"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The dashboard's figures from the store: (met, finished) of the trend
+/// over every day since November, and the breached clocks of open requests.
+async fn dashboard_counts(t: &TestApp) -> ((i64, i64), i64) {
+    t.app
+        .db
+        .read(|mut c| {
+            Box::pin(async move {
+                let days =
+                    fuwu_store::dashboard::daily_attainment(&mut c, T0 - 30 * 24 * HOUR, 0).await?;
+                let (_, breached) = fuwu_store::dashboard::clock_risk(&mut c, 0).await?;
+                let met = days.iter().map(|d| d.1).sum();
+                let all = days.iter().map(|d| d.2).sum();
+                Ok::<_, fuwu_store::StoreError>(((met, all), breached))
+            })
+        })
+        .await
+        .unwrap()
+}
+
+async fn set_level(t: &TestApp, rid: i64, level: i64) {
+    let body = json!({"version": 0, "level": level, "level_reason": "复核后调整"})
+        .with_version(t, rid)
+        .await;
+    t.ok_patch(&format!("/api/v1/requests/{rid}"), body).await;
+}
+
+async fn restoration_l3_hours(t: &TestApp, duration: &str) {
+    let (_, policies) = t.get(&t.admin_token, "/api/v1/sla-policies").await;
+    let levels = &policies[0];
+    let mut def = levels["definition"].clone();
+    for target in def["targets"].as_array_mut().unwrap() {
+        if target["key"] == "restoration_l3" {
+            target["duration"] = json!(duration);
+        }
+    }
+    t.ok_patch(
+        &format!("/api/v1/sla-policies/{}", id(levels)),
+        json!({"version": levels["version"], "definition": def}),
+    )
+    .await;
+}
+
+both_engines! {
+    async fn a_restoration_breached_at_10_stays_breached_after_a_downgrade_a_policy_edit_and_a_recompute(t: TestApp) {
+        let p = people(&t).await;
+        let rid = severe_fault(&t, &p).await; // level 3, 10:00 Beijing (02:00Z)
+        let path = format!("/api/v1/requests/{rid}/clocks");
+        t.clock.advance(5 * MIN);
+        t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/respond"), json!({"mode": "remote", "plan": "远程排查"})).await;
+        // 12:00 the two hours are up; 12:30 the fault is lowered to level 1.
+        t.clock.advance(2 * HOUR);
+        t.app.scan_clocks().await.unwrap();
+        t.clock.advance(25 * MIN);
+        set_level(&t, rid, 1).await;
+        let (_, now) = t.get(&p.engineer_token, &path).await;
+        let r = clock(&now, "restoration_l3", 1);
+        assert_eq!((r["state"].as_str(), r["level"].as_i64(), r["duration"].as_str()), (Some("breached"), Some(3), Some("2h")), "{now}");
+        assert_eq!(r["deadline"], "2026-11-20T04:00:00Z");
+        assert!(!has(&now, "restoration_l1"), "level 1 does not judge the restoration again: {now}");
+        assert_eq!(clock(&now, "remote_response_l3", 1)["state"], "met");
+        assert!(!has(&now, "remote_response_l1"), "{now}");
+
+        // Resolved at 13:00 — and then level 3 gets four hours: the breach stands.
+        t.clock.advance(30 * MIN);
+        t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/resolve"), json!({"resolution": "更换电源"})).await;
+        restoration_l3_hours(&t, "4h").await;
+        let again = t.app.recompute_clocks(|_, _| {}).await.unwrap();
+        assert_eq!(again.changed_clocks, 0, "a recompute changes nothing");
+        let (_, after) = t.get(&p.engineer_token, &path).await;
+        let r = clock(&after, "restoration_l3", 1);
+        assert_eq!((r["state"].as_str(), r["duration"].as_str(), r["deadline"].as_str()), (Some("breached"), Some("2h"), Some("2026-11-20T04:00:00Z")), "{after}");
+        assert_eq!(r["stopped_at"], "2026-11-20T05:00:00Z");
+        let stored = stored_clocks(&t, rid).await;
+        let row = stored.iter().find(|k| k.target_key == "restoration_l3").unwrap();
+        assert_eq!((row.state.as_str(), row.duration.as_str()), ("breached", "2h"));
+
+        // Counted once each: the restoration breached, the response met.
+        let counts = attainment(&t).await;
+        assert!(counts.contains(&("restoration_l3".into(), 0, 1)), "{counts:?}");
+        assert!(counts.contains(&("remote_response_l3".into(), 1, 0)), "{counts:?}");
+        assert!(counts.iter().all(|(k, _, _)| k != "restoration_l1" && k != "remote_response_l1"), "{counts:?}");
+        assert_eq!(dashboard_counts(&t).await.0, (1, 2));
+    }
+
+    async fn a_response_met_at_level_1_is_not_judged_again_after_an_upgrade(t: TestApp) {
+        let p = people(&t).await;
+        let r = t.ok(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "minor", "urgency": "low", "level": 1, "level_reason": "单个用户受影响", "title": "打印机无法使用", "organization_id": p.org})).await;
+        assert_eq!(r["level"], 1);
+        let rid = id(&r);
+        t.hand_to(rid, "l2", p.engineer).await;
+        t.clock.advance(30 * MIN);
+        t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/respond"), json!({"mode": "remote", "plan": "远程排查"})).await;
+        t.clock.advance(30 * MIN);
+        set_level(&t, rid, 3).await;
+        let (_, now) = t.get(&p.engineer_token, &format!("/api/v1/requests/{rid}/clocks")).await;
+        let response = clock(&now, "remote_response_l1", 1);
+        assert_eq!((response["state"].as_str(), response["level"].as_i64()), (Some("met"), Some(1)));
+        assert!(!has(&now, "remote_response_l3"), "a response met at level 1 is not a late level-3 response: {now}");
+        // Restoration was running: level 3's two hours, from 10:00.
+        assert_eq!(clock(&now, "restoration_l1", 1)["state"], "superseded");
+        let r3 = clock(&now, "restoration_l3", 2);
+        assert_eq!((r3["state"].as_str(), r3["deadline"].as_str()), (Some("running"), Some("2026-11-20T04:00:00Z")));
+        t.clock.advance(30 * MIN);
+        t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/resolve"), json!({"resolution": "更换硒鼓"})).await;
+        let counts = attainment(&t).await;
+        assert!(counts.contains(&("remote_response_l1".into(), 1, 0)), "{counts:?}");
+        assert!(counts.contains(&("restoration_l3".into(), 1, 0)), "{counts:?}");
+        assert_eq!(counts.len(), 2, "each target once: {counts:?}");
+        assert_eq!(dashboard_counts(&t).await.0, (2, 2));
+    }
+
+    async fn stored_clocks_from_before_the_rule_are_counted_once_and_a_recompute_retires_them(t: TestApp) {
+        let p = people(&t).await;
+        let rid = severe_fault(&t, &p).await;
+        t.clock.advance(3 * HOUR);
+        // Restoration and response both breached; then history as an older
+        // version stored it: a second, met restoration_l3 in a generation 2,
+        // and a level-1 response judged again.
+        t.app.scan_clocks().await.unwrap();
+        for (generation, key, state, level) in [(2, "restoration_l3", "met", 3), (2, "remote_response_l1", "met", 1)] {
+            t.app.db.write(move |mut c| Box::pin(async move {
+                c.execute(fuwu_store::query(
+                    "insert into request_clocks (request_id, generation, policy_id, target_key, level, calendar, duration,
+                     started_at, stopped_at, paused_since, paused_ms, deadline, state, handled, next_threshold, next_due_at, updated_at)
+                     select request_id, $2, policy_id, $3, $6, calendar, duration, started_at, $5, null, 0, deadline, $4, '[]', null, null, updated_at
+                     from request_clocks where request_id = $1 and target_key = 'restoration_l3' and generation = 1")
+                    .bind(rid).bind(generation).bind(key).bind(state).bind(T0 + HOUR).bind(level)).await
+            })).await.unwrap();
+        }
+        let counts = attainment(&t).await;
+        assert!(counts.contains(&("restoration_l3".into(), 0, 1)), "a breach outranks a met clock of the same target: {counts:?}");
+        let ((met, all), breached) = dashboard_counts(&t).await;
+        assert_eq!((met, all, breached), (1, 3, 2), "the dashboard's SQL applies the same rule");
+        // A recompute retires the clock no longer computed; the breaches stand.
+        t.app.recompute_clocks(|_, _| {}).await.unwrap();
+        let stored = stored_clocks(&t, rid).await;
+        let response = stored.iter().find(|k| k.target_key == "remote_response_l1").unwrap();
+        assert_eq!(response.state, "superseded");
+        let counts = attainment(&t).await;
+        assert!(counts.contains(&("restoration_l3".into(), 0, 1)), "{counts:?}");
+        assert!(counts.contains(&("remote_response_l3".into(), 0, 1)), "{counts:?}");
+        assert!(counts.iter().all(|(k, _, _)| k != "remote_response_l1"), "{counts:?}");
+    }
+
+    async fn percent_used_is_exact_to_the_hundredth(t: TestApp) {
+        let p = people(&t).await;
+        let rid = severe_fault(&t, &p).await;
+        t.clock.advance(7 * MIN);
+        let (_, now) = t.get(&p.engineer_token, &format!("/api/v1/requests/{rid}/clocks")).await;
+        // 7 of the 15 minutes of a level-3 response.
+        assert_eq!(clock(&now, "remote_response_l3", 1)["percent_used"], 46.67);
+        assert_eq!(clock(&now, "restoration_l3", 1)["percent_used"], 5.83);
+    }
+
+    async fn a_severe_fault_lowered_before_the_scan_does_not_page_the_project_leader(t: TestApp) {
+        let p = people(&t).await;
+        let rid = severe_fault(&t, &p).await;
+        t.clock.advance(MIN);
+        set_level(&t, rid, 1).await;
+        t.app.scan_clocks().await.unwrap();
+        let leader = inbox(&t, &p.leader_token).await;
+        assert_eq!(count(&leader, "severe_fault", -1), 0, "{leader:?}");
+        assert_eq!(t.app.scan_clocks().await.unwrap(), 0, "the notice is handled, not left due");
+        // Raised again to level 3: that is a severe fault now, and it is told.
+        set_level(&t, rid, 3).await;
+        t.app.scan_clocks().await.unwrap();
+        let leader = inbox(&t, &p.leader_token).await;
+        assert_eq!(count(&leader, "severe_fault", -1), 1, "{leader:?}");
+    }
+}
