@@ -873,6 +873,18 @@ impl App {
                     if let Some(w) = &update.work_done {
                         v.work_done = Some(w.trim().to_owned());
                     }
+                    // An arrival entered afterwards carries its real time, which
+                    // stops the on-site clock; it lies between the visit's request
+                    // and now (the history keeps who entered it and when).
+                    if let Some(a) = v.arrived_at
+                        && before.arrived_at != Some(a)
+                        && (a < v.requested_at || a > now + CLOCK_SKEW_MS)
+                    {
+                        return Err(AppError::invalid(
+                            "arrived_at",
+                            "the arrival must lie between the visit's request and now",
+                        ));
+                    }
                     if [v.departed_at, v.arrived_at, v.left_at]
                         .iter()
                         .flatten()

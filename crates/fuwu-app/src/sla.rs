@@ -194,13 +194,23 @@ pub(crate) fn history_of(r: &Request, events: &[store::Event]) -> Result<History
     let mut facts = Vec::with_capacity(events.len());
     for e in events {
         let at = Timestamp(e.at);
+        // An arrival happened when the engineer says it did (entered
+        // afterwards, it is recorded as its `after`), never after its entry.
+        let happened = match e.kind.as_str() {
+            "onsite_arrived" => e
+                .after
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map_or(at, |t| Timestamp(t.as_millisecond().min(e.at))),
+            _ => at,
+        };
         if let Some(ev) = event_of(&e.kind)
             && !facts
                 .iter()
-                .any(|f: &Dated| f.at == at && f.fact == Fact::Event(ev))
+                .any(|f: &Dated| f.at == happened && f.fact == Fact::Event(ev))
         {
             facts.push(Dated {
-                at,
+                at: happened,
                 fact: Fact::Event(ev),
             });
         }
@@ -231,6 +241,9 @@ pub(crate) fn history_of(r: &Request, events: &[store::Event]) -> Result<History
             facts.push(Dated { at, fact });
         }
     }
+    // In the order they happened (a backdated arrival moves back; ties keep
+    // their order).
+    facts.sort_by_key(|f| f.at);
     Ok(History {
         created_at: Timestamp(r.created_at),
         channel: r.channel.parse::<Channel>().map_err(|_| bad("channel"))?,

@@ -211,3 +211,64 @@ both_engines! {
         assert_eq!(count(&leader, "severe_fault", -1), 1, "{leader:?}");
     }
 }
+
+fn rfc(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).unwrap().to_string()
+}
+
+both_engines! {
+    async fn an_arrival_entered_afterwards_stops_the_onsite_clock_at_its_real_time(t: TestApp) {
+        let p = people(&t).await;
+        let rid = severe_fault(&t, &p).await; // level 3: on site within 2 h of the request
+        t.clock.advance(10 * MIN);
+        let v = t.ok(&t.admin_token, &format!("/api/v1/requests/{rid}/visits"), json!({"engineer_id": p.engineer})).await;
+        let vp = format!("/api/v1/requests/{rid}/visits/{}", id(&v));
+        // The engineer arrived at 11:00 and enters it at 13:00, past the deadline (12:10).
+        t.clock.advance(170 * MIN);
+        for (at, why) in [(T0 + 5 * MIN, "before the visit was requested"), (T0 + 4 * HOUR, "in the future")] {
+            let (s, e) = t.patch(&p.engineer_token, &vp, json!({"version": 1, "arrived_at": rfc(at)})).await;
+            assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("arrived_at")), "{why}: {e}");
+        }
+        let (s, saved) = t.patch(&p.engineer_token, &vp, json!({"version": 1, "arrived_at": rfc(T0 + HOUR)})).await;
+        assert_eq!(s, StatusCode::OK, "{saved}");
+        let (_, clocks) = t.get(&p.engineer_token, &format!("/api/v1/requests/{rid}/clocks")).await;
+        let onsite = clock(&clocks, "onsite_response_l3", 1);
+        assert_eq!((onsite["state"].as_str(), onsite["stopped_at"].as_str()), (Some("met"), Some(rfc(T0 + HOUR).as_str())), "{clocks}");
+        let stored = stored_clocks(&t, rid).await;
+        let row = stored.iter().find(|k| k.target_key == "onsite_response_l3").unwrap();
+        assert_eq!((row.state.as_str(), row.stopped_at), ("met", Some(T0 + HOUR)));
+        // The history shows who entered it, when, and the time entered.
+        let (_, tl) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;
+        let ev = tl["history"].as_array().unwrap().iter().find(|e| e["kind"] == "onsite_arrived").unwrap().clone();
+        assert_eq!(ev["actor_id"], p.engineer);
+        assert_eq!(ev["at"].as_str(), Some(rfc(T0 + 3 * HOUR).as_str()));
+        assert_eq!(ev["after"].as_str(), Some(rfc(T0 + HOUR).as_str()));
+    }
+
+    async fn the_visit_form_takes_the_real_arrival_time_in_the_viewers_zone(t: TestApp) {
+        let p = people(&t).await;
+        let rid = severe_fault(&t, &p).await;
+        crate::ui::person(&t, "ev.desk", "agent", None, None).await;
+        let v = t.ok(&t.admin_token, &format!("/api/v1/requests/{rid}/visits"), json!({"engineer_id": p.engineer})).await;
+        t.clock.advance(3 * HOUR);
+        // Departed at 10:30 (entered through the API), arrived at 11:00 (through the page).
+        t.ok_patch(&format!("/api/v1/requests/{rid}/visits/{}", id(&v)), json!({"version": 1, "departed_at": rfc(T0 + 30 * MIN)})).await;
+        let mut desk = crate::ui::Page::login(&t, "ev.desk").await;
+        let page = format!("/ui/requests/{rid}");
+        let (_, body, _) = desk.get(&page).await;
+        let version = body.split("name=\"visit_version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let visit = id(&v).to_string();
+        let form = [("action", "visit_progress"), ("visit_id", visit.as_str()), ("visit_version", version.as_str()), ("step", "arrived")];
+        assert!(body.contains(&format!("id=\"visit-{visit}-arrived-at\"")), "{body}");
+        let (s, body, _) = desk.post(&page, &[&form[..], &[("arrived_at", "不是时间")]].concat()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"err-arrived_at\""), "{body}");
+        // Beijing, the default zone.
+        let (s, body, _) = desk.post(&page, &[&form[..], &[("arrived_at", "2026-11-20T11:00")]].concat()).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let (_, tl) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;
+        assert_eq!(tl["visits"][0]["arrived_at"].as_str(), Some(rfc(T0 + HOUR).as_str()));
+        let (_, clocks) = t.get(&p.engineer_token, &format!("/api/v1/requests/{rid}/clocks")).await;
+        assert_eq!(clock(&clocks, "onsite_response_l3", 1)["stopped_at"].as_str(), Some(rfc(T0 + HOUR).as_str()));
+    }
+}
