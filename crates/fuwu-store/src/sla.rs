@@ -403,6 +403,28 @@ pub async fn claim_clock(
     Ok(n == 1)
 }
 
+/// Resolved requests without the customer's feedback, resolved by
+/// `resolved_by`, after `after_id`, ascending (candidates for auto-close).
+pub async fn resolved_without_feedback(
+    c: &mut Conn<'_>,
+    resolved_by: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = c
+        .fetch_all(
+            query(
+                "select id from requests where status = 'resolved' and feedback_solved is null
+                 and resolved_at <= $1 and id > $2 order by id limit $3",
+            )
+            .bind(resolved_by)
+            .bind(after_id)
+            .bind(limit),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Request ids after `after_id`, ascending (for a full recompute).
 pub async fn request_ids(
     c: &mut Conn<'_>,

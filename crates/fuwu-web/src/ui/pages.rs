@@ -863,9 +863,26 @@ async fn perform(
                 })
             })
         }
-        "close" => f
-            .pick::<CloseBasis>("basis")
-            .map(|basis| Action::Close { basis }),
+        "close" => {
+            // Closing on the customer's confirmation records their rating or
+            // that they declined to rate (用户反馈).
+            let basis = f.pick::<CloseBasis>("basis");
+            let rating = match f.opt("rating") {
+                None => None,
+                Some(v) => match v.parse::<i64>() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        f.error("rating", "f.rating");
+                        None
+                    }
+                },
+            };
+            extras.closing = Some(fuwu_app::requests::ClosingFeedback {
+                rating,
+                declined_to_rate: f.opt("declined_to_rate").is_some(),
+            });
+            basis.map(|basis| Action::Close { basis })
+        }
         "cancel" => f.text("reason").map(|reason| Action::Cancel { reason }),
         _ => {
             return Err(Refusal::App(AppError::invalid(

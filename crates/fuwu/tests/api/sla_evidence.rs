@@ -272,3 +272,96 @@ both_engines! {
         assert_eq!(clock(&clocks, "onsite_response_l3", 1)["stopped_at"].as_str(), Some(rfc(T0 + HOUR).as_str()));
     }
 }
+
+/// A request of `org` taken through to resolved (as the admin); its id.
+async fn resolved(t: &TestApp, org: i64, title: &str) -> i64 {
+    let rid = id(&t.request(org, title).await);
+    for (a, b) in [
+        ("acknowledge", json!({})),
+        ("respond", json!({"mode": "phone", "plan": "电话指导"})),
+        ("resolve", json!({"resolution": "已处理"})),
+    ] {
+        t.ok(&t.admin_token, &format!("/api/v1/requests/{rid}/{a}"), b)
+            .await;
+    }
+    rid
+}
+
+async fn closing_event(t: &TestApp, rid: i64) -> (i64, Value) {
+    let (_, d) = t
+        .get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline"))
+        .await;
+    let e = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "closed")
+        .unwrap_or_else(|| panic!("no closing: {d}"))
+        .clone();
+    let details: Value = serde_json::from_str(e["details"].as_str().unwrap()).unwrap();
+    (e["actor_id"].as_i64().unwrap(), details)
+}
+
+both_engines! {
+    async fn the_scanner_auto_closes_a_request_resolved_without_feedback_and_records_the_rule(t: TestApp) {
+        let (org, _) = t.organization("自动关闭单位", "2025-06-01").await;
+        let silent = resolved(&t, org, "无人反馈的请求").await;
+        let answered = resolved(&t, org, "用户已确认的请求").await;
+        t.ok(&t.admin_token, &format!("/api/v1/requests/{answered}/feedback"), json!({"solved": true, "rating": 4})).await;
+        t.clock.advance(2 * 24 * HOUR);
+        assert_eq!(t.app.auto_close_due().await.unwrap(), 0, "not due before three days");
+        t.clock.advance(24 * HOUR);
+        assert_eq!(t.app.auto_close_due().await.unwrap(), 1);
+        assert_eq!(t.app.auto_close_due().await.unwrap(), 0, "once");
+        let (_, r) = t.get(&t.admin_token, &format!("/api/v1/requests/{silent}")).await;
+        assert_eq!((r["status"].as_str(), r["close_basis"].as_str()), (Some("closed"), Some("auto_close")));
+        let (actor, details) = closing_event(&t, silent).await;
+        assert_eq!(actor, t.app.system_actor().await.unwrap().user_id, "closed by the scheduler");
+        assert_eq!(details["rule"], json!({"policy": "levels-0-5", "after": "3d", "calendar": "24x7"}), "{details}");
+        let (_, r) = t.get(&t.admin_token, &format!("/api/v1/requests/{answered}")).await;
+        assert_eq!(r["status"], "resolved", "a request with feedback waits for its confirmed closing");
+    }
+
+    async fn closing_on_confirmation_records_the_rating_or_that_the_customer_declined(t: TestApp) {
+        let (org, _) = t.organization("回访单位", "2025-06-01").await;
+        let rated = resolved(&t, org, "打印机无法打印").await;
+        let declined = resolved(&t, org, "邮箱无法登录").await;
+        for rid in [rated, declined] {
+            t.ok(&t.admin_token, &format!("/api/v1/requests/{rid}/feedback"), json!({"solved": true})).await;
+        }
+        let close = |rid: i64| format!("/api/v1/requests/{rid}/close");
+        for body in [
+            json!({"basis": "confirmed"}),
+            json!({"basis": "confirmed", "rating": 6}),
+            json!({"basis": "confirmed", "rating": 0}),
+            json!({"basis": "confirmed", "rating": 4, "declined_to_rate": true}),
+            json!({"basis": "confirmed", "declined_to_rate": false}),
+        ] {
+            let (s, e) = t.post(&t.admin_token, &close(rated), body.clone()).await;
+            assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("rating")), "{body}: {e}");
+        }
+        let r = t.ok(&t.admin_token, &close(rated), json!({"basis": "confirmed", "rating": 4})).await;
+        assert_eq!((r["status"].as_str(), r["feedback_rating"].as_i64()), (Some("closed"), Some(4)));
+        assert_eq!(closing_event(&t, rated).await.1["rating"], 4);
+        let r = t.ok(&t.admin_token, &close(declined), json!({"basis": "confirmed", "declined_to_rate": true})).await;
+        assert_eq!((r["status"].as_str(), r["feedback_rating"].as_i64()), (Some("closed"), None));
+        assert_eq!(closing_event(&t, declined).await.1["declined_to_rate"], true);
+    }
+
+    async fn the_close_form_asks_for_the_rating_or_that_the_customer_declined(t: TestApp) {
+        let (org, _) = t.organization("回访单位", "2025-06-01").await;
+        let rid = resolved(&t, org, "打印机无法打印").await;
+        t.ok(&t.admin_token, &format!("/api/v1/requests/{rid}/feedback"), json!({"solved": true})).await;
+        crate::ui::person(&t, "ev.closer", "agent", None, None).await;
+        let mut desk = crate::ui::Page::login(&t, "ev.closer").await;
+        let page = format!("/ui/requests/{rid}");
+        let (_, body, _) = desk.get(&page).await;
+        assert!(body.contains("id=\"close-rating-5\"") && body.contains("id=\"close-declined\""), "{body}");
+        let (s, body, _) = desk.post(&page, &[("action", "close"), ("basis", "confirmed")]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"err-rating\"") && body.contains("用户评分"), "the refusal in Chinese: {body}");
+        let (s, _, _) = desk.post(&page, &[("action", "close"), ("basis", "confirmed"), ("declined_to_rate", "yes")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(closing_event(&t, rid).await.1["declined_to_rate"], true);
+    }
+}
