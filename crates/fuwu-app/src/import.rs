@@ -133,6 +133,12 @@ pub enum ImportAction {
     },
     Closed {
         basis: CloseBasis,
+        /// The customer's rating given at closing, or that they declined to
+        /// rate, as the other desk recorded it (optional: closes as recorded).
+        #[serde(default)]
+        rating: Option<i64>,
+        #[serde(default)]
+        declined_to_rate: bool,
     },
     Cancelled {
         reason: String,
@@ -240,6 +246,7 @@ fn check_events(
                     assignee_id: *assignee_id,
                     team_id: *team_id,
                     third_party_ref: third_party_ref.clone(),
+                    ..Default::default()
                 },
             ),
             ImportAction::Waiting {
@@ -278,9 +285,22 @@ fn check_events(
                 }),
                 ActionExtras::default(),
             ),
-            ImportAction::Closed { basis } => {
-                Step::Act(Action::Close { basis: *basis }, ActionExtras::default())
-            }
+            ImportAction::Closed {
+                basis,
+                rating,
+                declined_to_rate,
+            } => Step::Act(
+                Action::Close { basis: *basis },
+                ActionExtras {
+                    closing: (rating.is_some() || *declined_to_rate).then_some(
+                        crate::requests::ClosingFeedback {
+                            rating: *rating,
+                            declined_to_rate: *declined_to_rate,
+                        },
+                    ),
+                    ..Default::default()
+                },
+            ),
             ImportAction::Cancelled { reason } => Step::Act(
                 Action::Cancel {
                     reason: text(i, "reason", reason)?,

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod attachments;
 mod audit;
+mod auto_close;
 pub mod calendars;
 pub mod clock;
 pub mod dashboard;

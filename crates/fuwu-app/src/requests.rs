@@ -4,6 +4,7 @@
 use crate::access::{Capability, Narrowed};
 use crate::history::{diff, lifecycle_details};
 use crate::{Actor, App, AppError, Page, page_limit};
+use fuwu_core::CloseBasis;
 use fuwu_core::level::LevelDecision;
 use fuwu_core::lifecycle::{self, Action, Feedback, Rating, Rules, Snapshot};
 use fuwu_core::{
@@ -78,6 +79,55 @@ pub struct ActionExtras {
     pub assignee_id: Option<i64>,
     pub team_id: Option<i64>,
     pub third_party_ref: Option<String>,
+    /// Closing: what the closer said of the customer's satisfaction, checked
+    /// by [`satisfaction`] and recorded with the closing. The API and the
+    /// pages always pass it; `None` (imports, the demo) asks nothing.
+    pub closing: Option<ClosingFeedback>,
+    /// Auto-closing: the policy's rule that closed it, for the history.
+    pub auto_close_rule: Option<serde_json::Value>,
+}
+
+/// A closing's satisfaction fields as sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClosingFeedback {
+    pub rating: Option<i64>,
+    pub declined_to_rate: bool,
+}
+
+/// The customer's satisfaction given at closing (用户反馈).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Satisfaction {
+    Rated(Rating),
+    DeclinedToRate,
+}
+
+/// What a closing says of the customer's satisfaction: a request closed on
+/// the customer's confirmation carries a rating (1–5) or an explicit
+/// "declined to rate", never both; an auto-close carries neither.
+pub fn satisfaction(
+    basis: CloseBasis,
+    rating: Option<i64>,
+    declined_to_rate: bool,
+) -> Result<Option<Satisfaction>, AppError> {
+    match (basis, rating, declined_to_rate) {
+        (CloseBasis::AutoClose, None, false) => Ok(None),
+        (CloseBasis::AutoClose, _, _) => Err(AppError::invalid(
+            "rating",
+            "an auto-close has no rating: the customer did not answer",
+        )),
+        (CloseBasis::Confirmed, Some(_), true) => Err(AppError::invalid(
+            "rating",
+            "give a rating or say the customer declined to rate, not both",
+        )),
+        (CloseBasis::Confirmed, Some(r), false) => Rating::new(r)
+            .map(|r| Some(Satisfaction::Rated(r)))
+            .map_err(|_| AppError::invalid("rating", "a rating is 1–5")),
+        (CloseBasis::Confirmed, None, true) => Ok(Some(Satisfaction::DeclinedToRate)),
+        (CloseBasis::Confirmed, None, false) => Err(AppError::invalid(
+            "rating",
+            "closing on the customer's confirmation needs their rating (1–5) or that they declined to rate",
+        )),
+    }
 }
 
 /// How to list requests.
@@ -874,6 +924,18 @@ impl App {
                     if let Some(w) = &update.work_done {
                         v.work_done = Some(w.trim().to_owned());
                     }
+                    // An arrival entered afterwards carries its real time, which
+                    // stops the on-site clock; it lies between the visit's request
+                    // and now (the history keeps who entered it and when).
+                    if let Some(a) = v.arrived_at
+                        && before.arrived_at != Some(a)
+                        && (a < v.requested_at || a > now + CLOCK_SKEW_MS)
+                    {
+                        return Err(AppError::invalid(
+                            "arrived_at",
+                            "the arrival must lie between the visit's request and now",
+                        ));
+                    }
                     if [v.departed_at, v.arrived_at, v.left_at]
                         .iter()
                         .flatten()
@@ -1139,6 +1201,13 @@ pub(crate) async fn act_in(
         fuwu_core::Timestamp::from_millis(now),
         rules,
     )?;
+    // After the lifecycle's own checks: a closing that may not happen says so first.
+    let satisfaction = match (&event, extras.closing) {
+        (lifecycle::Event::Closed { basis }, Some(f)) => {
+            satisfaction(*basis, f.rating, f.declined_to_rate)?
+        }
+        _ => None,
+    };
     let mut after = before.clone();
     after.status = next.status.as_str().into();
     after.tier = next.tier.as_str().into();
@@ -1182,6 +1251,11 @@ pub(crate) async fn act_in(
         E::Closed { basis } => {
             after.close_basis = Some(basis.as_str().into());
             after.closed_at = Some(now);
+            match satisfaction {
+                Some(Satisfaction::Rated(r)) => after.feedback_rating = Some(i64::from(r.get())),
+                Some(Satisfaction::DeclinedToRate) => after.feedback_rating = None,
+                None => {}
+            }
         }
         E::Cancelled { reason } => {
             after.cancel_reason = Some(reason.clone());
@@ -1189,7 +1263,21 @@ pub(crate) async fn act_in(
         }
         E::StageChanged { .. } | E::WaitingStarted { .. } | E::WaitingEnded { .. } => {}
     }
-    let (kind, details) = lifecycle_details(&event);
+    let (kind, mut details) = lifecycle_details(&event);
+    if let (E::Closed { .. }, Some(d)) = (&event, details.as_object_mut()) {
+        match satisfaction {
+            Some(Satisfaction::Rated(r)) => {
+                d.insert("rating".into(), json!(r.get()));
+            }
+            Some(Satisfaction::DeclinedToRate) => {
+                d.insert("declined_to_rate".into(), json!(true));
+            }
+            None => {}
+        }
+        if let Some(rule) = &extras.auto_close_rule {
+            d.insert("rule".into(), rule.clone());
+        }
+    }
     let rows = diff(kind, &before, &after, Some(details));
     let saved = store::update_request(c, &after, before.version)
         .await

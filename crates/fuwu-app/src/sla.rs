@@ -13,9 +13,10 @@ use crate::calendars::{Builtins, calendar_names, calendars_for, presets};
 pub use crate::calendars::{CalendarInput, CalendarView};
 use crate::requests::load_visible;
 use crate::{Actor, App, AppError, audit};
-use fuwu_core::calendar::Calendar;
+use fuwu_core::calendar::{BusinessDuration, Calendar};
 use fuwu_core::level::FaultLevel;
 use fuwu_core::sla::clock::{self, ClockState, Dated, Fact, History};
+use fuwu_core::sla::counting::{Finished, counted};
 use fuwu_core::sla::{ClockEvent, Policy, Recipient, templates};
 use fuwu_core::types::{Category, Channel, Timestamp, WaitingFor};
 use fuwu_store::directory::{self as dir, SlaPolicy};
@@ -121,13 +122,23 @@ pub(crate) fn history_of(r: &Request, events: &[store::Event]) -> Result<History
     let mut facts = Vec::with_capacity(events.len());
     for e in events {
         let at = Timestamp(e.at);
+        // An arrival happened when the engineer says it did (entered
+        // afterwards, it is recorded as its `after`), never after its entry.
+        let happened = match e.kind.as_str() {
+            "onsite_arrived" => e
+                .after
+                .as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map_or(at, |t| Timestamp(t.as_millisecond().min(e.at))),
+            _ => at,
+        };
         if let Some(ev) = event_of(&e.kind)
             && !facts
                 .iter()
-                .any(|f: &Dated| f.at == at && f.fact == Fact::Event(ev))
+                .any(|f: &Dated| f.at == happened && f.fact == Fact::Event(ev))
         {
             facts.push(Dated {
-                at,
+                at: happened,
                 fact: Fact::Event(ev),
             });
         }
@@ -158,6 +169,9 @@ pub(crate) fn history_of(r: &Request, events: &[store::Event]) -> Result<History
             facts.push(Dated { at, fact });
         }
     }
+    // In the order they happened (a backdated arrival moves back; ties keep
+    // their order).
+    facts.sort_by_key(|f| f.at);
     Ok(History {
         created_at: Timestamp(r.created_at),
         channel: r.channel.parse::<Channel>().map_err(|_| bad("channel"))?,
@@ -171,6 +185,46 @@ fn handled_list(text: &str) -> Vec<u16> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
+/// Whether a stored clock has been judged (met, breached, or superseded by a
+/// level change): it keeps its terms, and a policy edit does not judge it again.
+fn judged(row: &ClockRow) -> bool {
+    matches!(row.state.as_str(), "met" | "breached" | "superseded")
+        && !row.target_key.starts_with(NOTICE)
+}
+
+/// The terms the judged stored clocks keep, by (generation, target key).
+fn kept_terms(rows: &[ClockRow]) -> HashMap<(u32, String), clock::Terms> {
+    rows.iter()
+        .filter(|r| judged(r))
+        .filter_map(|r| {
+            let duration = BusinessDuration::parse(&r.duration).ok()?;
+            let generation = u32::try_from(r.generation).ok()?;
+            Some((
+                (generation, r.target_key.clone()),
+                clock::Terms {
+                    calendar: r.calendar.clone(),
+                    duration,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// [`clock::compute_kept`] with the terms of `stored`'s judged clocks.
+fn compute_clocks<'c>(
+    policy: &Policy,
+    history: &History,
+    calendars: &dyn Fn(&str) -> Option<&'c Calendar>,
+    stored: &[ClockRow],
+    at: i64,
+) -> Result<Vec<clock::Clock>, AppError> {
+    let kept = kept_terms(stored);
+    clock::compute_kept(policy, history, calendars, Timestamp(at), &|g, key| {
+        kept.get(&(g, key.to_owned())).cloned()
+    })
+    .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))
+}
+
 /// The clocks of `history` as rows to store at `now`, keeping what the
 /// scanner has already handled and working out what falls due next.
 fn rows_for<'c>(
@@ -182,8 +236,7 @@ fn rows_for<'c>(
     existing: &[ClockRow],
     now: i64,
 ) -> Result<Vec<ClockRow>, AppError> {
-    let clocks = clock::compute(policy, history, calendars, Timestamp(now))
-        .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))?;
+    let clocks = compute_clocks(policy, history, calendars, existing, now)?;
     let mut rows = Vec::with_capacity(clocks.len());
     for k in clocks {
         let target = policy.target(&k.target_key).expect("a clock of the policy");
@@ -350,8 +403,8 @@ async fn refresh_clocks_under(
         now,
     )?;
     // Skip rows that did not change (most actions touch one or two clocks).
-    let changed: Vec<ClockRow> = rows
-        .into_iter()
+    let changed: Vec<&ClockRow> = rows
+        .iter()
         .filter(|n| {
             !existing.iter().any(|o| {
                 o.generation == n.generation
@@ -363,21 +416,33 @@ async fn refresh_clocks_under(
                     } == ClockRow {
                         id: 0,
                         updated_at: 0,
-                        ..n.clone()
+                        ..(*n).clone()
                     }
             })
         })
         .collect();
+    // A stored clock the computation no longer has is retired, unless its
+    // outcome stands: a judged clock whose target the policy no longer
+    // applies to its level (an edit or another policy changed the terms,
+    // not the facts) keeps counting.
     let mut retired = 0;
     for o in &existing {
+        let computed = rows
+            .iter()
+            .any(|n| n.generation == o.generation && n.target_key == o.target_key);
+        let terms_gone = policy
+            .target(&o.target_key)
+            .is_none_or(|t| !FaultLevel::new(o.level).is_ok_and(|l| t.levels.contains(l)));
         let kept = o.target_key.starts_with(NOTICE)
-            || policy.target(&o.target_key).is_some()
-            || o.state == "superseded";
+            || o.state == "superseded"
+            || computed
+            || (judged(o) && terms_gone);
         if !kept {
             sla_store::retire_clock(c, o.id, now).await?;
             retired += 1;
         }
     }
+    let changed: Vec<ClockRow> = changed.into_iter().cloned().collect();
     sla_store::upsert_clocks(c, &changed).await?;
     Ok(changed.len() + retired)
 }
@@ -456,7 +521,9 @@ pub struct ClockView {
     pub elapsed_seconds: i64,
     pub remaining_seconds: i64,
     pub paused_seconds: i64,
-    pub percent_used: i64,
+    /// Working time counted as a percentage of the duration, exact to 0.01
+    /// (rounded to the nearest hundredth: 7 of 15 minutes is 46.67).
+    pub percent_used: f64,
     /// Stops that a reopen undid (the clock resumed with the time it had used).
     pub earlier_stops: Vec<EarlierStop>,
     /// The provisional years of its calendar (years without the official
@@ -717,8 +784,9 @@ impl App {
                     let history = history_of(&r, &events)?;
                     let calendars = calendars_for(&mut c, &policy, Some(terms)).await?;
                     let lookup = |name: &str| calendars.get(name);
-                    let clocks = clock::compute(&policy, &history, &lookup, Timestamp(at))
-                        .map_err(|e| AppError::Internal(StoreError::Config(e.to_string())))?;
+                    // Judged clocks keep the terms they were judged under.
+                    let stored = sla_store::list_clocks(&mut c, id).await?;
+                    let clocks = compute_clocks(&policy, &history, &lookup, &stored, at)?;
                     let views = clocks
                         .into_iter()
                         .map(|k| {
@@ -741,7 +809,7 @@ impl App {
                                 elapsed_seconds: k.elapsed_ms / 1000,
                                 remaining_seconds: k.remaining_ms / 1000,
                                 paused_seconds: k.paused_ms / 1000,
-                                percent_used: k.percent_used,
+                                percent_used: k.percent_used_x100 as f64 / 100.0,
                                 earlier_stops: k
                                     .earlier_stops
                                     .iter()
@@ -926,6 +994,17 @@ impl App {
                 })
             })
             .await?;
+        // Each target of each request once (a breach is never outvoted).
+        let finished: Vec<Finished> = rows
+            .iter()
+            .map(|r| Finished {
+                request_id: r.request_id,
+                target_key: &r.target_key,
+                generation: r.generation,
+                breached: r.state == "breached",
+            })
+            .collect();
+        let rows: Vec<&ClockRow> = counted(&finished).into_iter().map(|i| &rows[i]).collect();
         let mut out: Vec<Attainment> = Vec::new();
         let mut i = 0;
         while i < rows.len() {
@@ -934,7 +1013,7 @@ impl App {
             let mut natural = Vec::new();
             let (mut met, mut breached) = (0, 0);
             while i < rows.len() && rows[i].target_key == key {
-                let r = &rows[i];
+                let r = rows[i];
                 if r.state == "met" {
                     met += 1;
                 } else {
@@ -994,12 +1073,20 @@ async fn handle_due(
     let handled_text = serde_json::to_string(&handled).unwrap_or_else(|_| "[]".into());
     // Who is told, and what falls due next.
     let (kind, recipients, next, state) = if let Some(key) = row.target_key.strip_prefix(NOTICE) {
-        let who = policy
-            .notices
-            .iter()
-            .find(|n| n.key == key)
-            .map(|n| n.notify.clone())
-            .unwrap_or_else(|| vec![Recipient::ProjectLeader]);
+        // Decided when sent: a request lowered (or recategorised) since the
+        // notice fell due is not announced as what it no longer is; the
+        // notice is marked handled, telling no one.
+        let still = notice_still_applies(c, &r, &policy, key, row.generation).await?;
+        let who = if still {
+            policy
+                .notices
+                .iter()
+                .find(|n| n.key == key)
+                .map(|n| n.notify.clone())
+                .unwrap_or_else(|| vec![Recipient::ProjectLeader])
+        } else {
+            Vec::new()
+        };
         ("severe_fault", who, (None, None), row.state.clone())
     } else {
         let target = policy.target(&row.target_key);
@@ -1085,6 +1172,35 @@ async fn handle_due(
         .await?;
     }
     Ok(true)
+}
+
+/// Whether the notice `key` of generation `generation` still describes the
+/// request: that generation is its current one, and the notice applies to
+/// its current level and category.
+async fn notice_still_applies(
+    c: &mut Conn<'_>,
+    r: &Request,
+    policy: &Policy,
+    key: &str,
+    generation: i64,
+) -> Result<bool, AppError> {
+    let (Ok(level), Ok(category)) = (FaultLevel::new(r.level), r.category.parse::<Category>())
+    else {
+        return Ok(false);
+    };
+    let applies = policy
+        .notices
+        .iter()
+        .any(|n| n.key == key && n.applies_to(level, category));
+    if !applies {
+        return Ok(false);
+    }
+    let events = store::list_events(c, r.id).await?;
+    let history = history_of(r, &events)?;
+    let current = clock::generations(&history, Timestamp(i64::MAX))
+        .last()
+        .map_or(1, |g| i64::from(g.number));
+    Ok(generation == current)
 }
 
 /// Mark every threshold of request `id` that fell due by `now` as handled,

@@ -3,6 +3,7 @@
 //! days, clocks due soon), so it costs what is open or recent, not what the
 //! database holds over the years.
 
+use crate::sla::COUNTED;
 use crate::{Conn, StoreError, from_row, query};
 
 /// The statuses still needing work: the `requests_status` index reads only these.
@@ -35,7 +36,8 @@ pub async fn clock_risk(c: &mut Conn<'_>, horizon: i64) -> Result<(i64, i64), St
         .await?;
     let sql = format!(
         "select count(*) from requests r join request_clocks k on k.request_id = r.id
-         where r.status in {OPEN} and k.state = 'breached' and k.target_key not like 'notice:%'"
+         where r.status in {OPEN} and k.state = 'breached' and k.target_key not like 'notice:%'
+         and {COUNTED}"
     );
     let breached: (i64,) = c.fetch_one(crate::query_owned(sql)).await?;
     Ok((at_risk.0, breached.0))
@@ -63,23 +65,26 @@ pub async fn daily_volume(
     .await
 }
 
-/// Finished clocks (met, breached) of the requests raised per local day since `from`.
+/// Finished clocks (met, breached) of the requests raised per local day
+/// since `from`, each target of each request once ([`COUNTED`]).
 pub async fn daily_attainment(
     c: &mut Conn<'_>,
     from: i64,
     offset_ms: i64,
 ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    let sql = format!(
+        "select (r.created_at + $2) / $3 as day,
+                sum(case when k.state = 'met' then 1 else 0 end), count(*)
+         from requests r join request_clocks k on k.request_id = r.id
+         where r.created_at >= $1 and k.state in ('met','breached') and k.target_key not like 'notice:%'
+         and {COUNTED}
+         group by (r.created_at + $2) / $3 order by 1"
+    );
     c.fetch_all(
-        query(
-            "select (r.created_at + $2) / $3 as day,
-                    sum(case when k.state = 'met' then 1 else 0 end), count(*)
-             from requests r join request_clocks k on k.request_id = r.id
-             where r.created_at >= $1 and k.state in ('met','breached') and k.target_key not like 'notice:%'
-             group by (r.created_at + $2) / $3 order by 1",
-        )
-        .bind(from)
-        .bind(offset_ms)
-        .bind(DAY_MS),
+        crate::query_owned(sql)
+            .bind(from)
+            .bind(offset_ms)
+            .bind(DAY_MS),
     )
     .await
 }

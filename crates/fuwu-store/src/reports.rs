@@ -155,6 +155,8 @@ pub async fn report_summary(c: &mut Conn<'_>) -> Result<Vec<(String, String, i64
         "select f.status, coalesce(k.state, 'none'), count(*) from fault_reports f
          left join request_clocks k on k.request_id = f.request_id and k.target_key = 'fault_report'
               and k.state <> 'superseded'
+              and not exists (select 1 from request_clocks k2 where k2.request_id = k.request_id
+                  and k2.target_key = k.target_key and k2.state <> 'superseded' and k2.generation > k.generation)
          group by f.status, coalesce(k.state, 'none') order by 1, 2",
     ))
     .await

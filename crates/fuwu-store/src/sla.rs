@@ -437,6 +437,28 @@ pub async fn claim_clock(
     Ok(n == 1)
 }
 
+/// Resolved requests without the customer's feedback, resolved by
+/// `resolved_by`, after `after_id`, ascending (candidates for auto-close).
+pub async fn resolved_without_feedback(
+    c: &mut Conn<'_>,
+    resolved_by: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = c
+        .fetch_all(
+            query(
+                "select id from requests where status = 'resolved' and feedback_solved is null
+                 and resolved_at <= $1 and id > $2 order by id limit $3",
+            )
+            .bind(resolved_by)
+            .bind(after_id)
+            .bind(limit),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// Request ids after `after_id`, ascending (for a full recompute).
 pub async fn request_ids(
     c: &mut Conn<'_>,
@@ -487,6 +509,15 @@ pub async fn request_count(c: &mut Conn<'_>) -> Result<i64, StoreError> {
 
 /// Finished clocks (met or breached) of the last generation of requests
 /// raised in `[from, to)`, with the request's organization.
+/// `fuwu_core::sla::counting::counted` in SQL, for a finished (met or
+/// breached) clock aliased `k`: no other finished clock of the same request
+/// and target outranks it — a breach outranks a met clock, then the later
+/// generation. Each target of each request is counted once.
+pub const COUNTED: &str = "not exists (select 1 from request_clocks k2
+     where k2.request_id = k.request_id and k2.target_key = k.target_key and k2.id <> k.id
+     and k2.state in ('met','breached')
+     and ((k2.state = 'breached' and k.state = 'met') or (k2.state = k.state and k2.generation > k.generation)))";
+
 pub async fn finished_clocks(
     c: &mut Conn<'_>,
     from: i64,

@@ -429,6 +429,7 @@ async fn escalate(
         assignee_id: b.assignee_id,
         team_id: b.team_id,
         third_party_ref: b.third_party_ref.filter(|t| !t.trim().is_empty()),
+        ..Default::default()
     };
     run(
         &s,
@@ -576,6 +577,12 @@ pub(crate) struct CloseBody {
     /// `confirmed` (the customer confirmed it solved) or `auto_close` (no answer within the policy's period).
     #[schema(value_type = String, example = "confirmed")]
     basis: CloseBasis,
+    /// With `confirmed`: the customer's satisfaction, 1–5 (or `declined_to_rate`).
+    #[schema(minimum = 1, maximum = 5, example = 5)]
+    rating: Option<i64>,
+    /// With `confirmed`: the customer declined to rate (instead of `rating`).
+    #[serde(default)]
+    declined_to_rate: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{id}/close", tag = "requests", params(("id" = i64, Path)), request_body = CloseBody,
@@ -593,7 +600,13 @@ async fn close(
         id,
         b.version,
         Action::Close { basis: b.basis },
-        ActionExtras::default(),
+        ActionExtras {
+            closing: Some(fuwu_app::requests::ClosingFeedback {
+                rating: b.rating,
+                declined_to_rate: b.declined_to_rate,
+            }),
+            ..Default::default()
+        },
     )
     .await
 }

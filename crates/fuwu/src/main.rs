@@ -716,7 +716,9 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// Every 15 seconds, handle what the SLA clocks have due (see `App::scan_clocks`).
+/// Every 15 seconds, handle what the SLA clocks have due (see
+/// `App::scan_clocks`), then close the resolved requests whose auto-close
+/// period passed without feedback (`App::auto_close_due`).
 async fn scan_loop(app: App) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
     loop {
@@ -725,6 +727,11 @@ async fn scan_loop(app: App) {
             Ok(0) => {}
             Ok(n) => tracing::info!(handled = n, "SLA scan"),
             Err(e) => tracing::warn!(error = %e, "SLA scan failed"),
+        }
+        match app.auto_close_due().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, "auto-close"),
+            Err(e) => tracing::warn!(error = %e, "auto-close failed"),
         }
     }
 }

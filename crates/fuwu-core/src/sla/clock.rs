@@ -13,11 +13,31 @@
 //! Rules:
 //! - The history is cut into **generations** at every change of level or
 //!   category: generation 1 from the creation, a new one from each change.
-//!   Each generation runs the targets that apply to its level and category;
-//!   a clock still running when its generation ends becomes `superseded`
-//!   (kept, with what it had used), and the next generation's clocks count
-//!   from their own start event — retroactively, from when the customer
-//!   raised the request, not from the change.
+//!   Each generation runs the targets that apply to its level and category.
+//!   What a change does to a clock depends on where the clock stood at the
+//!   change:
+//!   - **running or paused** (and not past its deadline): it becomes
+//!     `superseded` (kept, with what it had used), and the next generation's
+//!     clock for the same promise counts from its own start event —
+//!     retroactively, from when the customer raised the request, not from
+//!     the change;
+//!   - **breached** (stopped late, or running past its deadline) or **met**
+//!     (stopped in time, and not resumed by a later reopen): it is final. It
+//!     keeps its generation's level, duration and deadline, a breached one
+//!     keeps running to its stop event, and no later generation judges the
+//!     same promise again.
+//!
+//!   A *promise* is what a target measures: its start and stop events
+//!   (`restoration_l3` and `restoration_l1` are one promise, created →
+//!   resolved). A later generation never judges a promise that stopped
+//!   before it began. So each promise of a request has exactly one clock
+//!   that is not superseded or voided, and a breach, once seen, is seen in
+//!   every later view (property-tested in `clock_props`).
+//! - A clock judged (met, breached, or superseded by a level change) keeps
+//!   the terms it was judged under when the policy changes afterwards: the
+//!   caller passes them to [`compute_kept`] (from the stored clocks), so a
+//!   policy edit moves only running clocks onto its terms and never
+//!   re-judges a finished one.
 //! - A clock starts at the first occurrence of its target's start event and
 //!   stops at the first occurrence of its stop event after that.
 //! - Reopening (SPEC §6, "not solved"): a clock that stopped on `resolved`
@@ -25,7 +45,9 @@
 //!   the resolution and the reopen does not count (it is listed in
 //!   `earlier_stops`), and the next `resolved` stops it again. A clock that
 //!   *starts* on `resolved` (the fault report) and has not stopped by the
-//!   reopen is `voided`; the next resolution starts it afresh.
+//!   reopen is `voided`; the next resolution starts it afresh — unless it
+//!   was already past its deadline at the reopen: then it stays breached and
+//!   runs on to its stop event (a late report stays late).
 //! - It pauses while the request's state matches one of the target's pause
 //!   conditions (`waiting_for`, `status`); paused time is measured on the
 //!   target's calendar and does not count.
@@ -110,8 +132,9 @@ pub struct Clock {
     pub elapsed_ms: i64,
     /// Duration minus elapsed (negative once breached).
     pub remaining_ms: i64,
-    /// Elapsed as a percentage of the duration (100 = breach).
-    pub percent_used: i64,
+    /// Elapsed as a percentage of the duration in hundredths of a percent,
+    /// rounded to the nearest (10 000 = the whole duration; 46.67 % is 4667).
+    pub percent_used_x100: i64,
     /// The target's whole duration in working ms on its calendar.
     pub duration_ms: i64,
     /// The pause intervals that count for this clock (`None` end: in force),
@@ -146,6 +169,21 @@ pub struct Generation {
 /// A pause interval `[from, to)`; `to = None`: still paused.
 type Pause = (Timestamp, Option<Timestamp>);
 
+/// The terms a clock was judged under (met, breached or superseded), which
+/// it keeps when the policy changes afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    pub calendar: String,
+    pub duration: crate::calendar::BusinessDuration,
+}
+
+/// What a target promises: its start and stop events. Targets of different
+/// levels with the same events (`restoration_l3`, `restoration_l1`) are one
+/// promise, which a level change hands on while it runs.
+pub fn promise(target: &Target) -> (ClockEvent, ClockEvent) {
+    (target.start, target.stop)
+}
+
 /// Every clock of `history` under `policy`, as of `at` (facts after `at` are
 /// ignored). `calendar` resolves a calendar name.
 pub fn compute<'c>(
@@ -154,6 +192,20 @@ pub fn compute<'c>(
     calendar: &dyn Fn(&str) -> Option<&'c Calendar>,
     at: Timestamp,
 ) -> Result<Vec<Clock>, ClockError> {
+    compute_kept(policy, history, calendar, at, &|_, _| None)
+}
+
+/// Like [`compute`], with the terms each clock already judged keeps:
+/// `kept(generation, target key)` (a policy edit after the judgement does
+/// not re-judge it). Kept terms on a calendar that no longer exists are
+/// ignored.
+pub fn compute_kept<'c>(
+    policy: &Policy,
+    history: &History,
+    calendar: &dyn Fn(&str) -> Option<&'c Calendar>,
+    at: Timestamp,
+    kept: &dyn Fn(u32, &str) -> Option<Terms>,
+) -> Result<Vec<Clock>, ClockError> {
     let facts: Vec<Dated> = history
         .facts
         .iter()
@@ -161,13 +213,37 @@ pub fn compute<'c>(
         .filter(|f| f.at <= at)
         .collect();
     let mut out = Vec::new();
+    // Promises judged for good in an earlier generation.
+    let mut closed: Vec<(ClockEvent, ClockEvent)> = Vec::new();
     for seg in &generations(history, at) {
+        let mut closing = Vec::new();
         for target in policy.targets_for_request(seg.level, seg.category, history.channel) {
-            if let Some(clock) = clock_for(target, seg.number, seg, history, &facts, calendar, at)?
-            {
+            let promise = promise(target);
+            if closed.contains(&promise) {
+                continue;
+            }
+            let kept_target;
+            let target =
+                match kept(seg.number, &target.key).filter(|t| calendar(&t.calendar).is_some()) {
+                    Some(terms) => {
+                        kept_target = Target {
+                            calendar: terms.calendar,
+                            duration: terms.duration,
+                            ..target.clone()
+                        };
+                        &kept_target
+                    }
+                    None => target,
+                };
+            if let Some(clock) = clock_for(target, seg, history, &facts, calendar, at)? {
+                if seg.to.is_some() && matches!(clock.state, ClockState::Met | ClockState::Breached)
+                {
+                    closing.push(promise);
+                }
                 out.push(clock);
             }
         }
+        closed.extend(closing);
     }
     Ok(out)
 }
@@ -210,6 +286,7 @@ fn first_event(facts: &[Dated], event: ClockEvent, from: Timestamp) -> Option<Ti
 
 /// How a target's clock ran over the facts: when it started, when it
 /// stopped (or was voided), and the earlier stops a reopen undid.
+#[derive(Clone)]
 struct Run {
     started: Timestamp,
     stop: Option<Timestamp>,
@@ -217,50 +294,72 @@ struct Run {
     earlier_stops: Vec<(Timestamp, Timestamp)>,
 }
 
-fn run_of(target: &Target, facts: &[Dated], created_at: Timestamp) -> Option<Run> {
+/// `late(started, reopened)`: whether a run that starts on a resolution
+/// was past its deadline when a reopen came (then it is not voided).
+fn run_of(
+    target: &Target,
+    facts: &[Dated],
+    created_at: Timestamp,
+    late: &dyn Fn(Timestamp, Timestamp) -> Result<bool, CalendarError>,
+) -> Result<Option<Run>, CalendarError> {
     let is = |f: &Dated, e: ClockEvent| f.fact == Fact::Event(e);
     if target.start == ClockEvent::Resolved {
-        // Voided by a reopen before its stop; the next resolution starts it afresh.
-        let mut start = facts.iter().position(|f| is(f, target.start))?;
+        // Voided by a reopen before its stop; the next resolution starts it
+        // afresh. Already late at the reopen: it stays, until its stop.
+        let Some(mut start) = facts.iter().position(|f| is(f, target.start)) else {
+            return Ok(None);
+        };
         loop {
+            let started = facts[start].at;
             let rest = &facts[start + 1..];
+            let stop_at = |rest: &[Dated]| rest.iter().find(|f| is(f, target.stop)).map(|f| f.at);
             let Some(k) = rest
                 .iter()
                 .position(|f| is(f, target.stop) || is(f, ClockEvent::Reopened))
             else {
-                return Some(Run {
-                    started: facts[start].at,
+                return Ok(Some(Run {
+                    started,
                     stop: None,
                     voided: false,
                     earlier_stops: Vec::new(),
-                });
+                }));
             };
             if is(&rest[k], target.stop) {
-                return Some(Run {
-                    started: facts[start].at,
+                return Ok(Some(Run {
+                    started,
                     stop: Some(rest[k].at),
                     voided: false,
                     earlier_stops: Vec::new(),
-                });
+                }));
             }
             let reopened = start + 1 + k;
+            if late(started, facts[reopened].at)? {
+                return Ok(Some(Run {
+                    started,
+                    stop: stop_at(rest),
+                    voided: false,
+                    earlier_stops: Vec::new(),
+                }));
+            }
             match facts[reopened + 1..]
                 .iter()
                 .position(|f| is(f, target.start))
             {
                 Some(n) => start = reopened + 1 + n,
                 None => {
-                    return Some(Run {
-                        started: facts[start].at,
+                    return Ok(Some(Run {
+                        started,
                         stop: Some(facts[reopened].at),
                         voided: true,
                         earlier_stops: Vec::new(),
-                    });
+                    }));
                 }
             }
         }
     }
-    let started = first_event(facts, target.start, created_at)?;
+    let Some(started) = first_event(facts, target.start, created_at) else {
+        return Ok(None);
+    };
     let mut stop = facts
         .iter()
         .position(|f| f.at >= started && is(f, target.stop));
@@ -282,12 +381,12 @@ fn run_of(target: &Target, facts: &[Dated], created_at: Timestamp) -> Option<Run
                 .map(|n| r + 1 + n);
         }
     }
-    Some(Run {
+    Ok(Some(Run {
         started,
         stop: stop.map(|i| facts[i].at),
         voided: false,
         earlier_stops,
-    })
+    }))
 }
 
 /// `a` and `b` as one sorted list of disjoint intervals.
@@ -405,33 +504,109 @@ fn paused_between(
     Ok(total)
 }
 
+/// The run of `target` over `facts`, checking on `cal` whether a
+/// resolution-started run was already late when a reopen came.
+fn run_for(
+    target: &Target,
+    history: &History,
+    facts: &[Dated],
+    cal: Option<&Calendar>,
+) -> Result<Option<Run>, CalendarError> {
+    let late = |started: Timestamp, reopened: Timestamp| -> Result<bool, CalendarError> {
+        let Some(cal) = cal else {
+            return Ok(false);
+        };
+        let before = clip(&pauses(target, history, facts), reopened);
+        let deadline = reach(cal, started, &before, cal.duration_ms(target.duration))?;
+        Ok(deadline.is_some_and(|d| d < reopened))
+    };
+    run_of(target, facts, history.created_at, &late)
+}
+
+/// The pauses that began before `end`, ended by it at the latest.
+fn clip(pauses: &[Pause], end: Timestamp) -> Vec<Pause> {
+    pauses
+        .iter()
+        .filter(|(ps, _)| *ps < end)
+        .map(|&(ps, pe)| (ps, Some(pe.map_or(end, |e| e.min(end)))))
+        .collect()
+}
+
 fn clock_for<'c>(
     target: &Target,
-    generation: u32,
     seg: &Generation,
     history: &History,
     facts: &[Dated],
     calendar: &dyn Fn(&str) -> Option<&'c Calendar>,
     at: Timestamp,
 ) -> Result<Option<Clock>, ClockError> {
+    let cal = calendar(&target.calendar);
     // Retroactive: the start event may precede the generation.
-    let Some(run) = run_of(target, facts, history.created_at) else {
+    let Some(run) = run_for(target, history, facts, cal)? else {
         return Ok(None);
     };
-    let started = run.started;
-    if seg.to.is_some_and(|to| started >= to) {
+    if seg.to.is_some_and(|to| run.started >= to) {
         return Ok(None);
     }
-    let cal = calendar(&target.calendar).ok_or_else(|| ClockError::UnknownCalendar {
+    // A later generation never judges a promise that stopped before it began.
+    if seg.number > 1 && run.stop.is_some_and(|s| s <= seg.from) {
+        return Ok(None);
+    }
+    let cal = cal.ok_or_else(|| ClockError::UnknownCalendar {
         target: target.key.clone(),
         calendar: target.calendar.clone(),
     })?;
-    let stop = run.stop;
-    let (stopped_at, superseded) = match (stop, seg.to) {
-        (Some(s), Some(to)) if s <= to => (Some(s), false),
-        (_, Some(to)) => (Some(to), true),
-        (s, None) => (s, false),
+    let Some(to) = seg.to else {
+        return Ok(Some(evaluate(target, seg, history, facts, cal, run, at)?));
     };
+    // Where the clock stood when its generation ended decides its fate.
+    let before: Vec<Dated> = facts.iter().copied().filter(|f| f.at <= to).collect();
+    let Some(then_run) = run_for(target, history, &before, Some(cal))? else {
+        return Ok(None);
+    };
+    let resumed_later = run.stop != then_run.stop || run.voided != then_run.voided;
+    let then_stop = then_run.stop;
+    let then = evaluate(target, seg, history, &before, cal, then_run.clone(), to)?;
+    Ok(Some(match then.state {
+        // Final: judged under this generation's terms, for good.
+        ClockState::Breached => evaluate(target, seg, history, facts, cal, run, at)?,
+        ClockState::Met if !resumed_later => evaluate(target, seg, history, facts, cal, run, at)?,
+        ClockState::Voided => then,
+        // Still running (or resumed by a later reopen): the next generation
+        // takes the promise over; this clock keeps what it had used.
+        _ => {
+            let stop = then_stop.filter(|s| *s <= to).unwrap_or(to);
+            let mut k = evaluate(
+                target,
+                seg,
+                history,
+                &before,
+                cal,
+                Run {
+                    stop: Some(stop),
+                    voided: false,
+                    ..then_run
+                },
+                to,
+            )?;
+            k.state = ClockState::Superseded;
+            k
+        }
+    }))
+}
+
+/// The clock of one run of `target` in generation `seg`, as of `at`.
+fn evaluate(
+    target: &Target,
+    seg: &Generation,
+    history: &History,
+    facts: &[Dated],
+    cal: &Calendar,
+    run: Run,
+    at: Timestamp,
+) -> Result<Clock, ClockError> {
+    let started = run.started;
+    let stopped_at = run.stop;
     let end = stopped_at.unwrap_or(at).max(started);
     // Earlier stops count like pauses: not working time of this clock.
     let all_pauses = merge(pauses(target, history, facts), &run.earlier_stops);
@@ -448,17 +623,11 @@ fn clock_for<'c>(
     };
     // A stopped clock's pauses end with it; later ones never matter.
     let relevant: Vec<Pause> = match stopped_at {
-        Some(end) => all_pauses
-            .iter()
-            .filter(|(ps, _)| *ps < end)
-            .map(|&(ps, pe)| (ps, Some(pe.map_or(end, |e| e.min(end)))))
-            .collect(),
+        Some(end) => clip(&all_pauses, end),
         None => all_pauses,
     };
     let deadline = reach(cal, started, &relevant, duration_ms)?;
-    let state = if superseded {
-        ClockState::Superseded
-    } else if run.voided {
+    let state = if run.voided {
         ClockState::Voided
     } else if let Some(stop) = stopped_at {
         if deadline.is_some_and(|d| stop <= d) {
@@ -473,15 +642,8 @@ fn clock_for<'c>(
     } else {
         ClockState::Running
     };
-    let percent_used = if duration_ms > 0 {
-        elapsed_ms * 100 / duration_ms
-    } else if state == ClockState::Breached {
-        100
-    } else {
-        0
-    };
-    Ok(Some(Clock {
-        generation,
+    Ok(Clock {
+        generation: seg.number,
         target_key: target.key.clone(),
         level: seg.level,
         calendar: target.calendar.clone(),
@@ -494,7 +656,7 @@ fn clock_for<'c>(
         state,
         elapsed_ms,
         remaining_ms: duration_ms - elapsed_ms,
-        percent_used,
+        percent_used_x100: percent_x100(elapsed_ms, duration_ms, state),
         duration_ms,
         pauses: relevant,
         earlier_stops: run
@@ -502,7 +664,20 @@ fn clock_for<'c>(
             .into_iter()
             .filter(|(s, _)| *s < end)
             .collect(),
-    }))
+    })
+}
+
+/// `elapsed / duration` in hundredths of a percent, rounded half up; a
+/// zero-duration target is all used once breached.
+pub fn percent_x100(elapsed_ms: i64, duration_ms: i64, state: ClockState) -> i64 {
+    if duration_ms > 0 {
+        let (e, d) = (i128::from(elapsed_ms), i128::from(duration_ms));
+        i64::try_from((e * 20_000 + d).div_euclid(2 * d)).unwrap_or(i64::MAX)
+    } else if state == ClockState::Breached {
+        10_000
+    } else {
+        0
+    }
 }
 
 /// The thresholds (percent) at which someone must be told for this target:

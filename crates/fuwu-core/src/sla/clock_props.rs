@@ -207,7 +207,9 @@ proptest! {
             prop_assert_eq!(k.remaining_ms, duration_ms - k.elapsed_ms);
             // Percent used.
             if duration_ms > 0 {
-                prop_assert_eq!(k.percent_used, k.elapsed_ms * 100 / duration_ms);
+                // Exact to 0.01 %, rounded to the nearest.
+                let exact = k.elapsed_ms as f64 * 100.0 / duration_ms as f64;
+                prop_assert!((k.percent_used_x100 as f64 / 100.0 - exact).abs() <= 0.005 + 1e-9, "{} vs {exact}", k.percent_used_x100);
             }
             // Deadline: at least the duration after the start on 24x7 (exactly, without pauses).
             if let Some(deadline) = k.deadline {

@@ -179,7 +179,7 @@ fn a_level_0_question_raised_on_a_public_holiday_counts_from_the_first_working_m
         let c = find(&clocks, key, 1);
         assert_eq!(c.deadline, Some(bj(deadline)), "{key} as of {as_of}");
         assert_eq!(c.state, *state, "{key} as of {as_of}");
-        assert_eq!(c.percent_used, *percent, "{key} as of {as_of}");
+        assert_eq!(c.percent_used_x100, *percent * 100, "{key} as of {as_of}");
     }
     // No fault report for a question, no on-site clock before a visit is asked for.
     let clocks = env.clocks(&policy, &h, "2025-10-05 10:00");
@@ -271,7 +271,7 @@ fn raising_the_level_from_1_to_3_halfway_supersedes_the_level_1_clocks_and_keeps
     let clocks = env.clocks(&policy, &h, "2025-11-12 20:30");
     let old = find(&clocks, "restoration_l1", 1);
     assert_eq!(old.state, ClockState::Superseded);
-    assert_eq!(old.percent_used, 50);
+    assert_eq!(old.percent_used_x100, 5000);
     assert_eq!(old.stopped_at, Some(bj("2025-11-12 20:00")));
     let new = find(&clocks, "restoration_l3", 2);
     // Counted from when the customer raised it: long past its 2 hours.

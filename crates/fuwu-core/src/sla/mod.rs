@@ -16,11 +16,16 @@
 //! running the clocks is the caller's job. The shipped templates are in
 //! [`templates`].
 
+#[cfg(test)]
+mod breach_props;
 pub mod clock;
 #[cfg(test)]
 mod clock_props;
 #[cfg(test)]
 mod clock_tests;
+pub mod counting;
+#[cfg(test)]
+mod level_change_tests;
 #[cfg(test)]
 mod reopen_tests;
 pub mod templates;

@@ -22,7 +22,10 @@ pub struct ClockLine {
     pub risk: &'static str,
     pub deadline: Option<i64>,
     pub remaining_seconds: i64,
-    pub percent_used: i64,
+    /// The share used, exact to 0.01 (`46.67`).
+    pub percent_used: String,
+    /// The bar's width in percent, 0–100.
+    pub bar_width: String,
     /// Counted down by the page between refreshes: only a running clock on
     /// a round-the-clock calendar loses a second of working time per second.
     pub countdown: bool,
@@ -40,13 +43,13 @@ pub struct ClockPanel {
 }
 
 /// Colour by how much of the target is used: warning from 50 %, danger from 80 %.
-pub fn risk(state: &str, percent_used: i64) -> &'static str {
+pub fn risk(state: &str, percent_used: f64) -> &'static str {
     match state {
         "breached" => "breached",
         "met" => "met",
-        _ if percent_used >= 100 => "breached",
-        _ if percent_used >= 80 => "danger",
-        _ if percent_used >= 50 => "warning",
+        _ if percent_used >= 100.0 => "breached",
+        _ if percent_used >= 80.0 => "danger",
+        _ if percent_used >= 50.0 => "warning",
         _ => "ok",
     }
 }
@@ -68,7 +71,8 @@ fn line(c: &Ctx, k: ClockView) -> ClockLine {
         deadline: ms_of(&k.deadline),
         countdown: k.state == "running" && k.calendar == "24x7",
         remaining_seconds: k.remaining_seconds,
-        percent_used: k.percent_used,
+        percent_used: percent_text(k.percent_used),
+        bar_width: format!("{:.2}", k.percent_used.clamp(0.0, 100.0)),
         provisional: k
             .provisional_years
             .iter()
@@ -128,6 +132,12 @@ pub async fn target_names(
         }
     }
     names
+}
+
+/// A share in percent to two decimals, without trailing zeros: `46.67`, `50`, `12.5`.
+pub fn percent_text(p: f64) -> String {
+    let t = format!("{p:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// `1d 2h`, `3h 05m`, `12m`; negative for overdue.
@@ -311,13 +321,23 @@ mod tests {
 
     #[test]
     fn clocks_are_coloured_by_the_share_of_the_target_used() {
-        assert_eq!(risk("running", 10), "ok");
-        assert_eq!(risk("running", 50), "warning");
-        assert_eq!(risk("paused", 79), "warning");
-        assert_eq!(risk("running", 80), "danger");
-        assert_eq!(risk("running", 100), "breached");
-        assert_eq!(risk("met", 95), "met");
-        assert_eq!(risk("breached", 40), "breached");
+        assert_eq!(risk("running", 10.0), "ok");
+        assert_eq!(risk("running", 49.99), "ok");
+        assert_eq!(risk("running", 50.0), "warning");
+        assert_eq!(risk("paused", 79.99), "warning");
+        assert_eq!(risk("running", 80.0), "danger");
+        assert_eq!(risk("running", 100.0), "breached");
+        assert_eq!(risk("met", 95.0), "met");
+        assert_eq!(risk("breached", 40.0), "breached");
+    }
+
+    #[test]
+    fn the_share_used_reads_to_the_hundredth() {
+        assert_eq!(percent_text(46.67), "46.67");
+        assert_eq!(percent_text(50.0), "50");
+        assert_eq!(percent_text(12.5), "12.5");
+        assert_eq!(percent_text(300.0), "300");
+        assert_eq!(percent_text(0.0), "0");
     }
 
     #[test]

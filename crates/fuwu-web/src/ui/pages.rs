@@ -667,7 +667,7 @@ pub async fn request_post(
         values,
         ..Form::default()
     };
-    let outcome = perform(&s, &a.actor, id, &mut form).await;
+    let outcome = perform(&s, &a.actor, &c.tz, id, &mut form).await;
     match outcome {
         Ok(()) => Ok(see_other(&format!("/ui/requests/{id}"))),
         Err(Refusal::Fields) => {
@@ -710,7 +710,13 @@ impl From<AppError> for Refusal {
 }
 
 /// Read the posted form into a use case call; field errors go into `form`.
-async fn perform(s: &AppState, actor: &Actor, id: i64, form: &mut Form) -> Result<(), Refusal> {
+async fn perform(
+    s: &AppState,
+    actor: &Actor,
+    tz: &jiff::tz::TimeZone,
+    id: i64,
+    form: &mut Form,
+) -> Result<(), Refusal> {
     let f = FormReader { form };
     let version = match f.opt("version") {
         None => None,
@@ -744,14 +750,19 @@ async fn perform(s: &AppState, actor: &Actor, id: i64, form: &mut Form) -> Resul
         }
         "visit_progress" => {
             // One step of an on-site visit, recorded now: departed, arrived (stops
-            // the on-site clock), left; with what was done.
+            // the on-site clock; entered afterwards, at the real time given in
+            // the viewer's zone), left; with what was done.
             let visit = f.opt_id("visit_id");
             let visit_version = f.number("visit_version", 0, i64::MAX);
             let step = f.opt("step").unwrap_or_default();
             let work_done = f.opt("work_done");
+            let arrived = f.local_time("arrived_at", tz);
             let (Some(visit), Some(visit_version)) = (visit, visit_version) else {
                 return Err(Refusal::Fields);
             };
+            if f.failed() {
+                return Err(Refusal::Fields);
+            }
             let now = s.app.now();
             let mut update = fuwu_app::requests::VisitUpdate {
                 version: visit_version,
@@ -763,7 +774,7 @@ async fn perform(s: &AppState, actor: &Actor, id: i64, form: &mut Form) -> Resul
             };
             match step.as_str() {
                 "departed" => update.departed_at = Some(now),
-                "arrived" => update.arrived_at = Some(now),
+                "arrived" => update.arrived_at = Some(arrived.unwrap_or(now)),
                 "left" => update.left_at = Some(now),
                 _ => {}
             }
@@ -852,9 +863,26 @@ async fn perform(s: &AppState, actor: &Actor, id: i64, form: &mut Form) -> Resul
                 })
             })
         }
-        "close" => f
-            .pick::<CloseBasis>("basis")
-            .map(|basis| Action::Close { basis }),
+        "close" => {
+            // Closing on the customer's confirmation records their rating or
+            // that they declined to rate (用户反馈).
+            let basis = f.pick::<CloseBasis>("basis");
+            let rating = match f.opt("rating") {
+                None => None,
+                Some(v) => match v.parse::<i64>() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        f.error("rating", "f.rating");
+                        None
+                    }
+                },
+            };
+            extras.closing = Some(fuwu_app::requests::ClosingFeedback {
+                rating,
+                declined_to_rate: f.opt("declined_to_rate").is_some(),
+            });
+            basis.map(|basis| Action::Close { basis })
+        }
         "cancel" => f.text("reason").map(|reason| Action::Cancel { reason }),
         _ => {
             return Err(Refusal::App(AppError::invalid(
@@ -918,6 +946,22 @@ impl FormReader<'_> {
             Ok(n) if n > 0 => Some(n),
             _ => {
                 self.required(field);
+                None
+            }
+        }
+    }
+    /// An optional local date and time (`2026-11-20T09:50`, as a
+    /// `datetime-local` input sends it) in `tz`, as Unix ms.
+    fn local_time(&mut self, field: &str, tz: &jiff::tz::TimeZone) -> Option<i64> {
+        let v = self.opt(field)?;
+        match v
+            .parse::<jiff::civil::DateTime>()
+            .ok()
+            .and_then(|dt| dt.to_zoned(tz.clone()).ok())
+        {
+            Some(z) => Some(z.timestamp().as_millisecond()),
+            None => {
+                self.error(field, "f.bad_time");
                 None
             }
         }

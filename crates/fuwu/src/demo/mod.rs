@@ -1757,6 +1757,7 @@ fn build_story(
                         assignee_id: Some(eng.user_id),
                         team_id: Some(team),
                         third_party_ref: None,
+                        ..Default::default()
                     },
                 ),
             );
@@ -1999,6 +2000,7 @@ fn build_story(
                             assignee_id: Some(vendor.user_id),
                             team_id: None,
                             third_party_ref: Some(case.clone()),
+                            ..Default::default()
                         },
                     ),
                 );

@@ -451,6 +451,7 @@ async fn a_fault_from_submission_to_closing_in_a_real_browser() {
     b.login("b.agent").await;
     b.goto(&url).await;
     b.click("#details-close summary").await;
+    b.click("#close-rating-5").await;
     b.click("#submit-close").await;
     b.find("#request-status[data-status=\"closed\"]").await;
     assert!(b.text("#timeline").await.contains("处理很及时") || b.source().await.contains("5/5"));

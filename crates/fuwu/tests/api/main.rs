@@ -18,6 +18,7 @@ mod search;
 mod search_quality;
 mod sessions;
 mod sla;
+mod sla_evidence;
 mod sla_import;
 mod tokens;
 mod ui;

@@ -57,7 +57,7 @@ both_engines! {
         assert_eq!((s, TestApp::code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "action_requirements"), "no confirmation yet: {e}");
         let r = t.ok(&customer, &path("feedback"), json!({"solved": true, "rating": 5, "comment": "很及时"})).await;
         assert_eq!((r["status"].as_str(), r["feedback_rating"].as_i64()), (Some("resolved"), Some(5)));
-        let r = t.ok(&agent, &path("close"), json!({"basis": "confirmed"})).await;
+        let r = t.ok(&agent, &path("close"), json!({"basis": "confirmed", "rating": 5})).await;
         assert_eq!((r["status"].as_str(), r["close_basis"].as_str()), (Some("closed"), Some("confirmed")));
 
         let (_, d) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}/timeline")).await;

@@ -9,26 +9,26 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-const MIN: i64 = 60_000;
-const HOUR: i64 = 60 * MIN;
+pub(crate) const MIN: i64 = 60_000;
+pub(crate) const HOUR: i64 = 60 * MIN;
 
-fn id(v: &Value) -> i64 {
+pub(crate) fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
 }
 
 /// The people of a level-3 fault: an engineer in a team with a lead, a
 /// project leader on the organization's contract.
-struct People {
-    org: i64,
-    engineer: i64,
-    engineer_token: String,
-    lead: i64,
-    lead_token: String,
-    leader: i64,
-    leader_token: String,
+pub(crate) struct People {
+    pub org: i64,
+    pub engineer: i64,
+    pub engineer_token: String,
+    pub lead: i64,
+    pub lead_token: String,
+    pub leader: i64,
+    pub leader_token: String,
 }
 
-async fn people(t: &TestApp) -> People {
+pub(crate) async fn people(t: &TestApp) -> People {
     let (lead, lead_token) = t.user("team.lead", "engineer", None).await;
     let team = id(&t
         .ok(
@@ -68,7 +68,7 @@ async fn people(t: &TestApp) -> People {
 }
 
 /// A level-3 fault raised now and handed to the engineer at once.
-async fn severe_fault(t: &TestApp, p: &People) -> i64 {
+pub(crate) async fn severe_fault(t: &TestApp, p: &People) -> i64 {
     let r = t
         .ok(&t.admin_token, "/api/v1/requests", json!({"channel": "phone", "category": "fault", "impact": "unusable", "urgency": "high", "title": "主备机均无法访问", "organization_id": p.org}))
         .await;
@@ -78,7 +78,7 @@ async fn severe_fault(t: &TestApp, p: &People) -> i64 {
     rid
 }
 
-fn clock<'a>(clocks: &'a Value, key: &str, generation: i64) -> &'a Value {
+pub(crate) fn clock<'a>(clocks: &'a Value, key: &str, generation: i64) -> &'a Value {
     clocks["clocks"]
         .as_array()
         .unwrap()
@@ -88,7 +88,7 @@ fn clock<'a>(clocks: &'a Value, key: &str, generation: i64) -> &'a Value {
 }
 
 /// (kind, threshold) of each notification in the inbox, oldest first.
-async fn inbox(t: &TestApp, token: &str) -> Vec<(String, i64)> {
+pub(crate) async fn inbox(t: &TestApp, token: &str) -> Vec<(String, i64)> {
     let (s, v) = t.get(token, "/api/v1/me/notifications").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let mut out: Vec<(String, i64)> = v
@@ -106,7 +106,7 @@ async fn inbox(t: &TestApp, token: &str) -> Vec<(String, i64)> {
     out
 }
 
-fn count(items: &[(String, i64)], kind: &str, threshold: i64) -> usize {
+pub(crate) fn count(items: &[(String, i64)], kind: &str, threshold: i64) -> usize {
     items
         .iter()
         .filter(|(k, th)| k == kind && *th == threshold)
@@ -189,7 +189,7 @@ both_engines! {
         assert_eq!(s, StatusCode::OK, "{now}");
         assert_eq!(now["policy"], "levels-0-5", "a contract without a policy runs the default");
         let restoration = clock(&now, "restoration_l3", 1);
-        assert_eq!((restoration["state"].as_str(), restoration["percent_used"].as_i64()), (Some("running"), Some(50)));
+        assert_eq!((restoration["state"].as_str(), restoration["percent_used"].as_f64()), (Some("running"), Some(50.0)));
         assert_eq!(restoration["deadline"], "2026-11-20T04:00:00Z");
         assert_eq!(restoration["remaining_seconds"], 3600);
         assert_eq!(clock(&now, "remote_response_l3", 1)["state"], "breached");
@@ -201,7 +201,7 @@ both_engines! {
         let (_, paused) = t.get(&p.engineer_token, &path).await;
         let r = clock(&paused, "restoration_l3", 1);
         assert_eq!((r["state"].as_str(), r["deadline"].as_str()), (Some("paused"), None));
-        assert_eq!(r["percent_used"], 50);
+        assert_eq!(r["percent_used"], 50.0);
         t.ok(&p.engineer_token, &format!("/api/v1/requests/{rid}/resume"), json!({})).await;
         let (_, resumed) = t.get(&p.engineer_token, &path).await;
         let r = clock(&resumed, "restoration_l3", 1);
@@ -211,7 +211,7 @@ both_engines! {
         // As of 10:30 Beijing: running, a quarter used — the pause had not happened yet.
         let (_, then) = t.get(&p.engineer_token, &format!("{path}?at=2026-11-20T10:30:00%2B08:00")).await;
         let r = clock(&then, "restoration_l3", 1);
-        assert_eq!((r["state"].as_str(), r["percent_used"].as_i64(), r["paused_seconds"].as_i64()), (Some("running"), Some(25), Some(0)));
+        assert_eq!((r["state"].as_str(), r["percent_used"].as_f64(), r["paused_seconds"].as_i64()), (Some("running"), Some(25.0), Some(0)));
 
         // A bad instant is a 400.
         let (s, bad) = t.get(&p.engineer_token, &format!("{path}?at=yesterday")).await;
@@ -256,7 +256,7 @@ both_engines! {
         // The stored clock says breached, nothing more due.
         let (_, clocks) = t.get(&p.engineer_token, &format!("/api/v1/requests/{rid}/clocks")).await;
         assert_eq!(clock(&clocks, "restoration_l3", 1)["state"], "breached");
-        assert_eq!(clock(&clocks, "restoration_l3", 1)["percent_used"], 300);
+        assert_eq!(clock(&clocks, "restoration_l3", 1)["percent_used"], 300.0);
     }
 
     async fn two_nodes_scanning_one_database_notify_once_per_threshold(t: TestApp) {
@@ -363,7 +363,7 @@ both_engines! {
     }
 }
 
-async fn stored_clocks(t: &TestApp, rid: i64) -> Vec<fuwu_store::sla::ClockRow> {
+pub(crate) async fn stored_clocks(t: &TestApp, rid: i64) -> Vec<fuwu_store::sla::ClockRow> {
     t.app
         .db
         .read(move |mut c| Box::pin(async move { fuwu_store::sla::list_clocks(&mut c, rid).await }))
@@ -371,7 +371,7 @@ async fn stored_clocks(t: &TestApp, rid: i64) -> Vec<fuwu_store::sla::ClockRow> 
         .unwrap()
 }
 
-trait WithVersion {
+pub(crate) trait WithVersion {
     async fn with_version(self, t: &TestApp, rid: i64) -> Value;
 }
 
@@ -388,7 +388,7 @@ impl WithVersion for Value {
 
 impl TestApp {
     /// PATCH as the admin, expecting 200.
-    async fn ok_patch(&self, path: &str, body: Value) -> Value {
+    pub(crate) async fn ok_patch(&self, path: &str, body: Value) -> Value {
         let (s, v) = self.patch(&self.admin_token, path, body).await;
         assert_eq!(s, StatusCode::OK, "{path}: {v}");
         v

@@ -132,8 +132,8 @@ fn story(engineer: i64) -> Vec<Step> {
         s(
             7 * HOUR,
             "close",
-            json!({"basis": "confirmed"}),
-            json!({"type": "closed", "basis": "confirmed"}),
+            json!({"basis": "confirmed", "rating": 5}),
+            json!({"type": "closed", "basis": "confirmed", "rating": 5}),
         ),
     ]
 }

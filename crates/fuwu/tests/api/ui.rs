@@ -294,7 +294,7 @@ both_engines! {
         // The agent closes it.
         let (_, body, _) = desk.get(&to).await;
         assert!(body.contains("id=\"form-close\""));
-        let (s, _, _) = desk.post(&to, &[("action", "close"), ("basis", "confirmed")]).await;
+        let (s, _, _) = desk.post(&to, &[("action", "close"), ("basis", "confirmed"), ("rating", "5")]).await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(status_of(&t, id).await, "closed");
         let (_, body, _) = cust.get(&to).await;
