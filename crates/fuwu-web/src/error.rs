@@ -105,10 +105,13 @@ pub const CODES: &[(&str, u16, &str)] = &[
     (
         "unavailable",
         503,
-        "the database is unavailable; retry later",
+        "the database is unavailable (unreachable, busy, or a write kept losing conflicts with others after being retried); retry after the Retry-After header's seconds",
     ),
     ("internal", 500, "an unexpected error; it was logged"),
 ];
+
+/// Seconds a client is told to wait (`Retry-After`) after a 503 `unavailable`.
+pub const UNAVAILABLE_RETRY_AFTER_S: u64 = 2;
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,7 +131,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
-    /// Seconds for the `Retry-After` header (429).
+    /// Seconds for the `Retry-After` header (429, 503).
     pub retry_after: Option<u64>,
 }
 
@@ -227,7 +230,10 @@ impl From<AppError> for ApiError {
             AppError::UnsupportedMediaType(_) => ApiError::new("file_type_not_allowed", msg),
             AppError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "database unavailable");
-                ApiError::new("unavailable", "the database is unavailable; retry later")
+                ApiError {
+                    retry_after: Some(UNAVAILABLE_RETRY_AFTER_S),
+                    ..ApiError::new("unavailable", "the database is unavailable; retry later")
+                }
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");

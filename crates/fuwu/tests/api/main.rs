@@ -7,6 +7,7 @@ mod harness;
 mod browser;
 mod cli;
 mod directory;
+mod errors;
 mod fault_reports;
 mod identity;
 mod knowledge;
