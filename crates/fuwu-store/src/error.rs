@@ -51,6 +51,13 @@ impl From<tokio_postgres::Error> for StoreError {
         if let Some(db) = e.as_db_error() {
             let constraint = db.constraint().unwrap_or("").to_owned();
             let code = db.code();
+            // For the log (never sent to a client): the server's own words.
+            let cause = format!(
+                "{} ({}){}",
+                db.message(),
+                code.code(),
+                db.detail().map(|d| format!(": {d}")).unwrap_or_default()
+            );
             return if *code == SqlState::UNIQUE_VIOLATION {
                 StoreError::Conflict { constraint }
             } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
@@ -60,7 +67,7 @@ impl From<tokio_postgres::Error> for StoreError {
             } else if *code == SqlState::T_R_DEADLOCK_DETECTED
                 || *code == SqlState::T_R_SERIALIZATION_FAILURE
             {
-                StoreError::Contention(e.to_string())
+                StoreError::Contention(cause)
             } else if *code == SqlState::CHARACTER_NOT_IN_REPERTOIRE
                 || *code == SqlState::UNTRANSLATABLE_CHARACTER
             {
@@ -73,9 +80,9 @@ impl From<tokio_postgres::Error> for StoreError {
                 // Connection exceptions, insufficient resources (too many
                 // connections, disk full), operator intervention (shutdown,
                 // admin cancel, a statement timeout), a lock timeout.
-                StoreError::Unavailable(e.to_string())
+                StoreError::Unavailable(cause)
             } else {
-                StoreError::Database(e.to_string())
+                StoreError::Database(cause)
             };
         }
         if e.is_closed() {

@@ -40,7 +40,7 @@ pub struct PgConn {
     /// A statement of the current transaction lost a deadlock or a
     /// serialization conflict: [`transaction`] reruns the whole closure,
     /// whatever error the closure made of it.
-    pub(crate) contended: bool,
+    pub(crate) contended: Option<String>,
 }
 
 impl PgConn {
@@ -49,7 +49,7 @@ impl PgConn {
         if let Err(e) = &r
             && e.is_contention()
         {
-            self.contended = true;
+            self.contended = Some(e.to_string());
         }
         r
     }
@@ -125,7 +125,7 @@ impl Pool {
                     statements: HashMap::new(),
                     in_transaction: false,
                     begin_owed: false,
-                    contended: false,
+                    contended: None,
                 }
             }
         };
@@ -215,22 +215,16 @@ where
             f.take()
         };
         let run = run.expect("taken only on the last attempt");
-        conn.contended = false;
+        conn.contended = None;
         let out = transaction_once(conn, run).await;
-        if out.is_ok() || !conn.contended {
+        let Some(cause) = conn.contended.take().filter(|_| out.is_err()) else {
             return out;
-        }
+        };
         if attempt == ATTEMPTS {
-            tracing::error!(
-                attempts = attempt,
-                "a transaction kept losing deadlocks or serialization conflicts; given up"
-            );
+            tracing::error!(attempts = attempt, error = %cause, "a transaction kept losing deadlocks or serialization conflicts; given up");
             return out;
         }
-        tracing::warn!(
-            attempt,
-            "a transaction lost a deadlock or serialization conflict; running it again"
-        );
+        tracing::warn!(attempt, error = %cause, "a transaction lost a deadlock or serialization conflict; running it again");
         tokio::time::sleep(backoff(attempt)).await;
         attempt += 1;
     }
@@ -266,7 +260,9 @@ where
         (Ok(_), Err(e)) => {
             // A serializable transaction can lose its conflict at commit.
             let e = StoreError::from(e);
-            conn.contended |= e.is_contention();
+            if e.is_contention() {
+                conn.contended = Some(e.to_string());
+            }
             Err(e.into())
         }
         // The caller's error says more than a failed rollback.

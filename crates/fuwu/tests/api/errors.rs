@@ -256,3 +256,130 @@ async fn a_locked_sqlite_database_answers_503_with_retry_after() {
     other.execute_batch("rollback").expect("release");
     t.request(org, "断网").await;
 }
+
+/// 150 imports, 12 at a time, into a fresh database while the indexer runs:
+/// returns the imports' failures, the indexer's, and the database's deadlocks.
+async fn fresh_load(t: &TestApp) -> (Vec<String>, Vec<String>, i64) {
+    let (org, _) = t.organization("海淀区教委", "2026-01-05").await;
+    let (name, admin) = pg_admin(&t.location).await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let indexer = {
+        let (app, stop) = (t.app.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut failures = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                if let Err(e) = app.drain_search_queue().await {
+                    failures.push(e.to_string());
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            failures
+        })
+    };
+    let gate = Arc::new(tokio::sync::Semaphore::new(12));
+    let mut imports = tokio::task::JoinSet::new();
+    for i in 0..150 {
+        let body = json!({
+            "external_ref": format!("OTRS-{i}"), "organization_id": org,
+            "channel": "phone", "category": "fault", "impact": "partial", "urgency": "medium",
+            "title": format!("核心交换机故障 {i}"), "created_at": fuwu_store::ser::rfc3339(T0 - 3_600_000),
+            "events": [{"at": fuwu_store::ser::rfc3339(T0 - 3_000_000), "type": "acknowledged"},
+                       {"at": fuwu_store::ser::rfc3339(T0 - 2_000_000), "type": "message", "visibility": "public", "body": "已派工程师"}],
+        });
+        let (http, base, token) = (t.http.clone(), t.base.clone(), t.admin_token.clone());
+        let gate = gate.clone();
+        imports.spawn(async move {
+            let _turn = gate.acquire_owned().await.expect("gate");
+            let r = http
+                .post(format!("{base}/api/v1/requests/import"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("http");
+            let status = r.status();
+            let text = r.text().await.expect("body");
+            (status != StatusCode::CREATED).then(|| format!("{status} {text}"))
+        });
+    }
+    let failed: Vec<String> = imports.join_all().await.into_iter().flatten().collect();
+    stop.store(true, Ordering::SeqCst);
+    let index_failed = indexer.await.expect("indexer");
+    (failed, index_failed, deadlocks(&admin, &name).await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fresh_databases_take_a_load_of_concurrent_imports_while_indexing() {
+    for _ in 0..3 {
+        let Some(t) = TestApp::spawn(Engine::Postgres).await else {
+            return;
+        };
+        let (failed, index_failed, deadlocks) = fresh_load(&t).await;
+        assert!(
+            failed.is_empty(),
+            "{} imports failed: {failed:?}",
+            failed.len()
+        );
+        assert!(index_failed.is_empty(), "indexing failed: {index_failed:?}");
+        assert_eq!(deadlocks, 0, "no write waited on a partition being made");
+        t.app.drain_search_queue().await.expect("the rest indexed");
+        // Every request's index row is in the partition made at migration time.
+        let Location::Postgres(url) = &t.location else {
+            unreachable!()
+        };
+        let c = fuwu_store::pg::connect(url).await.expect("connect");
+        let count = |table: &'static str| {
+            let c = &c;
+            async move {
+                let n: i64 = c
+                    .query_one(&format!("select count(*) from {table}"), &[])
+                    .await
+                    .expect("count")
+                    .get(0);
+                n
+            }
+        };
+        assert_eq!(count("search_requests_p0").await, 150);
+        assert_eq!(count("search_requests_default").await, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn making_a_partition_never_waits_for_another_maker_or_for_long_for_a_lock() {
+    let Some((db, location)) = fresh_db_at(Engine::Postgres).await else {
+        return;
+    };
+    let Location::Postgres(url) = &location else {
+        unreachable!()
+    };
+    let ensure = |id: i64| {
+        db.write(move |mut c| {
+            Box::pin(async move { fuwu_store::search::ensure_partitions(&mut c, id).await })
+        })
+    };
+    // Migration made partitions 0 and 1: ids up to 131,071 have one beyond theirs.
+    assert_eq!(ensure(1).await.expect("ensure"), (1 << 17) - 1);
+    let other = fuwu_store::pg::connect(url).await.expect("other session");
+    // Another maker is at it: this one does not wait for it.
+    other
+        .batch_execute("begin; select pg_advisory_xact_lock(7235473)")
+        .await
+        .expect("lock");
+    let started = std::time::Instant::now();
+    assert_eq!(ensure(200_000).await.expect("ensure"), i64::MIN);
+    other.batch_execute("rollback").await.expect("rollback");
+    // A search holds the default partition: the maker gives up within 200 ms.
+    other
+        .batch_execute("begin; lock table search_requests_default in access share mode")
+        .await
+        .expect("lock");
+    assert_eq!(ensure(200_000).await.expect("ensure"), i64::MIN);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    other.batch_execute("rollback").await.expect("rollback");
+    // Free: partition 2 is made.
+    assert_eq!(ensure(200_000).await.expect("ensure"), (2 << 17) - 1);
+}
