@@ -12,6 +12,7 @@ mod fault_reports;
 mod identity;
 mod knowledge;
 mod matrix;
+mod nul;
 mod requests;
 mod schema;
 mod search;
