@@ -2,6 +2,7 @@
 //! error; a lost deadlock is run again; what still fails is 503 `unavailable`
 //! with `Retry-After`. Real faults, provoked on a real PostgreSQL.
 
+use crate::both_engines;
 use crate::harness::*;
 use fuwu_store::pg::tokio_postgres::Client as PgClient;
 use fuwu_store::{Engine, Location, StoreError, query};
@@ -382,4 +383,27 @@ async fn making_a_partition_never_waits_for_another_maker_or_for_long_for_a_lock
     other.batch_execute("rollback").await.expect("rollback");
     // Free: partition 2 is made.
     assert_eq!(ensure(200_000).await.expect("ensure"), (2 << 17) - 1);
+}
+
+both_engines! {
+    async fn an_early_auto_close_names_its_due_time_in_china_time(t: TestApp) {
+        let (org, _) = t.organization("自动关闭单位", "2025-06-01").await;
+        let rid = t.request(org, "无人反馈的请求").await["id"].as_i64().expect("id");
+        for (a, b) in [("acknowledge", json!({})), ("respond", json!({"mode": "phone", "plan": "电话指导"})), ("resolve", json!({"resolution": "已指导"}))] {
+            t.ok(&t.admin_token, &format!("/api/v1/requests/{rid}/{a}"), b).await;
+        }
+        let (s, v) = t.post(&t.admin_token, &format!("/api/v1/requests/{rid}/close"), json!({"basis": "auto_close"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let message = v["message"].as_str().expect("message");
+        let due = message
+            .strip_prefix("auto-close is not due before ")
+            .unwrap_or_else(|| panic!("{message}"));
+        // RFC 3339 in Asia/Shanghai, to the second; the same instant the policy sets.
+        assert!(due.ends_with("+08:00") && due.len() == 25, "{message}");
+        let due: i64 = due.parse::<jiff::Timestamp>().expect("RFC 3339").as_millisecond();
+        let (_, r) = t.get(&t.admin_token, &format!("/api/v1/requests/{rid}")).await;
+        let resolved: i64 = r["resolved_at"].as_str().expect("resolved_at").parse::<jiff::Timestamp>().expect("RFC 3339").as_millisecond();
+        assert!(due > resolved && due <= resolved + 30 * 86_400_000, "{message}");
+        assert!(!message.contains("Timestamp("), "{message}");
+    }
 }
