@@ -94,6 +94,8 @@ impl App {
         let sha = hex::encode(Sha256::digest(&data));
         let now = self.now();
         let actor = actor.clone();
+        // Shared, not copied, with the write's possible reruns (`Db::write`).
+        let data = std::sync::Arc::new(data);
         self.db
             .write(move |mut c| {
                 Box::pin(async move {

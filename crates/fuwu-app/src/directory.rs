@@ -331,14 +331,12 @@ fn check_contract(f: ContractFields) -> Result<ContractFields, AppError> {
 
 // ------------------------------------------------------------------ use cases
 
-type Writer<T> = Box<dyn for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, StoreError>> + Send>;
-
 impl App {
-    async fn admin_write<T: Send + 'static>(
-        &self,
-        what: &'static str,
-        f: Writer<T>,
-    ) -> Result<T, AppError> {
+    async fn admin_write<T, F>(&self, what: &'static str, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, StoreError>> + Clone + Send + 'static,
+    {
         self.db
             .write(f)
             .await
@@ -363,16 +361,13 @@ impl App {
         })?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "organization",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let row = store::insert_organization(&mut c, &f, now).await?;
-                    crate::audit::created(&mut c, who, "organization", row.id, &row, now).await?;
-                    Ok(row)
-                })
-            }),
-        )
+        self.admin_write("organization", move |mut c| {
+            Box::pin(async move {
+                let row = store::insert_organization(&mut c, &f, now).await?;
+                crate::audit::created(&mut c, who, "organization", row.id, &row, now).await?;
+                Ok(row)
+            })
+        })
         .await
     }
 
@@ -385,32 +380,29 @@ impl App {
         actor.require(Capability::KeepDirectory)?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "organization",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let before = store::get_organization(&mut c, id).await?;
-                    let mut f = OrganizationFields::from(&before);
-                    merge!(
-                        f,
-                        p,
-                        name,
-                        short_name,
-                        industry,
-                        address,
-                        phone,
-                        profile,
-                        support_needs,
-                        notes
-                    );
-                    let f = check_organization(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    let after = store::update_organization(&mut c, id, p.version, &f, now).await?;
-                    crate::audit::updated(&mut c, who, "organization", id, &before, &after, now)
-                        .await?;
-                    Ok(after)
-                })
-            }),
-        )
+        self.admin_write("organization", move |mut c| {
+            Box::pin(async move {
+                let before = store::get_organization(&mut c, id).await?;
+                let mut f = OrganizationFields::from(&before);
+                merge!(
+                    f,
+                    p,
+                    name,
+                    short_name,
+                    industry,
+                    address,
+                    phone,
+                    profile,
+                    support_needs,
+                    notes
+                );
+                let f = check_organization(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                let after = store::update_organization(&mut c, id, p.version, &f, now).await?;
+                crate::audit::updated(&mut c, who, "organization", id, &before, &after, now)
+                    .await?;
+                Ok(after)
+            })
+        })
         .await
         .map_err(invalid_from_config)
     }
@@ -477,16 +469,13 @@ impl App {
         })?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "contact",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let row = store::insert_contact(&mut c, &f, now).await?;
-                    crate::audit::created(&mut c, who, "contact", row.id, &row, now).await?;
-                    Ok(row)
-                })
-            }),
-        )
+        self.admin_write("contact", move |mut c| {
+            Box::pin(async move {
+                let row = store::insert_contact(&mut c, &f, now).await?;
+                crate::audit::created(&mut c, who, "contact", row.id, &row, now).await?;
+                Ok(row)
+            })
+        })
         .await
     }
 
@@ -499,20 +488,17 @@ impl App {
         actor.require(Capability::KeepDirectory)?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "contact",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let before = store::get_contact(&mut c, id).await?;
-                    let mut f = ContactFields::from(&before);
-                    merge!(f, p, name, email, phone, job_title, notes);
-                    let f = check_contact(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    let after = store::update_contact(&mut c, id, p.version, &f, now).await?;
-                    crate::audit::updated(&mut c, who, "contact", id, &before, &after, now).await?;
-                    Ok(after)
-                })
-            }),
-        )
+        self.admin_write("contact", move |mut c| {
+            Box::pin(async move {
+                let before = store::get_contact(&mut c, id).await?;
+                let mut f = ContactFields::from(&before);
+                merge!(f, p, name, email, phone, job_title, notes);
+                let f = check_contact(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                let after = store::update_contact(&mut c, id, p.version, &f, now).await?;
+                crate::audit::updated(&mut c, who, "contact", id, &before, &after, now).await?;
+                Ok(after)
+            })
+        })
         .await
         .map_err(invalid_from_config)
     }
@@ -579,16 +565,13 @@ impl App {
         };
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "team",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let row = store::insert_team(&mut c, &f, now).await?;
-                    crate::audit::created(&mut c, who, "team", row.id, &row, now).await?;
-                    Ok(row)
-                })
-            }),
-        )
+        self.admin_write("team", move |mut c| {
+            Box::pin(async move {
+                let row = store::insert_team(&mut c, &f, now).await?;
+                crate::audit::created(&mut c, who, "team", row.id, &row, now).await?;
+                Ok(row)
+            })
+        })
         .await
     }
 
@@ -602,19 +585,16 @@ impl App {
         actor.require_admin("edit teams")?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "team",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let before = store::get_team(&mut c, id).await?;
-                    let mut f = TeamFields::from(&before);
-                    merge!(f, p, name, description, lead_id);
-                    let after = store::update_team(&mut c, id, p.version, &f, now).await?;
-                    crate::audit::updated(&mut c, who, "team", id, &before, &after, now).await?;
-                    Ok(after)
-                })
-            }),
-        )
+        self.admin_write("team", move |mut c| {
+            Box::pin(async move {
+                let before = store::get_team(&mut c, id).await?;
+                let mut f = TeamFields::from(&before);
+                merge!(f, p, name, description, lead_id);
+                let after = store::update_team(&mut c, id, p.version, &f, now).await?;
+                crate::audit::updated(&mut c, who, "team", id, &before, &after, now).await?;
+                Ok(after)
+            })
+        })
         .await
     }
 
@@ -659,16 +639,13 @@ impl App {
         })?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "user",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let row = store::insert_user(&mut c, &f, now).await?;
-                    crate::audit::created(&mut c, who, "user", row.id, &row, now).await?;
-                    Ok(row)
-                })
-            }),
-        )
+        self.admin_write("user", move |mut c| {
+            Box::pin(async move {
+                let row = store::insert_user(&mut c, &f, now).await?;
+                crate::audit::created(&mut c, who, "user", row.id, &row, now).await?;
+                Ok(row)
+            })
+        })
         .await
     }
 
@@ -682,31 +659,28 @@ impl App {
         actor.require_admin("edit users")?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "user",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let before = store::get_user(&mut c, id).await?;
-                    let mut f = UserFields::from(&before);
-                    merge!(
-                        f,
-                        p,
-                        display_name,
-                        email,
-                        phone,
-                        role,
-                        organization_id,
-                        contact_id,
-                        team_id,
-                        active
-                    );
-                    let f = check_user(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    let after = store::update_user(&mut c, id, p.version, &f, now).await?;
-                    crate::audit::updated(&mut c, who, "user", id, &before, &after, now).await?;
-                    Ok(after)
-                })
-            }),
-        )
+        self.admin_write("user", move |mut c| {
+            Box::pin(async move {
+                let before = store::get_user(&mut c, id).await?;
+                let mut f = UserFields::from(&before);
+                merge!(
+                    f,
+                    p,
+                    display_name,
+                    email,
+                    phone,
+                    role,
+                    organization_id,
+                    contact_id,
+                    team_id,
+                    active
+                );
+                let f = check_user(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                let after = store::update_user(&mut c, id, p.version, &f, now).await?;
+                crate::audit::updated(&mut c, who, "user", id, &before, &after, now).await?;
+                Ok(after)
+            })
+        })
         .await
         .map_err(invalid_from_config)
         .inspect(|_| {
@@ -775,16 +749,13 @@ impl App {
         })?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "system",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let row = store::insert_system(&mut c, &f, now).await?;
-                    crate::audit::created(&mut c, who, "system", row.id, &row, now).await?;
-                    Ok(row)
-                })
-            }),
-        )
+        self.admin_write("system", move |mut c| {
+            Box::pin(async move {
+                let row = store::insert_system(&mut c, &f, now).await?;
+                crate::audit::created(&mut c, who, "system", row.id, &row, now).await?;
+                Ok(row)
+            })
+        })
         .await
     }
 
@@ -797,20 +768,17 @@ impl App {
         actor.require(Capability::KeepDirectory)?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "system",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let before = store::get_system(&mut c, id).await?;
-                    let mut f = SystemFields::from(&before);
-                    merge!(f, p, name, kind, description, location, serial_number);
-                    let f = check_system(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                    let after = store::update_system(&mut c, id, p.version, &f, now).await?;
-                    crate::audit::updated(&mut c, who, "system", id, &before, &after, now).await?;
-                    Ok(after)
-                })
-            }),
-        )
+        self.admin_write("system", move |mut c| {
+            Box::pin(async move {
+                let before = store::get_system(&mut c, id).await?;
+                let mut f = SystemFields::from(&before);
+                merge!(f, p, name, kind, description, location, serial_number);
+                let f = check_system(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                let after = store::update_system(&mut c, id, p.version, &f, now).await?;
+                crate::audit::updated(&mut c, who, "system", id, &before, &after, now).await?;
+                Ok(after)
+            })
+        })
         .await
         .map_err(invalid_from_config)
     }
@@ -871,16 +839,13 @@ impl App {
         })?;
         let now = self.now();
         let who = actor.user_id;
-        self.admin_write(
-            "contract",
-            Box::new(move |mut c| {
-                Box::pin(async move {
-                    let row = store::insert_contract(&mut c, &f, now).await?;
-                    crate::audit::created(&mut c, who, "contract", row.id, &row, now).await?;
-                    Ok(row)
-                })
-            }),
-        )
+        self.admin_write("contract", move |mut c| {
+            Box::pin(async move {
+                let row = store::insert_contract(&mut c, &f, now).await?;
+                crate::audit::created(&mut c, who, "contract", row.id, &row, now).await?;
+                Ok(row)
+            })
+        })
         .await
     }
 
@@ -896,32 +861,29 @@ impl App {
         let who = actor.user_id;
         let policy_named = p.sla_policy_id.is_some();
         let k = self
-            .admin_write(
-                "contract",
-                Box::new(move |mut c| {
-                    Box::pin(async move {
-                        let before = store::get_contract(&mut c, id).await?;
-                        let mut f = ContractFields::from(&before);
-                        merge!(
-                            f,
-                            p,
-                            code,
-                            name,
-                            accepted_on,
-                            free_service_months,
-                            vip,
-                            sla_policy_id,
-                            project_leader_id,
-                            notes
-                        );
-                        let f = check_contract(f).map_err(|e| StoreError::Config(e.to_string()))?;
-                        let after = store::update_contract(&mut c, id, p.version, &f, now).await?;
-                        crate::audit::updated(&mut c, who, "contract", id, &before, &after, now)
-                            .await?;
-                        Ok(after)
-                    })
-                }),
-            )
+            .admin_write("contract", move |mut c| {
+                Box::pin(async move {
+                    let before = store::get_contract(&mut c, id).await?;
+                    let mut f = ContractFields::from(&before);
+                    merge!(
+                        f,
+                        p,
+                        code,
+                        name,
+                        accepted_on,
+                        free_service_months,
+                        vip,
+                        sla_policy_id,
+                        project_leader_id,
+                        notes
+                    );
+                    let f = check_contract(f).map_err(|e| StoreError::Config(e.to_string()))?;
+                    let after = store::update_contract(&mut c, id, p.version, &f, now).await?;
+                    crate::audit::updated(&mut c, who, "contract", id, &before, &after, now)
+                        .await?;
+                    Ok(after)
+                })
+            })
             .await
             .map_err(invalid_from_config)?;
         // Another policy: the open requests' running clocks follow at once.

@@ -85,7 +85,14 @@ impl AppError {
                 "value",
                 format!("a value of the {what} breaks a data rule ({constraint})"),
             ),
-            e @ (StoreError::Unavailable(_) | StoreError::WriterGone) => AppError::Unavailable(e),
+            StoreError::InvalidText => AppError::invalid(
+                "text",
+                "a text holds the NUL character, which cannot be stored",
+            ),
+            // A lost conflict reaches here only after the write runner's retries.
+            e @ (StoreError::Unavailable(_)
+            | StoreError::WriterGone
+            | StoreError::Contention(_)) => AppError::Unavailable(e),
             e => AppError::Internal(e),
         }
     }

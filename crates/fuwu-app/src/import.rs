@@ -156,13 +156,21 @@ enum Step {
     Message(Visibility, String),
 }
 
+/// A refusal of event `index` names the event. Only refusals of the event's
+/// content are its fault: a database failure (unavailable, a lost conflict,
+/// an internal error) stays what it is, never a validation error.
 fn at_index(index: usize) -> impl Fn(AppError) -> AppError {
     move |e| match e {
-        AppError::InvalidEvent { .. } => e,
-        other => AppError::InvalidEvent {
+        AppError::Invalid { .. }
+        | AppError::Lifecycle(_)
+        | AppError::InvalidState(_)
+        | AppError::NotFound { .. }
+        | AppError::Conflict(_)
+        | AppError::Forbidden(_) => AppError::InvalidEvent {
             index,
-            message: other.to_string(),
+            message: e.to_string(),
         },
+        other => other,
     }
 }
 
@@ -527,5 +535,31 @@ impl App {
             })
             .await?;
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::at_index;
+    use crate::AppError;
+    use fuwu_store::StoreError;
+
+    #[test]
+    fn a_refused_event_is_named_by_its_index() {
+        let e = at_index(2)(AppError::invalid("assignee_id", "required"));
+        assert!(
+            matches!(e, AppError::InvalidEvent { index: 2, .. }),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_database_failure_during_an_event_is_not_a_validation_error() {
+        let lost = AppError::from(StoreError::Contention("deadlock detected".into()));
+        assert!(matches!(at_index(2)(lost), AppError::Unavailable(_)));
+        let broken = AppError::from(StoreError::Database("boom".into()));
+        assert!(matches!(at_index(2)(broken), AppError::Internal(_)));
+        let gone = AppError::from(StoreError::Unavailable("connection closed".into()));
+        assert!(matches!(at_index(2)(gone), AppError::Unavailable(_)));
     }
 }

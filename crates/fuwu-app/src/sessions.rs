@@ -210,6 +210,23 @@ impl App {
         let addr = truncate(&a.client_addr, 64);
         let agent = truncate(&a.user_agent, 512);
         self.throttle_check(&login, &addr).await?;
+        // No account's name holds the NUL character (and PostgreSQL cannot
+        // compare one): such a login fails unverified, but like any other
+        // failure it counts towards the throttle and is audited, its name
+        // as JSON escapes it.
+        let nul_in = [("login", &login), ("password", &a.password)]
+            .into_iter()
+            .find(|(_, text)| text.contains('\0'));
+        if let Some((field, _)) = nul_in {
+            self.throttle_failed(&login, &addr);
+            let details = json!({"login": login, "reason": "nul_character", "client_addr": addr, "user_agent": agent});
+            self.security_event(0, "login_failed", ("login", 0), details)
+                .await?;
+            return Err(AppError::invalid(
+                field,
+                "must not contain the NUL character",
+            ));
+        }
         let user = if login.is_empty() {
             None
         } else {

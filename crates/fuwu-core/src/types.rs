@@ -190,6 +190,18 @@ text_enum! {
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 
+/// RFC 3339 in UTC (`2026-12-08T05:37:33.762Z`): a time people can read in
+/// a message. The core knows no viewer; the web layer shows such instants
+/// in the viewer's zone.
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match jiff::Timestamp::from_millisecond(self.0) {
+            Ok(t) => write!(f, "{t}"),
+            Err(_) => write!(f, "{} ms after 1970-01-01T00:00:00Z", self.0),
+        }
+    }
+}
+
 impl Timestamp {
     pub const fn from_millis(ms: i64) -> Self {
         Timestamp(ms)
@@ -205,6 +217,15 @@ impl Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instant_reads_as_rfc_3339_in_utc() {
+        assert_eq!(
+            Timestamp(1_796_921_853_762).to_string(),
+            "2026-12-10T16:57:33.762Z"
+        );
+        assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00Z");
+    }
 
     #[test]
     fn every_enum_spelling_round_trips_through_from_str_and_serde() {

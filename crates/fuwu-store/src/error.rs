@@ -15,6 +15,15 @@ pub enum StoreError {
     Config(String),
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database aborted the transaction to resolve contention with another
+    /// (PostgreSQL deadlock 40P01, serialization failure 40001): rerunning the
+    /// whole transaction is safe, and the write runners do so a few times.
+    #[error("the transaction lost a conflict with another and was rolled back: {0}")]
+    Contention(String),
+    /// A text the database cannot store (PostgreSQL refuses the NUL character:
+    /// 22021, 22P05). The web layer refuses such input first; this is the guard.
+    #[error("a text holds a character the database cannot store (NUL)")]
+    InvalidText,
     #[error("the write could not be committed: the database writer is unavailable")]
     WriterGone,
     #[error("stored data is corrupt: {0}")]
@@ -24,6 +33,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether rerunning the whole transaction may succeed (a lost deadlock or
+    /// serialization conflict: the database rolled it back entirely).
+    pub fn is_contention(&self) -> bool {
+        matches!(self, StoreError::Contention(_))
+    }
+
     /// Whether this is another call's idempotency key, committed first.
     pub fn is_idempotency_conflict(&self) -> bool {
         matches!(self, StoreError::Conflict { constraint } if constraint.contains("idempotency_keys"))
@@ -36,17 +51,38 @@ impl From<tokio_postgres::Error> for StoreError {
         if let Some(db) = e.as_db_error() {
             let constraint = db.constraint().unwrap_or("").to_owned();
             let code = db.code();
+            // For the log (never sent to a client): the server's own words.
+            let cause = format!(
+                "{} ({}){}",
+                db.message(),
+                code.code(),
+                db.detail().map(|d| format!(": {d}")).unwrap_or_default()
+            );
             return if *code == SqlState::UNIQUE_VIOLATION {
                 StoreError::Conflict { constraint }
             } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
                 StoreError::MissingReference { constraint }
             } else if *code == SqlState::CHECK_VIOLATION || *code == SqlState::NOT_NULL_VIOLATION {
                 StoreError::Invalid { constraint }
-            } else if code.code().starts_with("08") || code.code().starts_with("57") {
-                // Connection exceptions, operator intervention (shutdown, admin cancel).
-                StoreError::Unavailable(e.to_string())
+            } else if *code == SqlState::T_R_DEADLOCK_DETECTED
+                || *code == SqlState::T_R_SERIALIZATION_FAILURE
+            {
+                StoreError::Contention(cause)
+            } else if *code == SqlState::CHARACTER_NOT_IN_REPERTOIRE
+                || *code == SqlState::UNTRANSLATABLE_CHARACTER
+            {
+                StoreError::InvalidText
+            } else if code.code().starts_with("08")
+                || code.code().starts_with("53")
+                || code.code().starts_with("57")
+                || *code == SqlState::LOCK_NOT_AVAILABLE
+            {
+                // Connection exceptions, insufficient resources (too many
+                // connections, disk full), operator intervention (shutdown,
+                // admin cancel, a statement timeout), a lock timeout.
+                StoreError::Unavailable(cause)
             } else {
-                StoreError::Database(e.to_string())
+                StoreError::Database(cause)
             };
         }
         if e.is_closed() {

@@ -183,9 +183,14 @@ impl Db {
 
     /// Run `f` in a write transaction; its result is returned only once the
     /// transaction is durably committed. An `Err` from `f` rolls back its work alone.
+    ///
+    /// On PostgreSQL a transaction that lost a deadlock or a serialization
+    /// conflict is run again (a clone of `f`, from the start; see
+    /// `pg::transaction`), so `f` must be `Clone`: whatever it captured, it
+    /// reads afresh each time.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, E>> + Send + 'static,
+        F: for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, E>> + Clone + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {

@@ -38,7 +38,8 @@ migrations!(
     "0015_search_queue_order",
     "0016_search_storage",
     "0017_search_partitions",
-    "0018_assignee_queue_index"
+    "0018_assignee_queue_index",
+    "0019_search_partitions_ahead"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";

@@ -37,9 +37,23 @@ pub struct PgConn {
     /// `begin` is owed: it travels with the transaction's first statement
     /// (pipelined, one round trip for both) instead of costing its own.
     pub(crate) begin_owed: bool,
+    /// A statement of the current transaction lost a deadlock or a
+    /// serialization conflict: [`transaction`] reruns the whole closure,
+    /// whatever error the closure made of it.
+    pub(crate) contended: Option<String>,
 }
 
 impl PgConn {
+    /// Pass `r` on, remembering a lost conflict (see `contended`).
+    pub(crate) fn noting<T>(&mut self, r: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(e) = &r
+            && e.is_contention()
+        {
+            self.contended = Some(e.to_string());
+        }
+        r
+    }
+
     /// The prepared statement for `sql` with these parameter types.
     pub(crate) async fn statement(
         &mut self,
@@ -111,6 +125,7 @@ impl Pool {
                     statements: HashMap::new(),
                     in_transaction: false,
                     begin_owed: false,
+                    contended: None,
                 }
             }
         };
@@ -170,11 +185,61 @@ impl Drop for Lent {
     }
 }
 
+/// How many times a transaction is run at most when it keeps losing
+/// deadlocks or serialization conflicts.
+pub(crate) const ATTEMPTS: u32 = 4;
+
 /// Run `f` in a transaction on `conn`: committed if it returns `Ok`, rolled
 /// back otherwise. `begin` goes out with the first statement; until the
 /// transaction ends, a cancelled call leaves the connection marked, and it
 /// is closed instead of going back to the pool.
+///
+/// A transaction the server rolled back to resolve a deadlock (40P01) or a
+/// serialization failure (40001) is run again from the start, up to
+/// [`ATTEMPTS`] times in all, after a short random pause that grows with
+/// each attempt (so the two parties do not collide again in step). `f` is
+/// cloned for each run: whatever it captured is the same every time. What
+/// still fails is returned as [`StoreError::Contention`], which the
+/// use cases answer as "unavailable".
 pub(crate) async fn transaction<T, E, F>(conn: &mut PgConn, f: F) -> Result<T, E>
+where
+    F: for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, E>> + Clone,
+    E: From<StoreError>,
+{
+    let mut f = Some(f);
+    let mut attempt = 1;
+    loop {
+        let run = if attempt < ATTEMPTS {
+            f.clone()
+        } else {
+            f.take()
+        };
+        let run = run.expect("taken only on the last attempt");
+        conn.contended = None;
+        let out = transaction_once(conn, run).await;
+        let Some(cause) = conn.contended.take().filter(|_| out.is_err()) else {
+            return out;
+        };
+        if attempt == ATTEMPTS {
+            tracing::error!(attempts = attempt, error = %cause, "a transaction kept losing deadlocks or serialization conflicts; given up");
+            return out;
+        }
+        tracing::warn!(attempt, error = %cause, "a transaction lost a deadlock or serialization conflict; running it again");
+        tokio::time::sleep(backoff(attempt)).await;
+        attempt += 1;
+    }
+}
+
+/// The pause before attempt `attempt + 1`: random in [5, 20) ms, times the attempt.
+fn backoff(attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let noise = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    Duration::from_millis((5 + noise % 15) * u64::from(attempt))
+}
+
+async fn transaction_once<T, E, F>(conn: &mut PgConn, f: F) -> Result<T, E>
 where
     F: for<'c> FnOnce(Conn<'c>) -> BoxFut<'c, Result<T, E>>,
     E: From<StoreError>,
@@ -192,7 +257,14 @@ where
     conn.in_transaction = ended.is_err();
     match (out, ended) {
         (Ok(v), Ok(())) => Ok(v),
-        (Ok(_), Err(e)) => Err(StoreError::from(e).into()),
+        (Ok(_), Err(e)) => {
+            // A serializable transaction can lose its conflict at commit.
+            let e = StoreError::from(e);
+            if e.is_contention() {
+                conn.contended = Some(e.to_string());
+            }
+            Err(e.into())
+        }
         // The caller's error says more than a failed rollback.
         (Err(e), _) => Err(e),
     }

@@ -448,22 +448,24 @@ pub async fn vacuum_queue(c: &mut Conn<'_>) -> Result<(), StoreError> {
 }
 
 /// PostgreSQL: make sure the index has partitions for request `id` and one
-/// partition beyond it (see migration 0017), so requests created meanwhile
-/// find theirs. Returns the highest request id that still has a partition
-/// beyond its own: nothing to do again until a request beyond it is indexed
-/// (`i64::MAX` on SQLite, which has no partitions). In its own transaction, before the rows are written:
-/// creating a partition waits for writes in flight.
+/// partition beyond it (see migrations 0017 and 0019), so requests created
+/// meanwhile find theirs. Returns the highest request id that still has a
+/// partition beyond its own: nothing to do again until a request beyond it
+/// is indexed (`i64::MAX` on SQLite, which has no partitions). `i64::MIN`
+/// when another creator was at it or a lock was not free within 200 ms:
+/// making partitions never waits in a write's way; ask again later. In its
+/// own transaction, before the rows are written.
 pub async fn ensure_partitions(c: &mut Conn<'_>, id: i64) -> Result<i64, StoreError> {
     if !matches!(c, Conn::Pg(_)) {
         return Ok(i64::MAX);
     }
     let upto = id + (1 << PG_PARTITION_BITS);
-    let _: (i64,) = c
-        .fetch_one(
-            query("select count(*)::int8 from (select fuwu_search_partitions($1::int8)) p")
-                .bind(upto),
-        )
+    let (made,): (bool,) = c
+        .fetch_one(query("select fuwu_search_partitions($1::int8)").bind(upto))
         .await?;
+    if !made {
+        return Ok(i64::MIN);
+    }
     Ok(((upto >> PG_PARTITION_BITS) << PG_PARTITION_BITS) - 1)
 }
 

@@ -490,7 +490,10 @@ impl Conn<'_> {
     pub async fn fetch_all<T: FromRow>(&mut self, q: Query<'_>) -> Result<Vec<T>, StoreError> {
         match self {
             Conn::Sqlite(c) => sqlite_fetch(c, &q, usize::MAX),
-            Conn::Pg(c) => pg_decode(&pg_rows(c, &q).await?),
+            Conn::Pg(c) => {
+                let rows = pg_rows(c, &q).await;
+                pg_decode(&c.noting(rows)?)
+            }
         }
     }
 
@@ -502,7 +505,8 @@ impl Conn<'_> {
         match self {
             Conn::Sqlite(c) => Ok(sqlite_fetch(c, &q, 1)?.pop()),
             Conn::Pg(c) => {
-                let rows = pg_rows(c, &q).await?;
+                let rows = pg_rows(c, &q).await;
+                let rows = c.noting(rows)?;
                 Ok(pg_decode(rows.get(..1).unwrap_or_default())?.pop())
             }
         }
@@ -526,7 +530,9 @@ impl Conn<'_> {
                 let st = pg_statement(c, &q).await?;
                 let params = pg_params(&q);
                 let owed = std::mem::take(&mut c.begin_owed);
-                after_begin(&c.client, owed, c.client.execute(&st, &params)).await
+                let done = after_begin(&c.client, owed, c.client.execute(&st, &params)).await;
+                drop(params);
+                c.noting(done)
             }
         }
     }
@@ -556,7 +562,9 @@ impl Conn<'_> {
                         .zip(&params)
                         .map(|(st, p)| client.execute(st, p)),
                 );
-                after_begin(client, owed, all).await.map(|_| ())
+                let done = after_begin(client, owed, all).await.map(|_| ());
+                drop(params);
+                c.noting(done)
             }
         }
     }
@@ -567,7 +575,8 @@ impl Conn<'_> {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
             Conn::Pg(c) => {
                 let owed = std::mem::take(&mut c.begin_owed);
-                after_begin(&c.client, owed, c.client.batch_execute(sql)).await
+                let done = after_begin(&c.client, owed, c.client.batch_execute(sql)).await;
+                c.noting(done)
             }
         }
     }

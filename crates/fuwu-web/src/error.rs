@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use fuwu_app::AppError;
 use fuwu_core::lifecycle::LifecycleError;
 use serde::Serialize;
+use std::borrow::Cow;
 use utoipa::ToSchema;
 
 /// Every error code the API returns, its HTTP status, and what it means.
@@ -105,10 +106,13 @@ pub const CODES: &[(&str, u16, &str)] = &[
     (
         "unavailable",
         503,
-        "the database is unavailable; retry later",
+        "the database is unavailable (unreachable, busy, or a write kept losing conflicts with others after being retried); retry after the Retry-After header's seconds",
     ),
     ("internal", 500, "an unexpected error; it was logged"),
 ];
+
+/// Seconds a client is told to wait (`Retry-After`) after a 503 `unavailable`.
+pub const UNAVAILABLE_RETRY_AFTER_S: u64 = 2;
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,7 +132,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
-    /// Seconds for the `Retry-After` header (429).
+    /// Seconds for the `Retry-After` header (429, 503).
     pub retry_after: Option<u64>,
 }
 
@@ -191,9 +195,63 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// `text` with every RFC 3339 instant in it (`2026-12-08T05:37:33.762Z`,
+/// as the use cases and the domain write them, or with an offset) written
+/// by `show`: refusals name times as the reader reads them.
+pub fn instants_in(text: &str, show: impl Fn(jiff::Timestamp) -> String) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let starts_instant = |i: usize| {
+        bytes.len() >= i + 11
+            && bytes[i..i + 4].iter().all(u8::is_ascii_digit)
+            && bytes[i + 4] == b'-'
+            && bytes[i + 10] == b'T'
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+    };
+    let in_instant = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b':' | b'.' | b'+' | b'-');
+    let mut out = String::new();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        if !starts_instant(i) {
+            i += 1;
+            continue;
+        }
+        let end = i + bytes[i..].iter().take_while(|b| in_instant(b)).count();
+        // A sentence's full stop is not part of the instant.
+        let end = if bytes[end - 1] == b'.' { end - 1 } else { end };
+        if let Ok(t) = text[i..end].parse::<jiff::Timestamp>() {
+            out.push_str(&text[copied..i]);
+            out.push_str(&show(t));
+            copied = end;
+        }
+        i = end;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// The zone the API writes the times in its messages in: users have no zone
+/// of their own, the desk's is China's.
+fn api_zone() -> &'static jiff::tz::TimeZone {
+    static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+    ZONE.get_or_init(|| {
+        jiff::tz::TimeZone::get(crate::ui::DEFAULT_TZ)
+            .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+    })
+}
+
+/// An instant in an API message: RFC 3339 in China's time, to the second.
+pub fn api_time(t: jiff::Timestamp) -> String {
+    t.to_zoned(api_zone().clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        let msg = e.to_string();
+        let msg = instants_in(&e.to_string(), api_time).into_owned();
         match e {
             AppError::Unauthenticated => ApiError::new("unauthenticated", msg),
             AppError::LoginFailed => ApiError::new("login_failed", msg),
@@ -227,7 +285,10 @@ impl From<AppError> for ApiError {
             AppError::UnsupportedMediaType(_) => ApiError::new("file_type_not_allowed", msg),
             AppError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "database unavailable");
-                ApiError::new("unavailable", "the database is unavailable; retry later")
+                ApiError {
+                    retry_after: Some(UNAVAILABLE_RETRY_AFTER_S),
+                    ..ApiError::new("unavailable", "the database is unavailable; retry later")
+                }
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
@@ -237,6 +298,41 @@ impl From<AppError> for ApiError {
                 tracing::error!(error = %cause, "password hashing failed");
                 ApiError::new("internal", "an unexpected error occurred; it was logged")
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{api_time, instants_in};
+
+    #[test]
+    fn instants_in_a_message_are_written_in_china_time() {
+        assert_eq!(
+            instants_in(
+                "auto-close is not due before 2026-12-10T16:57:33.762Z",
+                api_time
+            ),
+            "auto-close is not due before 2026-12-11T00:57:33+08:00"
+        );
+        assert_eq!(
+            instants_in(
+                "2026-11-01T10:00:00+08:00 is earlier than the event before it (2026-11-01T03:00:00Z).",
+                api_time
+            ),
+            "2026-11-01T10:00:00+08:00 is earlier than the event before it (2026-11-01T11:00:00+08:00)."
+        );
+    }
+
+    #[test]
+    fn dates_numbers_and_plain_text_are_left_alone() {
+        for text in [
+            "2026-01-05 is a Monday",
+            "version 2026-12",
+            "events[2]: required",
+            "x2026-12-10T16:57:33Z",
+        ] {
+            assert_eq!(instants_in(text, api_time), text);
         }
     }
 }

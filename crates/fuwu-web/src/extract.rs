@@ -13,30 +13,144 @@ use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-/// A JSON body: unreadable JSON is 400, a body of the wrong shape is 422.
+/// A JSON body: unreadable JSON is 400, a body of the wrong shape is 422,
+/// and so is a text holding the NUL character, naming its field (see [`nul_in_json`]).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => {
-                Err(ApiError::new("validation_failed", e.body_text()))
-            }
-            Err(JsonRejection::JsonSyntaxError(e)) => {
-                Err(ApiError::new("bad_request", e.body_text()))
-            }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
-                "bad_request",
-                "send the body as JSON with Content-Type: application/json",
-            )),
-            Err(e) => Err(ApiError::new("bad_request", e.body_text())),
-        }
+        json_body(req, state, true).await.map(ApiJson)
     }
 }
 
-/// Query parameters; a malformed one is 400.
+/// Read a JSON body as [`ApiJson`] does; `refuse_nul: false` lets a NUL
+/// through, for the one use case that must see it (a login counts it as a
+/// failed attempt, see `App::login`).
+pub async fn json_body<T: DeserializeOwned, S: Send + Sync>(
+    req: Request,
+    state: &S,
+    refuse_nul: bool,
+) -> Result<T, ApiError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        });
+    if !is_json {
+        return Err(ApiError::new(
+            "bad_request",
+            "send the body as JSON with Content-Type: application/json",
+        ));
+    }
+    let bytes = axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| ApiError::new("bad_request", e.body_text()))?;
+    if refuse_nul {
+        refuse_nul_in_json(&bytes)?;
+    }
+    match axum::Json::<T>::from_bytes(&bytes) {
+        Ok(axum::Json(v)) => Ok(v),
+        Err(JsonRejection::JsonDataError(e)) => {
+            Err(ApiError::new("validation_failed", e.body_text()))
+        }
+        Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new("bad_request", e.body_text())),
+        Err(e) => Err(ApiError::new("bad_request", e.body_text())),
+    }
+}
+
+/// The path (`title`, `events[2].body`) of the first text in a JSON document
+/// that holds the NUL character, a key or a value. JSON can carry NUL only
+/// escaped (`\u0000`): a body without that sequence is not parsed twice.
+pub fn nul_in_json(bytes: &[u8]) -> Option<String> {
+    const ESCAPED_NUL: &[u8] = b"\\u0000";
+    if !bytes.windows(ESCAPED_NUL.len()).any(|w| w == ESCAPED_NUL) {
+        return None;
+    }
+    fn walk(v: &serde_json::Value, path: &str) -> Option<String> {
+        let join = |key: &str| match path {
+            "" => key.to_owned(),
+            _ => format!("{path}.{key}"),
+        };
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
+                "body".into()
+            } else {
+                path.into()
+            }),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| walk(item, &format!("{path}[{i}]"))),
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(k, item)| {
+                if k.contains('\0') {
+                    Some(join(&k.replace('\0', "\\u0000")))
+                } else {
+                    walk(item, &join(k))
+                }
+            }),
+            _ => None,
+        }
+    }
+    // Unreadable JSON is the parser's to refuse, with its own message.
+    let doc: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    walk(&doc, "")
+}
+
+/// 422 naming the field whose text holds the NUL character, if one does.
+fn refuse_nul_in_json(bytes: &[u8]) -> Result<(), ApiError> {
+    match nul_in_json(bytes) {
+        Some(field) => Err(ApiError::field(
+            "validation_failed",
+            &field,
+            format!("{field}: {NUL_MESSAGE}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// What a refused NUL character is told.
+pub const NUL_MESSAGE: &str = "must not contain the NUL character (\\u0000)";
+
+/// The name of the first query parameter (or the path) holding the NUL
+/// character (`%00`): such a request is refused before any handler (400).
+pub fn nul_in_uri(uri: &axum::http::Uri) -> Option<String> {
+    if uri.path().contains("%00") {
+        return Some("path".into());
+    }
+    let q = uri.query().filter(|q| q.contains("%00"))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).unwrap_or_default();
+    Some(
+        pairs
+            .into_iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+            .map_or_else(|| "query".to_owned(), |(k, _)| k.replace('\0', "%00")),
+    )
+}
+
+/// The name of the first field of an urlencoded form holding the NUL character.
+pub fn nul_in_form(bytes: &[u8]) -> Option<String> {
+    if !bytes.windows(3).any(|w| w == b"%00") {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).unwrap_or_default();
+    pairs
+        .into_iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| k.replace('\0', "%00"))
+}
+
+/// Query parameters; a malformed one is 400 (a NUL character in one is
+/// refused for every route, query extractor or not: see `nul_in_uri`).
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
@@ -268,6 +382,7 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOr
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(ApiJsonOrEmpty(T::default()));
         }
+        refuse_nul_in_json(&bytes)?;
         serde_json::from_slice(&bytes)
             .map(ApiJsonOrEmpty)
             .map_err(|e| {
@@ -292,5 +407,46 @@ impl FromRequestParts<AppState> for ClientAddr {
             &parts.extensions,
             &s.app.settings.trusted_proxies,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{nul_in_form, nul_in_json, nul_in_uri};
+
+    #[test]
+    fn a_nul_is_found_by_the_path_of_its_field() {
+        assert_eq!(
+            nul_in_json(br#"{"title": "a\u0000"}"#).as_deref(),
+            Some("title")
+        );
+        assert_eq!(
+            nul_in_json(br#"{"events": [{"at": "x"}, {"body": "\u0000"}]}"#).as_deref(),
+            Some("events[1].body")
+        );
+        assert_eq!(nul_in_json(br#"["\u0000"]"#).as_deref(), Some("[0]"));
+        assert_eq!(nul_in_json(br#""\u0000""#).as_deref(), Some("body"));
+    }
+
+    #[test]
+    fn an_escaped_backslash_before_u0000_is_no_nul() {
+        assert_eq!(nul_in_json(br#"{"title": "C:\\u0000"}"#), None);
+        assert_eq!(nul_in_json(br#"{"title": "plain"}"#), None);
+    }
+
+    #[test]
+    fn a_nul_in_a_query_form_or_path_is_named() {
+        let uri = |s: &str| s.parse::<axum::http::Uri>().unwrap();
+        assert_eq!(
+            nul_in_uri(&uri("/a?kind=x&actor=b%00")).as_deref(),
+            Some("actor")
+        );
+        assert_eq!(nul_in_uri(&uri("/a/b%00c")).as_deref(), Some("path"));
+        assert_eq!(nul_in_uri(&uri("/a?kind=x%20y")), None);
+        assert_eq!(
+            nul_in_form(b"name=a%00&csrf_token=t").as_deref(),
+            Some("name")
+        );
+        assert_eq!(nul_in_form(b"name=a%2500"), None);
     }
 }

@@ -128,18 +128,32 @@ async fn security_layer(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // A NUL character is refused before any handler (no text of ours holds
+    // one, and PostgreSQL cannot store it), naming where it was.
+    if let Some(field) = extract::nul_in_uri(req.uri()) {
+        return ApiError::field(
+            "bad_request",
+            &field,
+            format!("{field}: {}", extract::NUL_MESSAGE),
+        )
+        .into_response();
+    }
     let slot = ActorSlot::default();
     req.extensions_mut().insert(slot.clone());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let h = req.headers();
-    let form_with_session = !is_safe(&method)
-        && h.get(header::AUTHORIZATION).is_none()
-        && h.get(CSRF_HEADER).is_none()
-        && cookie(h, SESSION_COOKIE).is_some()
+    let is_form = !is_safe(&method)
         && h.get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let form_with_session = is_form
+        && h.get(header::AUTHORIZATION).is_none()
+        && h.get(CSRF_HEADER).is_none()
+        && cookie(h, SESSION_COOKIE).is_some();
+    // The login form is left to the login use case, which counts a NUL
+    // login as a failed attempt.
+    let form_checked = is_form && path != "/login";
     // A page's upload form: its CSRF token is a multipart field.
     let upload_with_session = !is_safe(&method)
         && h.get(header::AUTHORIZATION).is_none()
@@ -153,7 +167,7 @@ async fn security_layer(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    if form_with_session {
+    if form_with_session || form_checked {
         let (parts, body) = req.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
             let mut r =
@@ -161,8 +175,17 @@ async fn security_layer(
             *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
             return r;
         };
+        if form_checked && let Some(field) = extract::nul_in_form(&bytes) {
+            return ApiError::field(
+                "validation_failed",
+                &field,
+                format!("{field}: {}", extract::NUL_MESSAGE),
+            )
+            .into_response();
+        }
         let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .ok()
+            .filter(|_| form_with_session)
             .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf_token"))
             .map(|(_, v)| v);
         req = Request::from_parts(parts, Body::from(bytes));

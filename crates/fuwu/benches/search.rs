@@ -305,6 +305,8 @@ async fn load_requests(db: &Db, docs: &[Value], orgs: &[i64], admin: i64, n: usi
             })
             .collect();
         let count = rows.len();
+        // Shared, not copied, with the write's possible reruns (`Db::write`).
+        let rows = std::sync::Arc::new(rows);
         db.write(move |mut c| {
             Box::pin(async move {
                 for chunk in rows.chunks(ROWS_PER_STATEMENT) {

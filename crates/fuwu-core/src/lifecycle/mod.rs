@@ -243,7 +243,7 @@ pub enum LifecycleError {
     InvalidEscalation { from: Tier, to: Tier },
     #[error("closing requires the customer's confirmation that the request is solved")]
     ConfirmationRequired,
-    #[error("auto-close is not due before {due:?}")]
+    #[error("auto-close is not due before {due}")]
     AutoCloseNotDue { due: Timestamp },
     #[error("auto-close does not apply: the customer has given feedback")]
     AutoCloseAfterFeedback,

@@ -131,7 +131,12 @@ impl Ctx {
         if self.cat.has(key_or_text) {
             std::borrow::Cow::Borrowed(self.cat.get(key_or_text))
         } else {
-            messages::Messages::translate(self.lang, key_or_text)
+            // Instants in a refusal as the viewer reads times: their zone, their format.
+            let text = messages::Messages::translate(self.lang, key_or_text);
+            match crate::error::instants_in(&text, |t| self.time(&t.as_millisecond())) {
+                std::borrow::Cow::Borrowed(_) => text,
+                std::borrow::Cow::Owned(local) => std::borrow::Cow::Owned(local),
+            }
         }
     }
 
@@ -425,6 +430,20 @@ mod tests {
             HeaderValue::from_static("fuwu_tz=Mars%2FOlympus"),
         );
         assert_eq!(Ctx::anonymous(&h, "/ui").tz_name, "Asia/Shanghai");
+    }
+
+    #[test]
+    fn a_refusal_names_its_time_in_the_viewers_zone_and_language() {
+        let api = "auto-close is not due before 2026-12-11T00:57:33+08:00";
+        let c = Ctx::anonymous(&HeaderMap::new(), "/ui");
+        assert_eq!(c.msg(api), "2026-12-11 00:57 之前还不能自动关闭");
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("fuwu_tz=Europe%2FBerlin; fuwu_lang=en"),
+        );
+        let c = Ctx::anonymous(&h, "/ui");
+        assert_eq!(c.msg(api), "auto-close is not due before 2026-12-10 17:57");
     }
 
     #[test]

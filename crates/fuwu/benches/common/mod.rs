@@ -1060,6 +1060,8 @@ pub async fn load_to(
         }
         done += requests.len() as u64;
         events_total += events.len() as u64;
+        // Shared, not copied, with the write's possible reruns (`Db::write`).
+        let (requests, events) = (std::sync::Arc::new(requests), std::sync::Arc::new(events));
         db.write(move |mut c| {
             Box::pin(async move { insert_batch(&mut c, &requests, &events).await })
         })
