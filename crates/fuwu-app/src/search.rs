@@ -273,7 +273,8 @@ impl App {
         // Requests and articles are read on two connections at once: on
         // PostgreSQL each is a backend of its own, so a search that ranks
         // many candidates of both uses both cores (a sequential search had
-        // its two halves' times add up: docs/benchmarks.md, session 6).
+        // its two halves' times add up: docs/benchmarks-history.md, search
+        // session 6).
         // SQLite reads run on the calling thread, so there they follow
         // each other as before.
         let requests = async {

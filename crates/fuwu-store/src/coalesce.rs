@@ -10,7 +10,8 @@
 //! no latency; batches form only under load, the way a group commit does.
 //! One statement is in flight at a time, on one connection: with two in
 //! flight the batches halved and the reads were 10 % slower (0.30 × instead
-//! of 0.33–0.36 × the `/healthz` rate, alternating runs, docs/benchmarks.md).
+//! of 0.33–0.36 × the `/healthz` rate, alternating runs,
+//! docs/benchmarks-history.md, session 8).
 //! Each read still sees every write acknowledged before it was asked for: its
 //! statement starts after it was queued.
 

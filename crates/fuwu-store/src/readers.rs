@@ -44,7 +44,7 @@ pub(crate) fn open(file: &Path, writer: bool) -> Result<Connection, StoreError> 
         // they run on the writer, between batches, so they are made rarer
         // (every 10,000 WAL pages, ~40 MB, instead of 1,000): with the default,
         // the checkpoints' syncs and WAL writes were a tenth of the writer's
-        // time under a stream of creates (docs/benchmarks.md, session 5).
+        // time under a stream of creates (docs/benchmarks-history.md, session 5).
         "pragma journal_mode = wal; pragma synchronous = normal; pragma wal_autocheckpoint = 10000;"
     } else {
         "pragma query_only = true;"

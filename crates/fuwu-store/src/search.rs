@@ -576,7 +576,8 @@ impl Matching {
     /// Filling up a search that found too few: partial matches come after
     /// every full one, and most are matches of the query's commonest word
     /// alone, so a quarter as many are ranked — ranking 2,000 of them cost
-    /// as much as the rest of the search (docs/benchmarks.md, session 6).
+    /// as much as the rest of the search (docs/benchmarks-history.md, search
+    /// session 6).
     pub const FILL_UP: Matching = Matching {
         combine: Combine::Any,
         candidates: CANDIDATES / 4,

@@ -8,7 +8,8 @@ use anyhow::{Context, Result, bail};
 
 // mimalloc instead of the C library's allocator: a request allocates and
 // frees dozens of small buffers on whichever worker thread runs it, and
-// glibc's malloc was 6 % of a get-by-id's CPU (docs/benchmarks.md).
+// glibc's malloc was 6 % of a get-by-id's CPU (docs/design.md, "mimalloc as
+// the global allocator"; the runs in docs/benchmarks-history.md, session 8).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Args, Parser, Subcommand};
@@ -367,7 +368,8 @@ async fn run(cli: Cli) -> Result<()> {
             // New requests reach the full-text index in the background every
             // 2 s (and before any search, which drains the queue first). Fewer,
             // fuller batches: under a stream of creates the writer's p99 fell
-            // from ~15 ms to ~9 ms against every 0.5 s (docs/benchmarks.md).
+            // from ~15 ms to ~9 ms against every 0.5 s (docs/benchmarks-history.md,
+            // session 8).
             let indexer = tokio::spawn(app.clone().index_forever(fuwu_app::INDEX_EVERY));
             let addr = listener.local_addr()?;
             tracing::info!(%addr, storage = %st.describe(), "Fuwu is serving; API description at /api/v1/openapi.json");
