@@ -89,8 +89,10 @@ both_engines! {
         t.ok(&t.admin_token, "/api/v1/contracts", json!({"organization_id": org, "code": "HT-NY", "name": "运维合同", "accepted_on": "2026-01-05", "project_leader_id": leader_id})).await;
         let admin = t.admin_token.clone();
 
-        // Every level, responded to, with an on-site visit requested and recorded.
+        // Every level, responded to, with an on-site visit requested (and
+        // recorded on 4 January, below).
         let mut ids = Vec::new();
+        let mut ids_visits: Vec<(i64, i64, i64)> = Vec::new();
         for level in 0..=5 {
             let r = raise(&t, org, level, &format!("{level} 级故障")).await;
             let rid = id(&r);
@@ -99,9 +101,8 @@ both_engines! {
             no_5xx(&t, "POST", &admin, &format!("/api/v1/requests/{rid}/dispatch"), json!({"tier": "l2", "assignee_id": eng_id})).await;
             no_5xx(&t, "POST", &eng, &format!("/api/v1/requests/{rid}/respond"), json!({"mode": "onsite", "plan": "上门检查"})).await;
             let v = no_5xx(&t, "POST", &eng, &format!("/api/v1/requests/{rid}/visits"), json!({})).await;
-            if let Some(vid) = v["id"].as_i64() {
-                no_5xx(&t, "PATCH", &eng, &format!("/api/v1/requests/{rid}/visits/{vid}"), json!({"departed": true})).await;
-            }
+            let vid = id(&v);
+            ids_visits.push((rid, vid, v["version"].as_i64().unwrap_or(1)));
         }
 
         // Day by day to 6 January: new requests of every level each day,
@@ -132,10 +133,18 @@ both_engines! {
                 assert_eq!(draft["status"], "draft", "{draft}");
                 resolved = Some(rid);
             }
+            if day == 7 {
+                // 4 January: the engineers arrived at 09:30, entered at 10:00.
+                for (rid, vid, version) in &ids_visits {
+                    let (s, v) = t.patch(&eng, &format!("/api/v1/requests/{rid}/visits/{vid}"), json!({"version": version, "departed_at": "2027-01-04T09:00:00+08:00", "arrived_at": "2027-01-04T09:30:00+08:00"})).await;
+                    assert_eq!(s, StatusCode::OK, "recording a visit on 4 January: {v}");
+                }
+            }
             if day == 9 {
                 let rid = resolved.unwrap();
                 for step in ["submit-review", "approve", "deliver"] {
-                    no_5xx(&t, "POST", &admin, &format!("/api/v1/requests/{rid}/fault-report/{step}"), json!({})).await;
+                    let (s, v) = t.post(&admin, &format!("/api/v1/requests/{rid}/fault-report/{step}"), json!({})).await;
+                    assert!(s.is_success(), "{step} on 6 January: {s} {v}");
                 }
             }
         }
