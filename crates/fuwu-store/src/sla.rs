@@ -95,17 +95,7 @@ pub async fn calendar_definition_at(
     name: &str,
     at: i64,
 ) -> Result<Option<String>, StoreError> {
-    let row: Option<(String,)> = c
-        .fetch_optional(
-            query(
-                "select definition from calendar_versions where name = $1 and valid_to > $2
-                 order by valid_to, version limit 1",
-            )
-            .bind(name)
-            .bind(at),
-        )
-        .await?;
-    Ok(row.map(|(d,)| d))
+    archived_calendar(c, name, at, false).await
 }
 
 /// The archived definition of calendar `name` that was in force at `at`
@@ -115,15 +105,27 @@ pub async fn calendar_definition_in_force(
     name: &str,
     at: i64,
 ) -> Result<Option<String>, StoreError> {
+    archived_calendar(c, name, at, true).await
+}
+
+/// An archived definition replaced after `at`; `since_start`: one that had
+/// also started by then.
+async fn archived_calendar(
+    c: &mut Conn<'_>,
+    name: &str,
+    at: i64,
+    since_start: bool,
+) -> Result<Option<String>, StoreError> {
     let row: Option<(String,)> = c
         .fetch_optional(
             query(
                 "select definition from calendar_versions
-                 where name = $1 and valid_from <= $2 and valid_to > $2
+                 where name = $1 and valid_to > $2 and (not $3 or valid_from <= $2)
                  order by valid_to, version limit 1",
             )
             .bind(name)
-            .bind(at),
+            .bind(at)
+            .bind(since_start),
         )
         .await?;
     Ok(row.map(|(d,)| d))

@@ -293,12 +293,19 @@ pub fn parse_rfc3339(text: &str) -> Result<Timestamp, InvalidInstant> {
 pub struct Calendar {
     spec: CalendarSpec,
     tz: TimeZone,
+    /// The provisional rule's days of the years next to the known ones,
+    /// looked up without the process-wide memo's lock (most deadlines that
+    /// touch a provisional year touch one of these).
+    near: Vec<(i16, statutory::YearDays)>,
     /// Working time of an ordinary week (no special days, no offset change).
     week_ms: i64,
     working_day_ms: i64,
 }
 
 static NO_WINDOWS: DayWindows = DayWindows::NONE;
+
+/// Provisional years kept at hand on each side of the known ones.
+const NEAR_YEARS: i16 = 3;
 
 impl Calendar {
     /// Checks the spec and binds it to its time zone. `tz` must be the zone
@@ -318,9 +325,26 @@ impl Calendar {
                 given: given.to_owned(),
             });
         }
+        let near = match (&spec.data_years, spec.provisional) {
+            (Some(years), ProvisionalRule::CnStatutory) => {
+                let (first, last) = (years.first().copied(), years.last().copied());
+                let around = first.zip(last).map_or(Vec::new(), |(first, last)| {
+                    (first.saturating_sub(NEAR_YEARS)..first)
+                        .chain(last.saturating_add(1)..=last.saturating_add(NEAR_YEARS))
+                        .collect()
+                });
+                around
+                    .into_iter()
+                    .chain((first.unwrap_or(0)..=last.unwrap_or(-1)).filter(|y| !years.contains(y)))
+                    .map(|y| (y, statutory::cn_statutory_cached(y)))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         Ok(Calendar {
             week_ms: i64::from(spec.week.minutes()) * 60_000,
             working_day_ms: i64::from(spec.standard_day.minutes()) * 60_000,
+            near,
             spec,
             tz,
         })
@@ -390,9 +414,14 @@ impl Calendar {
 
     /// The statutory days of a provisional `year` under this calendar's
     /// rule; `None` when the year is known or the rule adds none.
-    fn provisional_days(&self, year: i16) -> Option<Arc<BTreeMap<Date, SpecialDay>>> {
-        (self.spec.provisional == ProvisionalRule::CnStatutory && self.is_provisional(year))
-            .then(|| statutory::cn_statutory_cached(year))
+    fn provisional_days(&self, year: i16) -> Option<statutory::YearDays> {
+        if self.spec.provisional != ProvisionalRule::CnStatutory || !self.is_provisional(year) {
+            return None;
+        }
+        Some(match self.near.iter().find(|(y, _)| *y == year) {
+            Some((_, days)) => days.clone(),
+            None => statutory::cn_statutory_cached(year),
+        })
     }
 
     /// The holiday or adjusted working day on `date`, if any: the calendar's
