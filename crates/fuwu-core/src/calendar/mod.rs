@@ -65,7 +65,6 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 /// The preset calendar in which all time is working time.
 pub const TWENTY_FOUR_SEVEN: &str = "24x7";
