@@ -1,6 +1,7 @@
 //! The pages: queues, the request page with its actions, new requests (the
 //! phone intake for staff, the portal form for customers).
 
+use super::form::Form;
 use super::{Ctx, PageError, see_other, viewer};
 use crate::AppState;
 use crate::error::ApiError;
@@ -287,7 +288,7 @@ pub struct RequestPage {
     visits: Vec<VisitRow>,
     form: Form,
     clocks: super::clocks::ClockPanel,
-    files: super::files::FileList,
+    files: super::file_list::FileList,
     contract: String,
     policy: String,
 }
@@ -304,30 +305,6 @@ pub struct VisitRow {
     pub work_done: String,
     /// `departed`, `arrived`, `left`, or empty when the visit is over.
     pub next: &'static str,
-}
-
-/// What a rejected form keeps: the typed values, the errors by field, which form.
-#[derive(Debug, Default)]
-pub struct Form {
-    pub values: HashMap<String, String>,
-    pub errors: HashMap<String, String>,
-    pub alert: Option<&'static str>,
-    pub open: String,
-}
-
-impl Form {
-    pub fn v(&self, field: &str) -> &str {
-        self.values.get(field).map_or("", String::as_str)
-    }
-    pub fn is(&self, field: &str, value: &str) -> bool {
-        self.v(field) == value
-    }
-    pub fn err(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
-    }
-    pub fn opened(&self, action: &str) -> bool {
-        self.open == action
-    }
 }
 
 pub async fn request_page(
@@ -580,7 +557,7 @@ pub(super) async fn render_request(
         .collect();
     let may_work = d.may_work && !terminal;
     let clocks = super::clocks::panel(s, actor, &c, id).await;
-    let files = super::files::list(
+    let files = super::file_list::list(
         &d.attachments,
         may_work,
         s.app.settings.max_attachment_bytes,

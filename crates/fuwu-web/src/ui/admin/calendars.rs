@@ -4,7 +4,7 @@
 use super::form::{Body, form_of, opt, refused, required, version, with_query};
 use super::{Admin, PageResult, SECTIONS, fail, fail_ref, not_found};
 use crate::AppState;
-use crate::ui::pages::Form;
+use crate::ui::form::Form;
 use crate::ui::{Ctx, percent_encode, see_other};
 use askama::Template;
 use askama_web::WebTemplate;

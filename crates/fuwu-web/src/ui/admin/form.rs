@@ -3,7 +3,7 @@
 //! queries the list pages take.
 
 use crate::error::ApiError;
-use crate::ui::pages::Form;
+use crate::ui::form::Form;
 use crate::ui::percent_encode;
 use axum::extract::RawForm;
 use axum::extract::rejection::RawFormRejection;

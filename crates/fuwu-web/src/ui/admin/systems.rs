@@ -7,7 +7,7 @@ use super::form::{
 use super::options::{name_in, org_options};
 use super::{Admin, PageResult, SECTIONS, fail, fail_ref};
 use crate::AppState;
-use crate::ui::pages::Form;
+use crate::ui::form::Form;
 use crate::ui::{Ctx, see_other};
 use askama::Template;
 use askama_web::WebTemplate;

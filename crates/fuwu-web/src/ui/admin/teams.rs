@@ -6,7 +6,7 @@ use super::form::{
 use super::options::with_chosen_user;
 use super::{Admin, PageResult, SECTIONS, fail, fail_ref};
 use crate::AppState;
-use crate::ui::pages::Form;
+use crate::ui::form::Form;
 use crate::ui::{Ctx, see_other};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -8,7 +8,7 @@ use super::options::{name_in, org_options, team_options, with_chosen_org};
 use super::roles::human_roles;
 use super::{Admin, PageResult, SECTIONS, fail, fail_ref};
 use crate::AppState;
-use crate::ui::pages::Form;
+use crate::ui::form::Form;
 use crate::ui::{Ctx, see_other};
 use askama::Template;
 use askama_web::WebTemplate;
