@@ -11,7 +11,7 @@
 use crate::access::Capability;
 use crate::calendars::{Builtins, calendar_names, calendars_for, presets};
 pub use crate::calendars::{CalendarInput, CalendarView};
-use crate::requests::load_visible;
+use crate::request_access::load_visible;
 use crate::{Actor, App, AppError, audit};
 use fuwu_core::calendar::{BusinessDuration, Calendar};
 use fuwu_core::level::FaultLevel;
