@@ -99,7 +99,8 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = crate::requests::load_workable(&mut c, &actor, request_id).await?;
+                    let r =
+                        crate::request_access::load_workable(&mut c, &actor, request_id).await?;
                     if r.status
                         .parse::<fuwu_core::Status>()
                         .is_ok_and(|s| s.is_terminal())
@@ -109,7 +110,7 @@ impl App {
                             r.status
                         )));
                     }
-                    crate::requests::bump(&mut c, &r, now).await?;
+                    crate::request_access::bump(&mut c, &r, now).await?;
                     let a = store::insert_attachment(
                         &mut c,
                         &NewAttachment {
@@ -150,7 +151,7 @@ impl App {
         self.db
             .read(move |mut c| {
                 Box::pin(async move {
-                    crate::requests::load_visible(&mut c, &actor, request_id).await?;
+                    crate::request_access::load_visible(&mut c, &actor, request_id).await?;
                     let a = store::get_attachment(&mut c, attachment_id)
                         .await
                         .map_err(|e| AppError::from_store("attachment", e))?;

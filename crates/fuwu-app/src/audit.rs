@@ -2,7 +2,8 @@
 //! are recorded here, in the same transaction as the change; a request's
 //! changes are its own history (`request_events`).
 
-use crate::{Actor, App, AppError, Page, page_limit};
+use crate::paging::{page, page_limit};
+use crate::{Actor, App, AppError, Page};
 use fuwu_store::audit::{self as store, AuditEntry, AuditFilter, NewAudit, RequestEventFilter};
 use fuwu_store::requests::Event;
 use fuwu_store::{Conn, StoreError};
@@ -134,7 +135,7 @@ impl App {
                 Box::pin(async move { store::list_audit(&mut c, &filter, before, limit + 1).await })
             })
             .await?;
-        Ok(crate::directory::page(items, limit, |e| e.id))
+        Ok(page(items, limit, |e| e.id))
     }
 
     /// Every request's recorded changes (each request's history, across
@@ -162,6 +163,6 @@ impl App {
                 })
             })
             .await?;
-        Ok(crate::directory::page(items, limit, |e| e.id))
+        Ok(page(items, limit, |e| e.id))
     }
 }

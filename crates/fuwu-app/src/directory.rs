@@ -7,7 +7,8 @@
 
 use crate::access::Capability;
 use crate::identity::validate_user;
-use crate::{Actor, App, AppError, Page, page_limit};
+use crate::paging::{page, page_limit};
+use crate::{Actor, App, AppError, Page};
 use fuwu_core::{Email, PhoneNumber, Role};
 use fuwu_store::directory::{self as store, *};
 use fuwu_store::{BoxFut, Conn, StoreError};
@@ -52,20 +53,6 @@ fn cursor(after: Option<String>) -> Result<i64, AppError> {
         Some(s) => s
             .parse()
             .map_err(|_| AppError::invalid("cursor", "not a cursor this API gave out")),
-    }
-}
-
-/// Cut one extra fetched row off and turn the last kept id into the next cursor.
-pub(crate) fn page<T>(mut items: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Page<T> {
-    let next = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|t| id(t).to_string())
-    } else {
-        None
-    };
-    Page {
-        items,
-        next_cursor: next,
     }
 }
 

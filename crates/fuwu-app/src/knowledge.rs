@@ -9,7 +9,8 @@
 //! other article is "not found" to them.
 
 use crate::access::Capability;
-use crate::{Actor, App, AppError, Page, page_limit};
+use crate::paging::{page, page_limit};
+use crate::{Actor, App, AppError, Page};
 use fuwu_core::Status;
 use fuwu_store::knowledge::{self as store, Article, ArticleVersion};
 use fuwu_store::{Conn, StoreError};
@@ -154,7 +155,7 @@ async fn link_all(
 ) -> Result<(), AppError> {
     for &r in request_ids {
         // A request out of the writer's reach is refused like a missing one.
-        crate::requests::load_visible(c, actor, r)
+        crate::request_access::load_visible(c, actor, r)
             .await
             .map_err(|e| match e {
                 AppError::NotFound { .. } => {
@@ -319,7 +320,7 @@ impl App {
                 })
             })
             .await?;
-        Ok(crate::directory::page(rows, limit, |a| a.id))
+        Ok(page(rows, limit, |a| a.id))
     }
 
     /// The earlier versions of an article, newest first (staff only).
@@ -357,7 +358,7 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    let r = crate::requests::load_visible(&mut c, &actor, request_id).await?;
+                    let r = crate::request_access::load_visible(&mut c, &actor, request_id).await?;
                     let st: Status = r
                         .status
                         .parse()
@@ -417,7 +418,7 @@ impl App {
         self.db
             .write(move |mut c| {
                 Box::pin(async move {
-                    crate::requests::load_workable(&mut c, &actor, request_id).await?;
+                    crate::request_access::load_workable(&mut c, &actor, request_id).await?;
                     let a = match store::get_article(&mut c, article_id).await {
                         Ok(a) if may_read(&actor, &a) => a,
                         Ok(_) | Err(StoreError::NotFound) => {

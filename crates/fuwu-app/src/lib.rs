@@ -17,9 +17,11 @@ mod history;
 pub mod identity;
 pub mod import;
 pub mod knowledge;
+mod paging;
 pub mod password;
 pub mod proxies;
 pub mod reports;
+mod request_access;
 pub mod requests;
 pub mod search;
 pub mod sessions;
@@ -30,6 +32,7 @@ pub use access::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
 pub use fuwu_store::directory::Page;
+pub use paging::page_limit;
 
 use fuwu_store::Db;
 use std::sync::Arc;
@@ -120,8 +123,3 @@ impl std::ops::Deref for App {
 /// How often a server indexes the requests queued for full-text search in
 /// the background (searches drain the queue themselves before they query).
 pub const INDEX_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Clamp a client's page size to 1..=200 (default 50).
-pub fn page_limit(requested: Option<i64>) -> i64 {
-    requested.unwrap_or(50).clamp(1, 200)
-}

@@ -11,7 +11,8 @@
 //! fields; a draft does not exist for them (404).
 
 use crate::access::Capability;
-use crate::requests::{bump, load_visible, load_workable};
+pub use crate::request_access::{INTERNAL_KINDS, customer_sees_kind};
+use crate::request_access::{bump, load_visible, load_workable};
 use crate::{Actor, App, AppError};
 use fuwu_core::report::{self, ReportAction, ReportStatus};
 use fuwu_core::sla::ClockEvent;
@@ -515,15 +516,6 @@ async fn event(
     Ok(())
 }
 
-/// History kinds of the review, hidden from customers (the delivery,
-/// `report_submitted`, is not among them).
-pub const INTERNAL_KINDS: &[&str] = &[
-    "fault_report_drafted",
-    "fault_report_submitted_for_review",
-    "fault_report_returned",
-    "fault_report_approved",
-];
-
 impl App {
     /// The request's fault report as this actor may read it.
     pub async fn fault_report(
@@ -807,9 +799,4 @@ impl App {
             })
             .await
     }
-}
-
-/// Whether a customer reads this history kind.
-pub fn customer_sees_kind(kind: &str) -> bool {
-    !INTERNAL_KINDS.contains(&kind)
 }

@@ -3,6 +3,10 @@
 
 use crate::access::{Capability, Narrowed};
 use crate::history::{diff, lifecycle_details};
+use crate::request_access::{
+    bump, customer_sees_kind, load_visible, load_visible_with_contract, load_workable,
+    visible_with_contract,
+};
 use crate::{Actor, App, AppError, Page, page_limit};
 use fuwu_core::CloseBasis;
 use fuwu_core::level::LevelDecision;
@@ -14,7 +18,7 @@ use fuwu_core::{
 use fuwu_store::requests::{
     self as store, Cursor, Message, NewEvent, Request, RequestFilter, SortKey, Visit, WorkLog,
 };
-use fuwu_store::{Conn, StoreError, directory};
+use fuwu_store::{Conn, directory};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -324,62 +328,6 @@ pub(crate) async fn rules_for(c: &mut Conn<'_>, r: &Request) -> Result<Rules, Ap
     }
 }
 
-/// Load a request the actor may see; one out of reach is "not found".
-pub(crate) async fn load_visible(
-    c: &mut Conn<'_>,
-    actor: &Actor,
-    id: i64,
-) -> Result<Request, AppError> {
-    let r = store::get_request(c, id)
-        .await
-        .map_err(|e| AppError::from_store("request", e))?;
-    if actor.may_read_request(c, &r).await? {
-        Ok(r)
-    } else {
-        Err(AppError::NotFound { what: "request" })
-    }
-}
-
-/// [`load_visible`] with the terms of the request's contract, in one statement.
-pub(crate) async fn load_visible_with_contract(
-    c: &mut Conn<'_>,
-    actor: &Actor,
-    id: i64,
-) -> Result<store::RequestWithContract, AppError> {
-    visible_with_contract(actor, store::get_request_with_contract(c, id).await)
-}
-
-/// A request read with its contract, if the actor may see it (else 404).
-pub(crate) fn visible_with_contract(
-    actor: &Actor,
-    found: Result<store::RequestWithContract, StoreError>,
-) -> Result<store::RequestWithContract, AppError> {
-    let found = found.map_err(|e| AppError::from_store("request", e))?;
-    let leader = found.contract.as_ref().and_then(|k| k.project_leader_id);
-    if actor.may_read_request_led_by(&found.request, leader) {
-        Ok(found)
-    } else {
-        Err(AppError::NotFound { what: "request" })
-    }
-}
-
-/// Load a request the actor may work (change, act on, write to): out of
-/// reach is 404, in sight but not theirs to work is 403.
-pub(crate) async fn load_workable(
-    c: &mut Conn<'_>,
-    actor: &Actor,
-    id: i64,
-) -> Result<Request, AppError> {
-    let r = load_visible(c, actor, id).await?;
-    if actor.may_work(c, &r).await? {
-        Ok(r)
-    } else {
-        Err(AppError::Forbidden(
-            "work this request (it is another team's or another person's)",
-        ))
-    }
-}
-
 /// A digest of a request body, to tell a retry (same body) from a reuse of
 /// its key or reference with another body.
 pub(crate) fn fingerprint<T: serde::Serialize>(input: &T) -> String {
@@ -648,7 +596,7 @@ impl App {
                     if !internal {
                         history.retain(|e| {
                             (e.field.is_none() || e.field.as_deref() == Some("status"))
-                                && crate::reports::customer_sees_kind(&e.kind)
+                                && customer_sees_kind(&e.kind)
                         });
                         for e in &mut history {
                             e.details = None;
@@ -1139,16 +1087,6 @@ pub struct VisitUpdate {
     #[serde(skip)]
     pub left_at: Option<i64>,
     pub work_done: Option<String>,
-}
-
-/// Touch `updated_at` so lists sorted by activity show the request.
-pub(crate) async fn bump(c: &mut Conn<'_>, r: &Request, now: i64) -> Result<(), AppError> {
-    let mut after = r.clone();
-    after.updated_at = now;
-    store::update_request(c, &after, r.version)
-        .await
-        .map_err(|e| AppError::from_store("request", e))?;
-    Ok(())
 }
 
 pub(crate) async fn act_in(

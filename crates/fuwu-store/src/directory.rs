@@ -1,40 +1,12 @@
 //! Organizations (with their customer archive), contacts, teams, users,
 //! systems, contracts and SLA policy references.
 
+use crate::contract_terms::ContractTerms;
+use crate::versions::updated_or_why_not;
 use crate::{Conn, StoreError, from_row, query};
 use serde::Serialize;
 use std::sync::LazyLock;
 use utoipa::ToSchema;
-
-/// After an update matched no row: tell a missing record from a stale version.
-async fn missing_or_stale(
-    c: &mut Conn<'_>,
-    table: &'static str,
-    id: i64,
-    expected: i64,
-) -> StoreError {
-    let sql = format!("select version from {table} where id = $1");
-    let found: Result<Option<(i64,)>, StoreError> = c.fetch_optional(query(&sql).bind(id)).await;
-    match found {
-        Ok(Some(_)) => StoreError::StaleVersion { expected },
-        Ok(None) => StoreError::NotFound,
-        Err(e) => e,
-    }
-}
-
-/// The row an update returned, or why there was none: missing or stale.
-pub(crate) async fn updated_or_why_not<T>(
-    c: &mut Conn<'_>,
-    row: Option<T>,
-    table: &'static str,
-    id: i64,
-    expected: i64,
-) -> Result<T, StoreError> {
-    match row {
-        Some(r) => Ok(r),
-        None => Err(missing_or_stale(c, table, id, expected).await),
-    }
-}
 
 /// A page of rows with the cursor for the next one.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -811,7 +783,7 @@ pub struct IntakeLookup {
     pub organization_exists: bool,
     pub contact_organization: Option<i64>,
     pub system_organization: Option<i64>,
-    pub contract: Option<crate::requests::ContractTerms>,
+    pub contract: Option<ContractTerms>,
 }
 
 impl crate::sql::FromRow for IntakeLookup {
@@ -823,7 +795,7 @@ impl crate::sql::FromRow for IntakeLookup {
             organization_exists: organizations > 0,
             contact_organization: r.next()?,
             system_organization: r.next()?,
-            contract: crate::requests::ContractTerms::from_nullable_columns(r)?,
+            contract: ContractTerms::from_nullable_columns(r)?,
         })
     }
 }

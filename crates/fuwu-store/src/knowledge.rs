@@ -1,7 +1,7 @@
 //! Knowledge-base articles, their earlier versions and their links to
 //! requests. Every write re-indexes the article in the same transaction.
 
-use crate::directory::updated_or_why_not;
+use crate::versions::updated_or_why_not;
 use crate::{Conn, StoreError, from_row, query, query_owned, search};
 use serde::Serialize;
 use utoipa::ToSchema;

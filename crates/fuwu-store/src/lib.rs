@@ -15,6 +15,7 @@
 pub mod audit;
 mod batch;
 mod coalesce;
+mod contract_terms;
 pub mod creates;
 pub mod dashboard;
 pub mod directory;
@@ -32,6 +33,7 @@ pub mod sessions;
 pub mod sla;
 pub mod sql;
 pub mod tokens;
+mod versions;
 
 pub use error::StoreError;
 pub use migrate::{MIGRATION_NAMES, postgres_migrations, sqlite_migrations};

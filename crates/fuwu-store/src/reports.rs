@@ -1,7 +1,7 @@
 //! Fault reports (故障报告): one per request, versioned (see migration
 //! 0010_fault_reports).
 
-use crate::directory::updated_or_why_not;
+use crate::versions::updated_or_why_not;
 use crate::{Conn, StoreError, from_row, query};
 
 /// A fault report as stored. `timeline` is JSON; the app shapes what each

@@ -65,7 +65,7 @@ pub async fn update_policy(
         "update sla_policies set name = $3, description = $4, auto_close_after_ms = $5, definition = $6,
          updated_at = $7, version = version + 1 where id = $1 and version = $2 returning *")
         .bind(id).bind(version).bind(name).bind(description).bind(auto_close_after_ms).bind(definition).bind(now)).await?;
-    crate::directory::updated_or_why_not(c, row, "sla_policies", id, version).await
+    crate::versions::updated_or_why_not(c, row, "sla_policies", id, version).await
 }
 
 /// The definition of policy `id` in force at `at`: the archived one that was
@@ -232,7 +232,7 @@ pub async fn update_calendar(
             .bind(now),
         )
         .await?;
-    crate::directory::updated_or_why_not(c, row, "calendars", id, version).await
+    crate::versions::updated_or_why_not(c, row, "calendars", id, version).await
 }
 
 /// Delete a calendar, keeping its last definition for audits of the past.
