@@ -615,7 +615,7 @@ impl App {
                         .await
                         .map_err(|e| AppError::from_store("calendar", e))?;
                     for p in dir::list_sla_policies(&mut c).await? {
-                        if crate::sla::parse_policy(&p).is_some_and(|pol| {
+                        if policy_of(&p).is_some_and(|pol| {
                             pol.targets.iter().any(|t| t.calendar == name)
                                 || pol.auto_close.is_some_and(|a| a.calendar == name)
                         }) {
@@ -745,13 +745,19 @@ fn check_year(year: i16) -> Result<(), AppError> {
     }
 }
 
-/// The open requests whose policy has a target on calendar `name`.
+/// A stored policy's definition (read here rather than through `sla`, which
+/// depends on this module for its calendars).
+fn policy_of(row: &fuwu_store::directory::SlaPolicy) -> Option<Policy> {
+    serde_json::from_str(&row.definition).ok()
+}
+
+/// The open requests whose policy (or the default one, `levels-0-5`, for a
+/// contract without) has a target on calendar `name`.
 async fn open_requests_on_calendar(c: &mut Conn<'_>, name: &str) -> Result<Vec<i64>, AppError> {
-    let default = sla_store::get_policy_by_name(c, crate::sla::DEFAULT_POLICY).await?;
+    let default = sla_store::get_policy_by_name(c, fuwu_core::sla::templates::LEVELS_0_5).await?;
     let mut ids = Vec::new();
     for p in dir::list_sla_policies(c).await? {
-        let uses = crate::sla::parse_policy(&p)
-            .is_some_and(|pol| pol.targets.iter().any(|t| t.calendar == name));
+        let uses = policy_of(&p).is_some_and(|pol| pol.targets.iter().any(|t| t.calendar == name));
         if uses {
             ids.extend(sla_store::open_requests_of_policy(c, p.id, default.id).await?);
         }

@@ -27,4 +27,4 @@ pub(crate) use clocks::{initial_rows, refresh_clocks};
 pub use scanner::ScanProblem;
 pub(crate) use scanner::settle_past_thresholds;
 pub use terms::{DEFAULT_POLICY, PolicyInput};
-pub(crate) use terms::{PolicyCache, parse_policy, policy_for};
+pub(crate) use terms::{PolicyCache, policy_for};
