@@ -1,5 +1,10 @@
 //! Knowledge-base articles, their earlier versions and their links to
 //! requests. Every write re-indexes the article in the same transaction.
+//!
+//! This module and [`crate::search`] import each other, on purpose, as
+//! requests and search do: the index is written inside the article's own
+//! transaction (what is committed is what is found, and no caller can forget
+//! it), and the search reads the articles' rows.
 
 use crate::versions::updated_or_why_not;
 use crate::{Conn, StoreError, from_row, query, query_owned, search};
