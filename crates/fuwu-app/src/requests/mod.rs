@@ -2,18 +2,18 @@
 //! lifecycle actions, messages, work log and on-site visits.
 
 use crate::access::{Capability, Narrowed};
-use crate::history::{diff, lifecycle_details};
+use crate::history::diff;
 use crate::request_access::{
-    bump, customer_sees_kind, load_visible, load_visible_with_contract, load_workable,
+    customer_sees_kind, load_visible, load_visible_with_contract, load_workable,
     visible_with_contract,
 };
 use crate::{Actor, App, AppError, Page, page_limit};
 use fuwu_core::CloseBasis;
 use fuwu_core::level::LevelDecision;
-use fuwu_core::lifecycle::{self, Action, Feedback, Rating, Rules, Snapshot};
+use fuwu_core::lifecycle::{self, Feedback, Rating, Rules, Snapshot};
 use fuwu_core::{
     Category, Channel, FaultLevel, Impact, NonEmpty, Role, Stage, Status, Tier, Title, Urgency,
-    Visibility, WaitingFor,
+    WaitingFor,
 };
 use fuwu_store::requests::{
     self as store, Cursor, Message, NewEvent, Request, RequestFilter, SortKey, Visit, WorkLog,
@@ -23,6 +23,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
+
+mod actions;
+mod visits;
+
+pub(crate) use actions::{act_in, message_in};
+pub use visits::VisitUpdate;
 
 /// A new service request.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -165,11 +171,11 @@ pub struct RequestDetail {
     pub may_work: bool,
 }
 
-fn nonempty(field: &'static str, raw: &str) -> Result<NonEmpty, AppError> {
+pub(super) fn nonempty(field: &'static str, raw: &str) -> Result<NonEmpty, AppError> {
     NonEmpty::parse(raw).map_err(|e| AppError::invalid(field, e.to_string()))
 }
 
-fn parse<T: std::str::FromStr<Err = fuwu_core::UnknownValue>>(
+pub(super) fn parse<T: std::str::FromStr<Err = fuwu_core::UnknownValue>>(
     field: &'static str,
     s: &str,
 ) -> Result<T, AppError> {
@@ -207,7 +213,7 @@ pub fn snapshot_of(r: &Request) -> Result<Snapshot, AppError> {
 }
 
 /// How far ahead of the server's clock a reported time may be (a phone's clock, a typing delay).
-const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+pub(super) const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 
 /// Today's date in China (one offset all year), as `YYYY-MM-DD`.
 pub fn china_date(now_ms: i64) -> String {
@@ -696,257 +702,6 @@ impl App {
             })
             .await
     }
-
-    /// Take a lifecycle action. `expected_version`, when given, must match.
-    pub async fn act(
-        &self,
-        actor: &Actor,
-        id: i64,
-        expected_version: Option<i64>,
-        action: Action,
-        extras: ActionExtras,
-    ) -> Result<Request, AppError> {
-        actor.require_write()?;
-        let now = self.now();
-        let actor = actor.clone();
-        self.db
-            .write(move |mut c| {
-                Box::pin(async move {
-                    act_in(&mut c, &actor, id, expected_version, action, extras, now).await
-                })
-            })
-            .await
-    }
-
-    /// Add a public reply or an internal note. A customer's reply to a request
-    /// waiting for the customer ends the wait.
-    pub async fn add_message(
-        &self,
-        actor: &Actor,
-        id: i64,
-        visibility: Visibility,
-        body: &str,
-    ) -> Result<Message, AppError> {
-        actor.require_write()?;
-        if visibility == Visibility::Internal {
-            actor.require(Capability::SeeInternal)?;
-        }
-        let body = nonempty("body", body)?.into_inner();
-        let now = self.now();
-        let actor = actor.clone();
-        self.db
-            .write(move |mut c| {
-                Box::pin(async move { message_in(&mut c, &actor, id, visibility, body, now).await })
-            })
-            .await
-    }
-
-    /// Record time spent (staff). Billable by default when the request is.
-    pub async fn add_work_log(
-        &self,
-        actor: &Actor,
-        id: i64,
-        minutes: i64,
-        billable: Option<bool>,
-        note: &str,
-        worked_at: Option<i64>,
-    ) -> Result<WorkLog, AppError> {
-        actor.require(Capability::LogWork)?;
-        if !(1..=1440).contains(&minutes) {
-            return Err(AppError::invalid("minutes", "between 1 and 1440"));
-        }
-        let note = note.trim().to_owned();
-        let now = self.now();
-        if worked_at.is_some_and(|w| w > now + CLOCK_SKEW_MS) {
-            return Err(AppError::invalid(
-                "worked_at",
-                "work cannot be logged in the future",
-            ));
-        }
-        let actor = actor.clone();
-        self.db
-            .write(move |mut c| {
-                Box::pin(async move {
-                    let r = load_workable(&mut c, &actor, id).await?;
-                    let w = store::insert_work_log(
-                        &mut c,
-                        &store::NewWorkLog {
-                            request_id: id,
-                            user_id: actor.user_id,
-                            minutes,
-                            billable: billable.unwrap_or(r.billable),
-                            note: &note,
-                            worked_at: worked_at.unwrap_or(now),
-                        },
-                        now,
-                    )
-                    .await?;
-                    let ev = NewEvent {
-                        kind: "work_logged".into(),
-                        details: Some(
-                            json!({"minutes": minutes, "billable": w.billable}).to_string(),
-                        ),
-                        ..Default::default()
-                    };
-                    store::insert_events(&mut c, id, actor.user_id, now, &[ev]).await?;
-                    Ok(w)
-                })
-            })
-            .await
-    }
-
-    /// Request an on-site visit (现场方式); the on-site clock starts here.
-    pub async fn request_visit(
-        &self,
-        actor: &Actor,
-        id: i64,
-        engineer_id: Option<i64>,
-    ) -> Result<Visit, AppError> {
-        actor.require(Capability::RecordVisits)?;
-        let now = self.now();
-        let actor = actor.clone();
-        self.db
-            .write(move |mut c| {
-                Box::pin(async move {
-                    let r = load_workable(&mut c, &actor, id).await?;
-                    if !parse::<Status>("status", &r.status)?.is_open() {
-                        return Err(AppError::Conflict(format!(
-                            "request {id} is {}; no visit can be requested",
-                            r.status
-                        )));
-                    }
-                    check_handler(&mut c, Tier::L2, engineer_id, None).await?;
-                    let v = store::insert_visit(&mut c, id, engineer_id, now, now).await?;
-                    let ev = NewEvent {
-                        kind: "onsite_requested".into(),
-                        details: Some(
-                            json!({"visit_id": v.id, "engineer_id": engineer_id}).to_string(),
-                        ),
-                        ..Default::default()
-                    };
-                    store::insert_events(&mut c, id, actor.user_id, now, &[ev]).await?;
-                    bump(&mut c, &r, now).await?;
-                    crate::sla::refresh_clocks(&mut c, &r, now).await?;
-                    Ok(v)
-                })
-            })
-            .await
-    }
-
-    /// Record a visit's progress: departure, arrival (stops the on-site clock), leaving, work done.
-    pub async fn update_visit(
-        &self,
-        actor: &Actor,
-        request_id: i64,
-        visit_id: i64,
-        update: VisitUpdate,
-    ) -> Result<Visit, AppError> {
-        actor.require(Capability::RecordVisits)?;
-        let now = self.now();
-        let actor = actor.clone();
-        self.db
-            .write(move |mut c| {
-                Box::pin(async move {
-                    let r = load_workable(&mut c, &actor, request_id).await?;
-                    let before = store::get_visit(&mut c, visit_id)
-                        .await
-                        .map_err(|e| AppError::from_store("visit", e))?;
-                    if before.request_id != request_id {
-                        return Err(AppError::NotFound { what: "visit" });
-                    }
-
-                    if before.version != update.version {
-                        return Err(AppError::StaleVersion {
-                            what: "visit",
-                            expected: update.version,
-                        });
-                    }
-                    let mut v = before.clone();
-                    if let Some(e) = update.engineer_id {
-                        check_handler(&mut c, Tier::L2, Some(e), None).await?;
-                        v.engineer_id = Some(e);
-                    }
-                    v.departed_at = update.departed_at.or(v.departed_at);
-                    v.arrived_at = update.arrived_at.or(v.arrived_at);
-                    v.left_at = update.left_at.or(v.left_at);
-                    if let Some(w) = &update.work_done {
-                        v.work_done = Some(w.trim().to_owned());
-                    }
-                    // An arrival entered afterwards carries its real time, which
-                    // stops the on-site clock; it lies between the visit's request
-                    // and now (the history keeps who entered it and when).
-                    if let Some(a) = v.arrived_at
-                        && before.arrived_at != Some(a)
-                        && (a < v.requested_at || a > now + CLOCK_SKEW_MS)
-                    {
-                        return Err(AppError::invalid(
-                            "arrived_at",
-                            "the arrival must lie between the visit's request and now",
-                        ));
-                    }
-                    if [v.departed_at, v.arrived_at, v.left_at]
-                        .iter()
-                        .flatten()
-                        .any(|t| *t > now + CLOCK_SKEW_MS)
-                    {
-                        return Err(AppError::invalid(
-                            "visit",
-                            "visit times cannot be in the future",
-                        ));
-                    }
-                    let times = [
-                        v.requested_at,
-                        v.departed_at.unwrap_or(v.requested_at),
-                        v.arrived_at.unwrap_or(v.requested_at),
-                        v.left_at.unwrap_or(v.requested_at),
-                    ];
-                    if v.arrived_at
-                        .is_some_and(|a| v.departed_at.is_some_and(|d| a < d))
-                        || v.left_at
-                            .is_some_and(|l| v.arrived_at.is_none_or(|a| l < a))
-                        || times.iter().any(|t| *t < v.requested_at)
-                    {
-                        return Err(AppError::invalid(
-                            "visit",
-                            "times must follow each other: requested ≤ departed ≤ arrived ≤ left",
-                        ));
-                    }
-                    let saved = store::update_visit(&mut c, &v, update.version, now)
-                        .await
-                        .map_err(|e| AppError::from_store("visit", e))?;
-                    let mut evs = Vec::new();
-                    for (kind, was, is) in [
-                        ("onsite_departed", before.departed_at, saved.departed_at),
-                        ("onsite_arrived", before.arrived_at, saved.arrived_at),
-                        ("onsite_left", before.left_at, saved.left_at),
-                    ] {
-                        if was != is {
-                            evs.push(NewEvent {
-                                kind: kind.into(),
-                                field: Some(kind.trim_start_matches("onsite_").into()),
-                                before: was.map(fuwu_store::ser::rfc3339),
-                                after: is.map(fuwu_store::ser::rfc3339),
-                                details: Some(json!({"visit_id": visit_id}).to_string()),
-                            });
-                        }
-                    }
-                    if before.work_done != saved.work_done {
-                        evs.push(NewEvent {
-                            kind: "onsite_work_recorded".into(),
-                            details: Some(json!({"visit_id": visit_id}).to_string()),
-                            ..Default::default()
-                        });
-                    }
-                    store::insert_events(&mut c, request_id, actor.user_id, now, &evs).await?;
-                    bump(&mut c, &r, now).await?;
-                    if before.arrived_at != saved.arrived_at {
-                        crate::sla::refresh_clocks(&mut c, &r, now).await?;
-                    }
-                    Ok(saved)
-                })
-            })
-            .await
-    }
 }
 
 /// Edit a request's details in the caller's transaction (also used by imports, with their own `now`).
@@ -1023,204 +778,5 @@ pub(crate) async fn update_in(
     if saved.level != before.level || saved.category != before.category {
         crate::sla::refresh_clocks(c, &saved, now).await?;
     }
-    Ok(saved)
-}
-
-/// Add a message in the caller's transaction (also used by imports, with their own `now`).
-pub(crate) async fn message_in(
-    c: &mut Conn<'_>,
-    actor: &Actor,
-    id: i64,
-    visibility: Visibility,
-    body: String,
-    now: i64,
-) -> Result<Message, AppError> {
-    let r = load_workable(c, actor, id).await?;
-    if parse::<Status>("status", &r.status)?.is_terminal() {
-        return Err(AppError::Conflict(format!(
-            "request {id} is {}; it takes no more messages",
-            r.status
-        )));
-    }
-    let m = store::insert_message(c, id, actor.user_id, visibility.as_str(), &body, now).await?;
-    let ev = NewEvent {
-        kind: format!("message_{}", visibility.as_str()),
-        details: Some(json!({"message_id": m.id}).to_string()),
-        ..Default::default()
-    };
-    store::insert_events(c, id, actor.user_id, now, &[ev]).await?;
-    if actor.role.is_customer()
-        && r.status == "pending"
-        && r.waiting_for.as_deref() == Some("customer")
-    {
-        let system = Actor {
-            role: Role::System,
-            ..actor.clone()
-        };
-        act_in(
-            c,
-            &system,
-            id,
-            None,
-            Action::Resume,
-            ActionExtras::default(),
-            now,
-        )
-        .await?;
-    } else {
-        bump(c, &r, now).await?;
-    }
-    Ok(m)
-}
-
-/// Progress of an on-site visit; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VisitUpdate {
-    pub version: i64,
-    pub engineer_id: Option<i64>,
-    /// Unix milliseconds (the API accepts RFC 3339 and converts).
-    #[serde(skip)]
-    pub departed_at: Option<i64>,
-    #[serde(skip)]
-    pub arrived_at: Option<i64>,
-    #[serde(skip)]
-    pub left_at: Option<i64>,
-    pub work_done: Option<String>,
-}
-
-pub(crate) async fn act_in(
-    c: &mut Conn<'_>,
-    actor: &Actor,
-    id: i64,
-    expected_version: Option<i64>,
-    action: Action,
-    extras: ActionExtras,
-    now: i64,
-) -> Result<Request, AppError> {
-    let before = load_workable(c, actor, id).await?;
-    // Who may act comes before whether the version is current.
-    if !lifecycle::roles_allowed(action.kind()).contains(&actor.role) {
-        return Err(lifecycle::LifecycleError::RoleNotAllowed {
-            action: action.kind(),
-            role: actor.role,
-        }
-        .into());
-    }
-    if let Some(v) = expected_version
-        && v != before.version
-    {
-        return Err(AppError::StaleVersion {
-            what: "request",
-            expected: v,
-        });
-    }
-    let rules = rules_for(c, &before).await?;
-    match &action {
-        Action::Dispatch {
-            tier,
-            assignee,
-            team,
-        } => check_handler(c, *tier, *assignee, *team).await?,
-        Action::Escalate { to, .. } => {
-            check_handler(c, *to, extras.assignee_id, extras.team_id).await?
-        }
-        _ => {}
-    }
-    let feedback_input = match &action {
-        Action::Feedback(f) => Some(f.clone()),
-        _ => None,
-    };
-    let snapshot = snapshot_of(&before)?;
-    let (next, event) = lifecycle::apply(
-        &snapshot,
-        action,
-        actor.role,
-        fuwu_core::Timestamp::from_millis(now),
-        rules,
-    )?;
-    // After the lifecycle's own checks: a closing that may not happen says so first.
-    let satisfaction = match (&event, extras.closing) {
-        (lifecycle::Event::Closed { basis }, Some(f)) => {
-            satisfaction(*basis, f.rating, f.declined_to_rate)?
-        }
-        _ => None,
-    };
-    let mut after = before.clone();
-    after.status = next.status.as_str().into();
-    after.tier = next.tier.as_str().into();
-    after.stage = next.stage.map(|s| s.as_str().into());
-    after.waiting_for = next.waiting_for.map(|w| w.as_str().into());
-    after.resolved_at = next.resolved_at.map(|t| t.as_millis());
-    after.updated_at = now;
-    use lifecycle::Event as E;
-    match &event {
-        E::Acknowledged => after.acknowledged_at = after.acknowledged_at.or(Some(now)),
-        E::Dispatched { assignee, team, .. } => {
-            // Dispatching to a team alone puts the request in that team's queue.
-            after.assignee_id = *assignee;
-            after.team_id = team.or(after.team_id);
-        }
-        E::Responded { mode, plan } => {
-            after.response_mode = Some(mode.as_str().into());
-            after.response_plan = Some(plan.clone());
-            after.responded_at = after.responded_at.or(Some(now));
-        }
-        E::Escalated { .. } => {
-            after.assignee_id = extras.assignee_id;
-            after.team_id = extras.team_id.or(after.team_id);
-            if let Some(t) = &extras.third_party_ref {
-                after.third_party_ref = Some(t.clone());
-            }
-        }
-        E::Resolved { resolution } => {
-            after.resolution = Some(resolution.clone());
-            after.feedback_solved = None;
-            after.feedback_rating = None;
-            after.feedback_comment = None;
-        }
-        E::FeedbackRecorded(_) | E::Reopened { .. } => {
-            if let Some(f) = feedback_input {
-                after.feedback_solved = Some(f.solved);
-                after.feedback_rating = f.rating.map(|r| r.get() as i64);
-                after.feedback_comment = f.comment;
-            }
-        }
-        E::Closed { basis } => {
-            after.close_basis = Some(basis.as_str().into());
-            after.closed_at = Some(now);
-            match satisfaction {
-                Some(Satisfaction::Rated(r)) => after.feedback_rating = Some(i64::from(r.get())),
-                Some(Satisfaction::DeclinedToRate) => after.feedback_rating = None,
-                None => {}
-            }
-        }
-        E::Cancelled { reason } => {
-            after.cancel_reason = Some(reason.clone());
-            after.closed_at = Some(now);
-        }
-        E::StageChanged { .. } | E::WaitingStarted { .. } | E::WaitingEnded { .. } => {}
-    }
-    let (kind, mut details) = lifecycle_details(&event);
-    if let (E::Closed { .. }, Some(d)) = (&event, details.as_object_mut()) {
-        match satisfaction {
-            Some(Satisfaction::Rated(r)) => {
-                d.insert("rating".into(), json!(r.get()));
-            }
-            Some(Satisfaction::DeclinedToRate) => {
-                d.insert("declined_to_rate".into(), json!(true));
-            }
-            None => {}
-        }
-        if let Some(rule) = &extras.auto_close_rule {
-            d.insert("rule".into(), rule.clone());
-        }
-    }
-    let rows = diff(kind, &before, &after, Some(details));
-    let saved = store::update_request(c, &after, before.version)
-        .await
-        .map_err(|e| AppError::from_store("request", e))?;
-    store::insert_events(c, id, actor.user_id, now, &rows).await?;
-    crate::sla::refresh_clocks(c, &saved, now).await?;
     Ok(saved)
 }
