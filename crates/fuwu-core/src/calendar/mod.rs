@@ -52,6 +52,8 @@ mod windows;
 #[cfg(test)]
 mod props;
 #[cfg(test)]
+mod provisional_tests;
+#[cfg(test)]
 mod tests;
 
 pub use data::{CN_MAINLAND_DATA, DataError, DataErrorKind, HolidayData, parse_holiday_data};
