@@ -402,7 +402,7 @@ pub async fn list_requests(
                 .iter()
                 .map(|v| match v {
                     Arg::I(i) => i.to_string(),
-                    Arg::S(s) => format!("'{}'", s.replace('\'', "''")),
+                    Arg::S(s) => crate::sql::text_literal(s),
                 })
                 .collect();
             sql.push_str(&format!(" and {column} in ({})", spelled.join(", ")));

@@ -99,6 +99,13 @@ impl<'a> Query<'a> {
 }
 
 /// `($1, …, $width), ($width+1, …), …` for `rows` rows.
+/// A text as an SQL string literal, the same on both engines (a quote is
+/// doubled). For the few places that spell fixed vocabulary values into the
+/// SQL text so the planner sees them; everything a user typed is bound.
+pub(crate) fn text_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 pub(crate) fn rows_of_placeholders(rows: usize, width: usize) -> String {
     let mut s = String::with_capacity(rows * width * 5);
     for i in 0..rows {
@@ -584,6 +591,12 @@ impl Conn<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_text_literal_doubles_its_quotes() {
+        assert_eq!(super::text_literal("in_progress"), "'in_progress'");
+        assert_eq!(super::text_literal("o'clock''"), "'o''clock'''''");
+    }
+
     use super::{rows_of_placeholders, sqlite_sql};
 
     #[test]

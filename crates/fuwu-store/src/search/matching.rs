@@ -77,10 +77,7 @@ pub(super) fn row_conditions(filter: &RequestFilter, args: &mut Vec<Arg>) -> Str
         ("category", &filter.categories),
     ] {
         if !values.is_empty() {
-            let list: Vec<String> = values
-                .iter()
-                .map(|v| format!("'{}'", v.replace('\'', "")))
-                .collect();
+            let list: Vec<String> = values.iter().map(|v| crate::sql::text_literal(v)).collect();
             sql.push_str(&format!(" and r.{column} in ({})", list.join(", ")));
         }
     }
