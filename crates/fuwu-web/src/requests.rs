@@ -2,7 +2,7 @@
 //! lifecycle action, messages, attachments, work log and on-site visits.
 
 use crate::AppState;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, ApiJsonOrEmpty, ApiQuery, Auth, Id, Ids};
 use axum::Json;
 use axum::body::Body;
@@ -51,7 +51,7 @@ pub(crate) fn parse_time(field: &'static str, raw: &str) -> Result<i64, ApiError
         .map(|t| t.as_millisecond())
         .map_err(|e| {
             ApiError::field(
-                "bad_request",
+                ErrorCode::BadRequest,
                 field,
                 format!("{field}: `{raw}` is not an RFC 3339 instant ({e})"),
             )
@@ -77,14 +77,14 @@ where
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<T>()
-                .map_err(|e| ApiError::field("bad_request", field, format!("{field}: {e}")))
+                .map_err(|e| ApiError::field(ErrorCode::BadRequest, field, format!("{field}: {e}")))
         })
         .collect()
 }
 
 fn text(field: &'static str, raw: &str) -> Result<NonEmpty, ApiError> {
     NonEmpty::parse(raw)
-        .map_err(|e| ApiError::field("validation_failed", field, format!("{field}: {e}")))
+        .map_err(|e| ApiError::field(ErrorCode::ValidationFailed, field, format!("{field}: {e}")))
 }
 
 /// Filters, sorting and paging of the request list.
@@ -126,7 +126,11 @@ async fn list_requests(
 ) -> Result<Json<Page<Request>>, ApiError> {
     let levels: Vec<i64> = split("level", &p.level)?;
     if levels.iter().any(|l| !(0..=5).contains(l)) {
-        return Err(ApiError::field("bad_request", "level", "levels are 0–5"));
+        return Err(ApiError::field(
+            ErrorCode::BadRequest,
+            "level",
+            "levels are 0–5",
+        ));
     }
     let statuses: Vec<fuwu_core::Status> = split("status", &p.status)?;
     let categories: Vec<fuwu_core::Category> = split("category", &p.category)?;
@@ -157,7 +161,7 @@ async fn list_requests(
         "id" => SortKey::Id,
         other => {
             return Err(ApiError::field(
-                "bad_request",
+                ErrorCode::BadRequest,
                 "sort",
                 format!("cannot sort by `{other}`; use created_at, updated_at, level or id"),
             ));
@@ -193,7 +197,11 @@ async fn create_request(
         Some(v) => Some(
             v.to_str()
                 .map_err(|_| {
-                    ApiError::field("bad_request", "Idempotency-Key", "must be visible ASCII")
+                    ApiError::field(
+                        ErrorCode::BadRequest,
+                        "Idempotency-Key",
+                        "must be visible ASCII",
+                    )
                 })?
                 .to_owned(),
         ),
@@ -550,7 +558,7 @@ async fn feedback(
         .rating
         .map(Rating::new)
         .transpose()
-        .map_err(|e| ApiError::field("validation_failed", "rating", e.to_string()))?;
+        .map_err(|e| ApiError::field(ErrorCode::ValidationFailed, "rating", e.to_string()))?;
     let comment = b
         .comment
         .map(|c| c.trim().to_owned())
@@ -689,7 +697,7 @@ async fn upload_attachment(
     let limit = s.app.settings.max_attachment_bytes;
     let bytes = axum::body::to_bytes(body, limit + 1).await.map_err(|_| {
         ApiError::new(
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("the upload is larger than the limit of {limit} bytes"),
         )
     })?;

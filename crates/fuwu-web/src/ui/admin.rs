@@ -13,7 +13,7 @@
 use super::pages::Form;
 use super::{Ctx, PageError, percent_encode, see_other, viewer};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::Authn;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -117,7 +117,10 @@ fn fail(c: Ctx) -> impl FnOnce(AppError) -> PageError {
 }
 
 fn not_found(c: Ctx) -> PageError {
-    PageError::Api(ApiError::new("not_found", "no such record"), Box::new(c))
+    PageError::Api(
+        ApiError::new(ErrorCode::NotFound, "no such record"),
+        Box::new(c),
+    )
 }
 
 /// The gate, the record's id from the path and the posted fields of an edit form.
@@ -146,11 +149,11 @@ fn page_id(raw: &str) -> Option<i64> {
 /// The posted fields (without the CSRF token, checked before any handler).
 fn posted(body: Body) -> Result<HashMap<String, String>, ApiError> {
     let Ok(RawForm(bytes)) = body else {
-        return Err(ApiError::new("bad_request", "send the page's form"));
+        return Err(ApiError::new(ErrorCode::BadRequest, "send the page's form"));
     };
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .map(|v| v.into_iter().filter(|(k, _)| k != "csrf_token").collect())
-        .map_err(|_| ApiError::new("bad_request", "an unreadable form"))
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "an unreadable form"))
 }
 
 fn form_of(values: HashMap<String, String>) -> Form {

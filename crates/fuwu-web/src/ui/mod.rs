@@ -19,7 +19,7 @@ mod pages;
 mod search;
 
 use crate::AppState;
-use crate::error::{ApiError, ErrorInfo};
+use crate::error::{ApiError, ErrorCode, ErrorInfo};
 use crate::extract::{Authn, cookie};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -206,7 +206,7 @@ struct ErrorPage {
 fn error_page(e: ApiError, c: Ctx) -> Response {
     let status = e.status();
     if status.is_server_error() {
-        tracing::warn!(code = e.code, message = %e.message, "page failed");
+        tracing::warn!(code = %e.code, message = %e.message, "page failed");
     }
     let message_key = match status.as_u16() {
         404 => "err.not_found",
@@ -223,7 +223,7 @@ fn error_page(e: ApiError, c: Ctx) -> Response {
         status,
         ErrorPage {
             c,
-            code: e.code,
+            code: e.code.as_str(),
             message_key,
         },
     )
@@ -245,7 +245,9 @@ pub(crate) async fn viewer(
     let mut c = Ctx::anonymous(headers, &here);
     let a = match auth {
         Ok(a) => a,
-        Err(e) if e.code == "unauthenticated" => return Err(PageError::Login { next: here }),
+        Err(e) if e.code == ErrorCode::Unauthenticated => {
+            return Err(PageError::Login { next: here });
+        }
         Err(e) => return Err(PageError::Api(e, Box::new(c))),
     };
     let user = match s.app.me(&a.actor).await {
@@ -322,9 +324,9 @@ pub(crate) fn login_refused(
         &format!("/ui/login?next={}", percent_encode(&next)),
     );
     let error = match e.code {
-        "login_failed" => "login.login_failed",
-        "too_many_attempts" => "login.too_many_attempts",
-        "cross_site_request" => "login.cross_site_request",
+        ErrorCode::LoginFailed => "login.login_failed",
+        ErrorCode::TooManyAttempts => "login.too_many_attempts",
+        ErrorCode::CrossSiteRequest => "login.cross_site_request",
         _ => "login.validation_failed",
     };
     let status = e.status();
