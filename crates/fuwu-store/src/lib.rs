@@ -34,7 +34,7 @@ pub mod sql;
 pub mod tokens;
 
 pub use error::StoreError;
-pub use migrate::{MIGRATION_NAMES, postgres_migrations, sqlite_migrations};
+pub use migrate::{MIGRATION_NAMES, migration_checksum, postgres_migrations, sqlite_migrations};
 pub use sql::{FromRow, Query, query, query_owned};
 
 use std::future::Future;
