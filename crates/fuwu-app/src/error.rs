@@ -74,17 +74,25 @@ impl AppError {
         match e {
             StoreError::NotFound => AppError::NotFound { what },
             StoreError::StaleVersion { expected } => AppError::StaleVersion { what, expected },
-            StoreError::Conflict { constraint } => AppError::Conflict(format!(
-                "a {what} with the same unique value already exists ({constraint})"
-            )),
-            StoreError::MissingReference { constraint } => AppError::invalid(
-                "reference",
-                format!("the {what} refers to a record that does not exist ({constraint})"),
-            ),
-            StoreError::Invalid { constraint } => AppError::invalid(
-                "value",
-                format!("a value of the {what} breaks a data rule ({constraint})"),
-            ),
+            // Constraint names describe the schema, not the request: they go
+            // to the log for whoever debugs it, never into the client's message.
+            StoreError::Conflict { constraint } => {
+                tracing::info!(what, constraint, "refused: a unique value is taken");
+                AppError::Conflict(format!(
+                    "a {what} with the same unique value already exists"
+                ))
+            }
+            StoreError::MissingReference { constraint } => {
+                tracing::info!(what, constraint, "refused: a reference to nothing");
+                AppError::invalid(
+                    "reference",
+                    format!("the {what} refers to a record that does not exist"),
+                )
+            }
+            StoreError::Invalid { constraint } => {
+                tracing::info!(what, constraint, "refused: a data rule is broken");
+                AppError::invalid("value", format!("a value of the {what} breaks a data rule"))
+            }
             StoreError::InvalidText => AppError::invalid(
                 "text",
                 "a text holds the NUL character, which cannot be stored",

@@ -88,11 +88,16 @@ impl From<tokio_postgres::Error> for StoreError {
         if e.is_closed() {
             return StoreError::Unavailable(e.to_string());
         }
-        let text = e.to_string();
-        if text.contains("error deserializing") || text.contains("cannot convert") {
-            StoreError::Corrupt(text)
+        // Reading a column reports its own failures as corrupt (the row
+        // reader); what remains is a value of the wrong type on either side
+        // of the wire, or the connection failing.
+        let source = std::error::Error::source(&e);
+        if source.is_some_and(|s| {
+            s.is::<tokio_postgres::types::WrongType>() || s.is::<tokio_postgres::types::WasNull>()
+        }) {
+            StoreError::Corrupt(e.to_string())
         } else {
-            StoreError::Unavailable(text)
+            StoreError::Unavailable(e.to_string())
         }
     }
 }

@@ -36,7 +36,7 @@ pub mod tokens;
 mod versions;
 
 pub use error::StoreError;
-pub use migrate::{MIGRATION_NAMES, postgres_migrations, sqlite_migrations};
+pub use migrate::{MIGRATION_NAMES, migration_checksum, postgres_migrations, sqlite_migrations};
 pub use sql::{FromRow, Query, query, query_owned};
 
 use std::future::Future;

@@ -1,7 +1,9 @@
 //! Migrations, embedded in the binary: `migrations/sqlite/` and
 //! `migrations/postgres/` hold files of identical names. Each runs once, in a
-//! transaction, recorded in `schema_migrations`. On PostgreSQL an advisory
-//! lock lets several nodes start at once.
+//! transaction, recorded in `schema_migrations` with the SHA-256 of its text:
+//! a migration edited after it was applied is refused at start, since the
+//! database would silently lack the edit. On PostgreSQL an advisory lock lets
+//! several nodes start at once.
 
 use crate::StoreError;
 use crate::pg::PgConn;
@@ -39,31 +41,75 @@ migrations!(
     "0016_search_storage",
     "0017_search_partitions",
     "0018_assignee_queue_index",
-    "0019_search_partitions_ahead"
+    "0019_search_partitions_ahead",
+    "0020_migration_checksums"
 );
 
 const LOG_TABLE: &str = "create table if not exists schema_migrations (name text primary key, applied_at bigint not null)";
 
+/// The migration that adds `schema_migrations.checksum`: before it is applied
+/// there is nothing to compare.
+const CHECKSUMS_FROM: &str = "0020_migration_checksums";
+
+/// The SHA-256 (hex) of a migration's text as this build embeds it.
+pub fn migration_checksum(sql: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+/// Compare the checksums recorded for applied migrations with this build's.
+/// A migration without one (applied before checksums were kept) is trusted
+/// and filled in after the pending migrations ran.
+fn verify(
+    embedded: &[(&'static str, &'static str)],
+    recorded: impl IntoIterator<Item = (String, Option<String>)>,
+) -> Result<(), StoreError> {
+    for (name, stored) in recorded {
+        let (Some(stored), Some((_, sql))) = (stored, embedded.iter().find(|(n, _)| *n == name))
+        else {
+            continue;
+        };
+        if stored != migration_checksum(sql) {
+            return Err(StoreError::Config(format!(
+                "migration {name} was changed after it was applied to this database \
+                 (recorded checksum {stored}, this build's {}); restore its original text \
+                 and put the change in a new migration",
+                migration_checksum(sql)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// An arbitrary constant naming Fuwu's migration lock on PostgreSQL.
 const PG_LOCK_KEY: i64 = 0x0066_7577_756d_6967;
 
+fn sqlite_applied(conn: &rusqlite::Connection, name: &str) -> Result<bool, rusqlite::Error> {
+    conn.query_row(
+        "select 1 from schema_migrations where name = ?1",
+        [name],
+        |_| Ok(()),
+    )
+    .map(|()| true)
+    .or_else(|e| match e {
+        rusqlite::Error::QueryReturnedNoRows => Ok(false),
+        other => Err(other),
+    })
+}
+
 pub(crate) fn run_sqlite(conn: &mut rusqlite::Connection, now_ms: i64) -> Result<(), StoreError> {
     conn.execute_batch(LOG_TABLE)?;
+    if sqlite_applied(conn, CHECKSUMS_FROM)? {
+        let recorded = conn
+            .prepare("select name, checksum from schema_migrations")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        verify(sqlite_migrations(), recorded)?;
+    }
     for (name, sql) in sqlite_migrations() {
         // IMMEDIATE takes the write lock first, so two processes never apply one migration twice.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let applied = tx
-            .query_row(
-                "select 1 from schema_migrations where name = ?1",
-                [name],
-                |_| Ok(()),
-            )
-            .map(|()| true)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(false),
-                other => Err(other),
-            })?;
-        if applied {
+        if sqlite_applied(&tx, name)? {
             tx.commit()?;
             continue;
         }
@@ -82,6 +128,14 @@ pub(crate) fn run_sqlite(conn: &mut rusqlite::Connection, now_ms: i64) -> Result
             Err(e) => return Err(StoreError::Config(format!("migration {name} failed: {e}"))),
         }
     }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for (name, sql) in sqlite_migrations() {
+        tx.execute(
+            "update schema_migrations set checksum = ?1 where name = ?2 and checksum is null",
+            rusqlite::params![migration_checksum(sql), name],
+        )?;
+    }
+    tx.commit()?;
     Ok(())
 }
 
@@ -94,6 +148,22 @@ pub(crate) async fn run_postgres(conn: &mut PgConn, now_ms: i64) -> Result<(), S
             .execute("select pg_advisory_xact_lock($1)", &[&PG_LOCK_KEY])
             .await?;
         client.batch_execute(LOG_TABLE).await?;
+        let checksums_kept = client
+            .query_opt(
+                "select name from schema_migrations where name = $1",
+                &[&CHECKSUMS_FROM],
+            )
+            .await?
+            .is_some();
+        if checksums_kept {
+            let recorded = client
+                .query("select name, checksum from schema_migrations", &[])
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+            verify(postgres_migrations(), recorded)?;
+        }
         for (name, sql) in postgres_migrations() {
             let applied = client
                 .query_opt(
@@ -115,6 +185,14 @@ pub(crate) async fn run_postgres(conn: &mut PgConn, now_ms: i64) -> Result<(), S
                 )
                 .await?;
             tracing::info!(migration = name, "applied");
+        }
+        for (name, sql) in postgres_migrations() {
+            client
+                .execute(
+                    "update schema_migrations set checksum = $1 where name = $2 and checksum is null",
+                    &[&migration_checksum(sql), name],
+                )
+                .await?;
         }
         Ok::<_, StoreError>(())
     }

@@ -284,7 +284,7 @@ struct PgReader<'r> {
 impl RowReader for PgReader<'_> {
     fn next<T: Decode>(&mut self) -> Result<T, StoreError> {
         let index = self.fields.next_column()?;
-        T::from_pg(self.row, index).map_err(StoreError::from)
+        T::from_pg(self.row, index).map_err(|e| StoreError::Corrupt(format!("column {index}: {e}")))
     }
 }
 

@@ -1,5 +1,5 @@
-//! The API's one error type. Every public code is in [`CODES`] with its status;
-//! internal causes are logged, never sent.
+//! The API's one error type. Every public code is an [`ErrorCode`], which
+//! fixes its status; internal causes are logged, never sent.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -10,106 +10,109 @@ use serde::Serialize;
 use std::borrow::Cow;
 use utoipa::ToSchema;
 
-/// Every error code the API returns, its HTTP status, and what it means.
-pub const CODES: &[(&str, u16, &str)] = &[
-    (
-        "bad_request",
-        400,
-        "the request is malformed: unreadable JSON, a bad query parameter or header",
-    ),
-    (
-        "unauthenticated",
-        401,
-        "no valid API token or session cookie was presented (a session expired, ended or was tampered with)",
-    ),
-    (
-        "login_failed",
-        401,
-        "wrong username or password; the same answer whether or not the account exists",
-    ),
-    ("forbidden", 403, "the acting user may not do this"),
-    (
-        "csrf_token_missing",
-        403,
-        "a state-changing request authenticated by the session cookie lacks its CSRF token (header X-CSRF-Token or form field csrf_token)",
-    ),
-    (
-        "cross_site_request",
-        403,
-        "a login was posted from another site (its Origin is not this host)",
-    ),
-    (
-        "csrf_token_invalid",
-        403,
-        "the CSRF token does not belong to this session",
-    ),
-    (
-        "action_not_allowed",
-        403,
-        "the acting user's role may not take this lifecycle action",
-    ),
-    (
-        "not_found",
-        404,
-        "no such resource, or not visible to the acting user",
-    ),
-    (
-        "method_not_allowed",
-        405,
-        "the resource does not support this method",
-    ),
-    (
-        "version_conflict",
-        409,
-        "the record changed since it was read; reload and retry",
-    ),
-    (
-        "invalid_transition",
-        409,
-        "the action is not possible in the current state of the request or of its fault report",
-    ),
-    (
-        "conflict",
-        409,
-        "the change conflicts with existing data (a unique value is taken)",
-    ),
-    (
-        "payload_too_large",
-        413,
-        "the upload exceeds the size limit",
-    ),
-    (
-        "validation_failed",
-        422,
-        "a field is missing or has an invalid value",
-    ),
-    (
-        "action_requirements",
-        422,
-        "the action lacks what it requires (a handler, a confirmation, a due time)",
-    ),
-    (
-        "idempotency_key_reused",
-        422,
-        "the Idempotency-Key was used before with a different body",
-    ),
-    (
-        "file_type_not_allowed",
-        422,
-        "the uploaded file's content type is not accepted",
-    ),
-    (
-        "too_many_attempts",
-        429,
-        "too many failed logins for this account or from this address; retry after the Retry-After header's seconds",
-    ),
-    (
-        "unavailable",
-        503,
-        "the database is unavailable (unreachable, busy, or a write kept losing conflicts with others after being retried); retry after the Retry-After header's seconds",
-    ),
-    ("internal", 500, "an unexpected error; it was logged"),
-];
+/// Declares [`ErrorCode`] and, from the same list, its wire code, status,
+/// meaning and [`ErrorCode::ALL`]: one line per code, so none can be missing
+/// from the table or lack a status.
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal, $status:ident, $meaning:literal;)*) => {
+        /// Every error code the API returns. A code is a variant, not a
+        /// string, so it cannot be sent without its status (a string looked
+        /// up in a table fell back to 500 when misspelt).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $(#[doc = $meaning] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in the order the API description lists them.
+            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The machine-readable code clients match on.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+
+            pub const fn status(self) -> StatusCode {
+                match self {
+                    $(ErrorCode::$variant => StatusCode::$status,)*
+                }
+            }
+
+            /// What the code means, for the API description.
+            pub const fn meaning(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $meaning,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest = "bad_request", BAD_REQUEST,
+        "the request is malformed: unreadable JSON, a bad query parameter or header";
+    Unauthenticated = "unauthenticated", UNAUTHORIZED,
+        "no valid API token or session cookie was presented (a session expired, ended or was tampered with)";
+    LoginFailed = "login_failed", UNAUTHORIZED,
+        "wrong username or password; the same answer whether or not the account exists";
+    Forbidden = "forbidden", FORBIDDEN,
+        "the acting user may not do this";
+    CsrfTokenMissing = "csrf_token_missing", FORBIDDEN,
+        "a state-changing request authenticated by the session cookie lacks its CSRF token (header X-CSRF-Token or form field csrf_token)";
+    CrossSiteRequest = "cross_site_request", FORBIDDEN,
+        "a login was posted from another site (its Origin is not this host)";
+    CsrfTokenInvalid = "csrf_token_invalid", FORBIDDEN,
+        "the CSRF token does not belong to this session";
+    ActionNotAllowed = "action_not_allowed", FORBIDDEN,
+        "the acting user's role may not take this lifecycle action";
+    NotFound = "not_found", NOT_FOUND,
+        "no such resource, or not visible to the acting user";
+    MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED,
+        "the resource does not support this method";
+    VersionConflict = "version_conflict", CONFLICT,
+        "the record changed since it was read; reload and retry";
+    InvalidTransition = "invalid_transition", CONFLICT,
+        "the action is not possible in the current state of the request or of its fault report";
+    Conflict = "conflict", CONFLICT,
+        "the change conflicts with existing data (a unique value is taken)";
+    PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE,
+        "the upload exceeds the size limit";
+    ValidationFailed = "validation_failed", UNPROCESSABLE_ENTITY,
+        "a field is missing or has an invalid value";
+    ActionRequirements = "action_requirements", UNPROCESSABLE_ENTITY,
+        "the action lacks what it requires (a handler, a confirmation, a due time)";
+    IdempotencyKeyReused = "idempotency_key_reused", UNPROCESSABLE_ENTITY,
+        "the Idempotency-Key was used before with a different body";
+    FileTypeNotAllowed = "file_type_not_allowed", UNPROCESSABLE_ENTITY,
+        "the uploaded file's content type is not accepted";
+    TooManyAttempts = "too_many_attempts", TOO_MANY_REQUESTS,
+        "too many failed logins for this account or from this address; retry after the Retry-After header's seconds";
+    Unavailable = "unavailable", SERVICE_UNAVAILABLE,
+        "the database is unavailable (unreachable, busy, or a write kept losing conflicts with others after being retried); retry after the Retry-After header's seconds";
+    Internal = "internal", INTERNAL_SERVER_ERROR,
+        "an unexpected error; it was logged";
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Every error code the API returns, its HTTP status, and what it means:
+/// [`ErrorCode::ALL`] as plain data, for the API description and its tests.
+pub const CODES: &[(&str, u16, &str)] = &{
+    let mut table = [("", 0, ""); ErrorCode::ALL.len()];
+    let mut i = 0;
+    while i < table.len() {
+        let c = ErrorCode::ALL[i];
+        table[i] = (c.as_str(), c.status().as_u16(), c.meaning());
+        i += 1;
+    }
+    table
+};
 
 /// Seconds a client is told to wait (`Retry-After`) after a 503 `unavailable`.
 pub const UNAVAILABLE_RETRY_AFTER_S: u64 = 2;
@@ -129,7 +132,7 @@ pub struct ErrorBody {
 
 #[derive(Debug)]
 pub struct ApiError {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
     /// Seconds for the `Retry-After` header (429, 503).
@@ -140,12 +143,12 @@ pub struct ApiError {
 /// code and message without parsing the body.
 #[derive(Debug, Clone)]
 pub struct ErrorInfo {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             code,
             message: message.into(),
@@ -153,7 +156,7 @@ impl ApiError {
             retry_after: None,
         }
     }
-    pub fn field(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+    pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
         ApiError {
             code,
             message: message.into(),
@@ -162,11 +165,7 @@ impl ApiError {
         }
     }
     pub fn status(&self) -> StatusCode {
-        let n = CODES
-            .iter()
-            .find(|(c, _, _)| *c == self.code)
-            .map_or(500, |(_, s, _)| *s);
-        StatusCode::from_u16(n).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        self.code.status()
     }
 }
 
@@ -180,7 +179,7 @@ impl IntoResponse for ApiError {
         let mut r = (
             status,
             Json(ErrorBody {
-                code: self.code,
+                code: self.code.as_str(),
                 message: self.message,
                 field: self.field,
             }),
@@ -253,50 +252,67 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let msg = instants_in(&e.to_string(), api_time).into_owned();
         match e {
-            AppError::Unauthenticated => ApiError::new("unauthenticated", msg),
-            AppError::LoginFailed => ApiError::new("login_failed", msg),
+            AppError::Unauthenticated => ApiError::new(ErrorCode::Unauthenticated, msg),
+            AppError::LoginFailed => ApiError::new(ErrorCode::LoginFailed, msg),
             AppError::Throttled { retry_after_s } => ApiError {
                 retry_after: Some(retry_after_s),
-                ..ApiError::new("too_many_attempts", msg)
+                ..ApiError::new(ErrorCode::TooManyAttempts, msg)
             },
-            AppError::Forbidden(_) => ApiError::new("forbidden", msg),
-            AppError::NotFound { .. } => ApiError::new("not_found", msg),
-            AppError::Invalid { field, message } => {
-                ApiError::field("validation_failed", field, format!("{field}: {message}"))
-            }
-            AppError::InvalidEvent { index, .. } => {
-                ApiError::field("validation_failed", &format!("events[{index}]"), msg)
-            }
+            AppError::Forbidden(_) => ApiError::new(ErrorCode::Forbidden, msg),
+            AppError::NotFound { .. } => ApiError::new(ErrorCode::NotFound, msg),
+            AppError::Invalid { field, message } => ApiError::field(
+                ErrorCode::ValidationFailed,
+                field,
+                format!("{field}: {message}"),
+            ),
+            AppError::InvalidEvent { index, .. } => ApiError::field(
+                ErrorCode::ValidationFailed,
+                &format!("events[{index}]"),
+                msg,
+            ),
             AppError::Lifecycle(l) => match l {
-                LifecycleError::RoleNotAllowed { .. } => ApiError::new("action_not_allowed", msg),
+                LifecycleError::RoleNotAllowed { .. } => {
+                    ApiError::new(ErrorCode::ActionNotAllowed, msg)
+                }
                 LifecycleError::InvalidTransition { .. } | LifecycleError::SameStage { .. } => {
-                    ApiError::new("invalid_transition", msg)
+                    ApiError::new(ErrorCode::InvalidTransition, msg)
                 }
                 LifecycleError::InvalidEscalation { .. } => {
-                    ApiError::field("action_requirements", "to", msg)
+                    ApiError::field(ErrorCode::ActionRequirements, "to", msg)
                 }
-                _ => ApiError::new("action_requirements", msg),
+                _ => ApiError::new(ErrorCode::ActionRequirements, msg),
             },
-            AppError::StaleVersion { .. } => ApiError::field("version_conflict", "version", msg),
-            AppError::Conflict(_) => ApiError::new("conflict", msg),
-            AppError::InvalidState(_) => ApiError::new("invalid_transition", msg),
-            AppError::IdempotencyKeyReused => ApiError::new("idempotency_key_reused", msg),
-            AppError::TooLarge { .. } => ApiError::new("payload_too_large", msg),
-            AppError::UnsupportedMediaType(_) => ApiError::new("file_type_not_allowed", msg),
+            AppError::StaleVersion { .. } => {
+                ApiError::field(ErrorCode::VersionConflict, "version", msg)
+            }
+            AppError::Conflict(_) => ApiError::new(ErrorCode::Conflict, msg),
+            AppError::InvalidState(_) => ApiError::new(ErrorCode::InvalidTransition, msg),
+            AppError::IdempotencyKeyReused => ApiError::new(ErrorCode::IdempotencyKeyReused, msg),
+            AppError::TooLarge { .. } => ApiError::new(ErrorCode::PayloadTooLarge, msg),
+            AppError::UnsupportedMediaType(_) => ApiError::new(ErrorCode::FileTypeNotAllowed, msg),
             AppError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "database unavailable");
                 ApiError {
                     retry_after: Some(UNAVAILABLE_RETRY_AFTER_S),
-                    ..ApiError::new("unavailable", "the database is unavailable; retry later")
+                    ..ApiError::new(
+                        ErrorCode::Unavailable,
+                        "the database is unavailable; retry later",
+                    )
                 }
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
-                ApiError::new("internal", "an unexpected error occurred; it was logged")
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "an unexpected error occurred; it was logged",
+                )
             }
             AppError::Hashing(cause) => {
                 tracing::error!(error = %cause, "password hashing failed");
-                ApiError::new("internal", "an unexpected error occurred; it was logged")
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "an unexpected error occurred; it was logged",
+                )
             }
         }
     }
@@ -304,7 +320,79 @@ impl From<AppError> for ApiError {
 
 #[cfg(test)]
 mod tests {
-    use super::{api_time, instants_in};
+    use super::{ErrorCode, api_time, instants_in};
+
+    #[test]
+    fn every_code_keeps_its_wire_name_and_status() {
+        // Clients match on these: a change here breaks them.
+        let expected = [
+            ("bad_request", 400),
+            ("unauthenticated", 401),
+            ("login_failed", 401),
+            ("forbidden", 403),
+            ("csrf_token_missing", 403),
+            ("cross_site_request", 403),
+            ("csrf_token_invalid", 403),
+            ("action_not_allowed", 403),
+            ("not_found", 404),
+            ("method_not_allowed", 405),
+            ("version_conflict", 409),
+            ("invalid_transition", 409),
+            ("conflict", 409),
+            ("payload_too_large", 413),
+            ("validation_failed", 422),
+            ("action_requirements", 422),
+            ("idempotency_key_reused", 422),
+            ("file_type_not_allowed", 422),
+            ("too_many_attempts", 429),
+            ("unavailable", 503),
+            ("internal", 500),
+        ];
+        let actual: Vec<(&str, u16)> = ErrorCode::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.status().as_u16()))
+            .collect();
+        assert_eq!(actual, expected);
+        assert_eq!(super::CODES.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn no_wire_code_is_used_twice() {
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn the_readme_errors_table_lists_exactly_the_codes() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split_once("### Errors")
+            .expect("README has an Errors section")
+            .1;
+        let table: Vec<(String, u16)> = section
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .skip(2)
+            .map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                (
+                    cells[1].trim_matches('`').to_owned(),
+                    cells[2].parse().expect("a status"),
+                )
+            })
+            .collect();
+        let mut expected: Vec<(String, u16)> = ErrorCode::ALL
+            .iter()
+            .map(|c| (c.as_str().to_owned(), c.status().as_u16()))
+            .collect();
+        let mut table_sorted = table.clone();
+        table_sorted.sort();
+        expected.sort();
+        assert_eq!(table_sorted, expected, "README's Errors table: {table:?}");
+    }
 
     #[test]
     fn instants_in_a_message_are_written_in_china_time() {

@@ -1,7 +1,7 @@
 //! Extractors that answer bad input with the API's JSON errors.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use axum::extract::ConnectInfo;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -48,23 +48,25 @@ pub async fn json_body<T: DeserializeOwned, S: Send + Sync>(
         });
     if !is_json {
         return Err(ApiError::new(
-            "bad_request",
+            ErrorCode::BadRequest,
             "send the body as JSON with Content-Type: application/json",
         ));
     }
     let bytes = axum::body::Bytes::from_request(req, state)
         .await
-        .map_err(|e| ApiError::new("bad_request", e.body_text()))?;
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.body_text()))?;
     if refuse_nul {
         refuse_nul_in_json(&bytes)?;
     }
     match axum::Json::<T>::from_bytes(&bytes) {
         Ok(axum::Json(v)) => Ok(v),
         Err(JsonRejection::JsonDataError(e)) => {
-            Err(ApiError::new("validation_failed", e.body_text()))
+            Err(ApiError::new(ErrorCode::ValidationFailed, e.body_text()))
         }
-        Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::new("bad_request", e.body_text())),
-        Err(e) => Err(ApiError::new("bad_request", e.body_text())),
+        Err(JsonRejection::JsonSyntaxError(e)) => {
+            Err(ApiError::new(ErrorCode::BadRequest, e.body_text()))
+        }
+        Err(e) => Err(ApiError::new(ErrorCode::BadRequest, e.body_text())),
     }
 }
 
@@ -110,7 +112,7 @@ pub fn nul_in_json(bytes: &[u8]) -> Option<String> {
 fn refuse_nul_in_json(bytes: &[u8]) -> Result<(), ApiError> {
     match nul_in_json(bytes) {
         Some(field) => Err(ApiError::field(
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             &field,
             format!("{field}: {NUL_MESSAGE}"),
         )),
@@ -159,9 +161,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                Err(ApiError::new("bad_request", e.body_text()))
+                Err(ApiError::new(ErrorCode::BadRequest, e.body_text()))
             }
-            Err(e) => Err(ApiError::new("bad_request", e.body_text())),
+            Err(e) => Err(ApiError::new(ErrorCode::BadRequest, e.body_text())),
         }
     }
 }
@@ -175,7 +177,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         let axum::extract::Path(raw): axum::extract::Path<String> =
             axum::extract::Path::from_request_parts(parts, state)
                 .await
-                .map_err(|_| ApiError::new("bad_request", "the path must name one id"))?;
+                .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the path must name one id"))?;
         parse_id(&raw).map(Id)
     }
 }
@@ -189,7 +191,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ids {
         let axum::extract::Path((a, b)): axum::extract::Path<(String, String)> =
             axum::extract::Path::from_request_parts(parts, state)
                 .await
-                .map_err(|_| ApiError::new("bad_request", "the path must name two ids"))?;
+                .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the path must name two ids"))?;
         Ok(Ids(parse_id(&a)?, parse_id(&b)?))
     }
 }
@@ -198,7 +200,7 @@ fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|v| *v > 0)
-        .ok_or_else(|| ApiError::new("not_found", format!("`{raw}` is not an id")))
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("`{raw}` is not an id")))
 }
 
 /// The browser session cookie.
@@ -274,12 +276,12 @@ pub fn check_csrf(
     }
     match csrf_given(headers, extensions) {
         None => Err(ApiError::new(
-            "csrf_token_missing",
+            ErrorCode::CsrfTokenMissing,
             "send the session's CSRF token (from GET /api/v1/me) as the X-CSRF-Token header or the csrf_token form field",
         )),
         Some(t) if session.csrf_matches(&t) => Ok(()),
         Some(_) => Err(ApiError::new(
-            "csrf_token_invalid",
+            ErrorCode::CsrfTokenInvalid,
             "the CSRF token does not belong to this session; reload the page",
         )),
     }
@@ -311,7 +313,7 @@ impl FromRequestParts<AppState> for Authn {
                 .and_then(|h| h.strip_prefix("Bearer "))
                 .ok_or_else(|| {
                     ApiError::new(
-                        "unauthenticated",
+                        ErrorCode::Unauthenticated,
                         "the Authorization header must be `Bearer <token>`",
                     )
                 })?;
@@ -321,7 +323,7 @@ impl FromRequestParts<AppState> for Authn {
                 .await
                 .map_err(|e| match e {
                     fuwu_app::AppError::Unauthenticated => ApiError::new(
-                        "unauthenticated",
+                        ErrorCode::Unauthenticated,
                         "the API token is unknown, expired or revoked",
                     ),
                     other => other.into(),
@@ -334,7 +336,7 @@ impl FromRequestParts<AppState> for Authn {
         }
         let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(ApiError::new(
-                "unauthenticated",
+                ErrorCode::Unauthenticated,
                 "log in (POST /login) or send an API token as `Authorization: Bearer <token>`",
             ));
         };
@@ -344,7 +346,7 @@ impl FromRequestParts<AppState> for Authn {
             .await
             .map_err(|e| match e {
                 fuwu_app::AppError::Unauthenticated => ApiError::new(
-                    "unauthenticated",
+                    ErrorCode::Unauthenticated,
                     "the session has ended, expired or is not valid; log in again (会话已失效，请重新登录)",
                 ),
                 other => other.into(),
@@ -378,7 +380,7 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOr
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::new("bad_request", e.body_text()))?;
+            .map_err(|e| ApiError::new(ErrorCode::BadRequest, e.body_text()))?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(ApiJsonOrEmpty(T::default()));
         }
@@ -387,9 +389,9 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for ApiJsonOr
             .map(ApiJsonOrEmpty)
             .map_err(|e| {
                 if e.is_syntax() || e.is_eof() {
-                    ApiError::new("bad_request", format!("unreadable JSON: {e}"))
+                    ApiError::new(ErrorCode::BadRequest, format!("unreadable JSON: {e}"))
                 } else {
-                    ApiError::new("validation_failed", e.to_string())
+                    ApiError::new(ErrorCode::ValidationFailed, e.to_string())
                 }
             })
     }

@@ -3,7 +3,7 @@
 //! `/api/v1/search/suggest`.
 
 use crate::AppState;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, Auth, Id};
 use crate::requests::{opt_time, split};
 use axum::Json;
@@ -172,7 +172,7 @@ async fn search(
         Some("article") => SearchKind::Articles,
         Some(_) => {
             return Err(ApiError::field(
-                "bad_request",
+                ErrorCode::BadRequest,
                 "type",
                 "type: `request` or `article`",
             ));
@@ -180,7 +180,11 @@ async fn search(
     };
     let levels: Vec<i64> = split("level", &p.level)?;
     if levels.iter().any(|l| !(0..=5).contains(l)) {
-        return Err(ApiError::field("bad_request", "level", "levels are 0–5"));
+        return Err(ApiError::field(
+            ErrorCode::BadRequest,
+            "level",
+            "levels are 0–5",
+        ));
     }
     let statuses: Vec<fuwu_core::Status> = split("status", &p.status)?;
     let (categories, article_category) = match kind {

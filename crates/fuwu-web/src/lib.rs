@@ -21,7 +21,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use error::{ApiError, ErrorInfo};
+use error::{ApiError, ErrorCode, ErrorInfo};
 use extract::{ActorSlot, CSRF_HEADER, FormCsrf, SESSION_COOKIE, cookie, is_safe};
 use fuwu_app::App;
 use std::sync::Arc;
@@ -132,7 +132,7 @@ async fn security_layer(
     // one, and PostgreSQL cannot store it), naming where it was.
     if let Some(field) = extract::nul_in_uri(req.uri()) {
         return ApiError::field(
-            "bad_request",
+            ErrorCode::BadRequest,
             &field,
             format!("{field}: {}", extract::NUL_MESSAGE),
         )
@@ -170,14 +170,14 @@ async fn security_layer(
     if form_with_session || form_checked {
         let (parts, body) = req.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
-            let mut r =
-                ApiError::new("payload_too_large", "the form is larger than 1 MiB").into_response();
+            let mut r = ApiError::new(ErrorCode::PayloadTooLarge, "the form is larger than 1 MiB")
+                .into_response();
             *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
             return r;
         };
         if form_checked && let Some(field) = extract::nul_in_form(&bytes) {
             return ApiError::field(
-                "validation_failed",
+                ErrorCode::ValidationFailed,
                 &field,
                 format!("{field}: {}", extract::NUL_MESSAGE),
             )
@@ -212,7 +212,13 @@ async fn security_layer(
         if let (Some(who), Some(info)) = (who, response.extensions().get::<ErrorInfo>()) {
             let recorded = s
                 .app
-                .record_denial(who, method.as_str(), &path, info.code, &info.message)
+                .record_denial(
+                    who,
+                    method.as_str(),
+                    &path,
+                    info.code.as_str(),
+                    &info.message,
+                )
                 .await;
             if let Err(e) = recorded {
                 tracing::warn!(error = %e, "could not audit a denial");
@@ -233,12 +239,15 @@ async fn openapi_json(
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new("not_found", "no such endpoint; see /api/v1/openapi.json")
+    ApiError::new(
+        ErrorCode::NotFound,
+        "no such endpoint; see /api/v1/openapi.json",
+    )
 }
 
 async fn method_not_allowed() -> impl IntoResponse {
     let mut r = ApiError::new(
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this endpoint does not support that method",
     )
     .into_response();

@@ -3,7 +3,7 @@
 //! reset.
 
 use crate::AppState;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{
     ActorSlot, ApiJson, Auth, Authn, ClientAddr, Id, SESSION_COOKIE, check_csrf, client_addr,
     cookie,
@@ -101,7 +101,7 @@ fn same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
         (Some(o), Some(h)) if o.eq_ignore_ascii_case(h.trim()) => Ok(()),
         (_, None) => Ok(()),
         _ => Err(ApiError::new(
-            "cross_site_request",
+            ErrorCode::CrossSiteRequest,
             "a login posted from another site is refused",
         )),
     }
@@ -143,7 +143,7 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Response, ApiE
         match axum::Form::<LoginBody>::from_request(req, &s).await {
             Ok(b) => b.0,
             Err(e) => {
-                let e = ApiError::new("validation_failed", e.body_text());
+                let e = ApiError::new(ErrorCode::ValidationFailed, e.body_text());
                 return Ok(crate::ui::login_refused(
                     &headers,
                     String::new(),
@@ -158,7 +158,7 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Response, ApiE
     };
     if body.next.as_deref().is_some_and(|n| n.contains('\0')) {
         return Err(ApiError::field(
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             "next",
             format!("next: {}", crate::extract::NUL_MESSAGE),
         ));

@@ -3,7 +3,7 @@
 //! `/api/v1/me/notifications`.
 
 use crate::AppState;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, Auth, Id};
 use crate::requests::parse_time;
 use axum::Json;
@@ -204,15 +204,24 @@ async fn import_calendar(
 ) -> Result<Json<CalendarView>, ApiError> {
     let bytes = axum::body::to_bytes(body, 4 * 1024 * 1024)
         .await
-        .map_err(|_| ApiError::new("payload_too_large", "an iCalendar file of at most 4 MB"))?;
+        .map_err(|_| {
+            ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                "an iCalendar file of at most 4 MB",
+            )
+        })?;
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::from(fuwu_app::AppError::invalid("icalendar", "not UTF-8 text")))?;
     Ok(Json(s.app.import_calendar(&a, &name, &text).await?))
 }
 
 fn year_of(text: &str) -> Result<i16, ApiError> {
-    text.parse::<i16>()
-        .map_err(|_| ApiError::new("bad_request", "the year must be a number such as 2027"))
+    text.parse::<i16>().map_err(|_| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            "the year must be a number such as 2027",
+        )
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/calendars/{name}/years/{year}", tag = "sla",

@@ -118,7 +118,7 @@ struct Corpus {
 
 fn corpus() -> Result<Corpus> {
     let set: Value = serde_json::from_str(QUALITY_SET)?;
-    let docs = set["documents"].as_array().context("documents")?.to_vec();
+    let docs = set["documents"].as_array().context("documents")?.clone();
     let queries = set["queries"]
         .as_array()
         .context("queries")?

@@ -3,7 +3,7 @@
 
 use super::{Ctx, PageError, viewer};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::Authn;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -170,7 +170,7 @@ pub async fn clocks_part(
     let (a, c) = viewer(&s, auth, &headers, &uri).await?;
     let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
         return Err(PageError::Api(
-            ApiError::new("not_found", "no such request"),
+            ApiError::new(ErrorCode::NotFound, "no such request"),
             Box::new(c),
         ));
     };

@@ -5,7 +5,7 @@ use super::form::Form;
 use super::pages::render_request;
 use super::{PageError, see_other, viewer};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::Authn;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Path, State};
@@ -170,7 +170,7 @@ pub async fn upload(
     let body = body.unwrap_or_default();
     let Some(id) = id.parse::<i64>().ok().filter(|v| *v > 0) else {
         return Err(PageError::Api(
-            ApiError::new("not_found", "no such request"),
+            ApiError::new(ErrorCode::NotFound, "no such request"),
             Box::new(c),
         ));
     };
@@ -203,7 +203,7 @@ pub async fn upload(
         .unwrap_or("");
     let Some(b) = boundary(ct) else {
         return Err(PageError::Api(
-            ApiError::new("bad_request", "send the page's upload form"),
+            ApiError::new(ErrorCode::BadRequest, "send the page's upload form"),
             Box::new(c),
         ));
     };

@@ -4,7 +4,7 @@
 use super::form::Form;
 use super::{Ctx, PageError, see_other, viewer};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::Authn;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -327,7 +327,10 @@ fn page_id(raw: &str) -> Option<i64> {
 }
 
 fn not_found(c: Ctx) -> PageError {
-    PageError::Api(ApiError::new("not_found", "no such request"), Box::new(c))
+    PageError::Api(
+        ApiError::new(ErrorCode::NotFound, "no such request"),
+        Box::new(c),
+    )
 }
 
 pub(super) async fn render_request(
@@ -625,7 +628,7 @@ pub async fn request_post(
     };
     let Ok(RawForm(bytes)) = body else {
         return Err(PageError::Api(
-            ApiError::new("bad_request", "send the page's form"),
+            ApiError::new(ErrorCode::BadRequest, "send the page's form"),
             Box::new(c),
         ));
     };
@@ -634,7 +637,7 @@ pub async fn request_post(
             Ok(v) => v.into_iter().filter(|(k, _)| k != "csrf_token").collect(),
             Err(_) => {
                 return Err(PageError::Api(
-                    ApiError::new("bad_request", "an unreadable form"),
+                    ApiError::new(ErrorCode::BadRequest, "an unreadable form"),
                     Box::new(c),
                 ));
             }
@@ -1043,13 +1046,13 @@ pub async fn create_request(
     let (a, c) = viewer(&s, auth, &headers, &uri).await?;
     let Ok(RawForm(bytes)) = body else {
         return Err(PageError::Api(
-            ApiError::new("bad_request", "send the page's form"),
+            ApiError::new(ErrorCode::BadRequest, "send the page's form"),
             Box::new(c),
         ));
     };
     let Ok(values) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) else {
         return Err(PageError::Api(
-            ApiError::new("bad_request", "an unreadable form"),
+            ApiError::new(ErrorCode::BadRequest, "an unreadable form"),
             Box::new(c),
         ));
     };

@@ -584,3 +584,29 @@ fn a_mistyped_trusted_proxy_is_refused_from_the_flag_the_environment_or_the_file
     assert_eq!(code, 1);
     assert!(err.contains("fd00::/200"), "{err}");
 }
+
+#[tokio::test]
+async fn a_migration_edited_after_it_was_applied_stops_the_start_with_its_name() {
+    let dir = temp("edited-migration");
+    let (code, _, err) = fuwu(&["migrate", "--data-dir", &dir]);
+    assert_eq!(code, 0, "{err}");
+    let location = fuwu_store::Location::SqliteFolder(dir.clone().into());
+    let db = fuwu_store::Db::open(&location, 0).await.unwrap();
+    db.write(|mut c| {
+        Box::pin(async move {
+            c.execute(fuwu_store::query(
+                "update schema_migrations set checksum = 'edited' where name = '0004_sessions'",
+            ))
+            .await
+        })
+    })
+    .await
+    .unwrap();
+    db.close().await;
+    let (code, _, err) = fuwu(&["migrate", "--data-dir", &dir]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("migration 0004_sessions was changed after it was applied"),
+        "{err}"
+    );
+}

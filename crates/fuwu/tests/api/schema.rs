@@ -325,3 +325,67 @@ async fn a_failed_write_leaves_nothing_behind() {
         assert_eq!(names, vec![("kept".to_owned(),)], "{engine:?}");
     }
 }
+
+async fn recorded_checksums(db: &fuwu_store::Db) -> Vec<(String, Option<String>)> {
+    db.read(|mut c| {
+        Box::pin(async move {
+            c.fetch_all(fuwu_store::query(
+                "select name, checksum from schema_migrations order by name",
+            ))
+            .await
+        })
+    })
+    .await
+    .unwrap()
+}
+
+async fn run_sql(db: &fuwu_store::Db, sql: &'static str) {
+    db.write(move |mut c| Box::pin(async move { c.execute(fuwu_store::query(sql)).await }))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_applied_migration_edited_afterwards_is_refused_at_start() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some((db, location)) = fresh_db_at(engine).await else {
+            continue;
+        };
+        let embedded = match engine {
+            Engine::Sqlite => fuwu_store::sqlite_migrations(),
+            Engine::Postgres => fuwu_store::postgres_migrations(),
+        };
+        let expected: Vec<(String, Option<String>)> = embedded
+            .iter()
+            .map(|(name, sql)| {
+                (
+                    (*name).to_owned(),
+                    Some(fuwu_store::migration_checksum(sql)),
+                )
+            })
+            .collect();
+        assert_eq!(recorded_checksums(&db).await, expected, "{engine:?}");
+
+        // A database migrated before checksums were kept gets them at its next start.
+        run_sql(&db, "update schema_migrations set checksum = null").await;
+        db.close().await;
+        let db = fuwu_store::Db::open(&location, T0).await.unwrap();
+        assert_eq!(recorded_checksums(&db).await, expected, "{engine:?}");
+
+        // What an edited file looks like to the database: another checksum.
+        run_sql(
+            &db,
+            "update schema_migrations set checksum = 'edited' where name = '0007_kb'",
+        )
+        .await;
+        db.close().await;
+        let Err(e) = fuwu_store::Db::open(&location, T0).await else {
+            panic!("{engine:?}: an edited migration was accepted");
+        };
+        let e = e.to_string();
+        assert!(
+            e.contains("migration 0007_kb was changed after it was applied"),
+            "{engine:?}: {e}"
+        );
+    }
+}

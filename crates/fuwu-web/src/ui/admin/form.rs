@@ -2,7 +2,7 @@
 //! with their field errors, a use case's refusal shown on the form, and the
 //! queries the list pages take.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::ui::form::Form;
 use crate::ui::percent_encode;
 use axum::extract::RawForm;
@@ -35,11 +35,11 @@ pub(super) fn page_id(raw: &str) -> Option<i64> {
 /// The posted fields (without the CSRF token, checked before any handler).
 pub(super) fn posted(body: Body) -> Result<HashMap<String, String>, ApiError> {
     let Ok(RawForm(bytes)) = body else {
-        return Err(ApiError::new("bad_request", "send the page's form"));
+        return Err(ApiError::new(ErrorCode::BadRequest, "send the page's form"));
     };
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .map(|v| v.into_iter().filter(|(k, _)| k != "csrf_token").collect())
-        .map_err(|_| ApiError::new("bad_request", "an unreadable form"))
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "an unreadable form"))
 }
 
 pub(super) fn form_of(values: HashMap<String, String>) -> Form {

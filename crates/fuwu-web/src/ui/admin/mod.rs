@@ -26,7 +26,7 @@ mod users;
 
 use super::{Ctx, PageError, viewer};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::Authn;
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -124,7 +124,10 @@ fn fail(c: Ctx) -> impl FnOnce(AppError) -> PageError {
 }
 
 fn not_found(c: Ctx) -> PageError {
-    PageError::Api(ApiError::new("not_found", "no such record"), Box::new(c))
+    PageError::Api(
+        ApiError::new(ErrorCode::NotFound, "no such record"),
+        Box::new(c),
+    )
 }
 
 /// Like [`fail`], for a context still needed afterwards: the error page gets a copy.
