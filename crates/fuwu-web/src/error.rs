@@ -236,7 +236,7 @@ pub fn instants_in(text: &str, show: impl Fn(jiff::Timestamp) -> String) -> Cow<
 fn api_zone() -> &'static jiff::tz::TimeZone {
     static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
     ZONE.get_or_init(|| {
-        jiff::tz::TimeZone::get(crate::ui::DEFAULT_TZ)
+        jiff::tz::TimeZone::get(crate::DEFAULT_TZ)
             .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
     })
 }

@@ -25,6 +25,10 @@ use error::{ApiError, ErrorCode, ErrorInfo};
 use extract::{ActorSlot, CSRF_HEADER, FormCsrf, SESSION_COOKIE, cookie, is_safe};
 use fuwu_app::App;
 use std::sync::Arc;
+
+/// Where times are shown when the browser has not told its zone (and in the
+/// API's refusals: users have no zone of their own yet).
+pub const DEFAULT_TZ: &str = "Asia/Shanghai";
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;

@@ -36,8 +36,7 @@ use serde::Deserialize;
 
 /// The cookie with the browser's time zone.
 pub const TZ_COOKIE: &str = "fuwu_tz";
-/// Where times are shown when the browser has not told its zone.
-pub const DEFAULT_TZ: &str = "Asia/Shanghai";
+pub use crate::DEFAULT_TZ;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
