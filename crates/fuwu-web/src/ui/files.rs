@@ -2,7 +2,7 @@
 //! with it). The list of attachments it shows is in `file_list`.
 
 use super::form::Form;
-use super::pages::render_request;
+use super::pages::request::render_request;
 use super::{PageError, see_other, viewer};
 use crate::AppState;
 use crate::error::{ApiError, ErrorCode};

@@ -129,7 +129,10 @@ mod tests {
             .filter_map(|e| std::fs::read_to_string(e.path()).ok())
             .collect();
         sources.push(include_str!("mod.rs").to_owned());
-        sources.push(include_str!("pages.rs").to_owned());
+        sources.push(include_str!("pages/mod.rs").to_owned());
+        sources.push(include_str!("pages/queue.rs").to_owned());
+        sources.push(include_str!("pages/request.rs").to_owned());
+        sources.push(include_str!("pages/new.rs").to_owned());
         sources.push(include_str!("clocks.rs").to_owned());
         sources.push(include_str!("dashboard.rs").to_owned());
         sources.push(include_str!("files.rs").to_owned());
