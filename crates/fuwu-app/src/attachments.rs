@@ -103,7 +103,7 @@ impl App {
                         crate::request_access::load_workable(&mut c, &actor, request_id).await?;
                     if r.status
                         .parse::<fuwu_core::Status>()
-                        .is_ok_and(|s| s.is_terminal())
+                        .is_ok_and(fuwu_core::Status::is_terminal)
                     {
                         return Err(AppError::Conflict(format!(
                             "request {request_id} is {}; it takes no more attachments",

@@ -82,12 +82,14 @@ impl App {
                             {
                                 Ok(_) => Ok(true),
                                 // Changed meanwhile: the next pass looks again.
-                                Err(AppError::StaleVersion { .. })
-                                | Err(AppError::Lifecycle(
-                                    LifecycleError::AutoCloseNotDue { .. }
-                                    | LifecycleError::AutoCloseAfterFeedback
-                                    | LifecycleError::InvalidTransition { .. },
-                                )) => Ok(false),
+                                Err(
+                                    AppError::StaleVersion { .. }
+                                    | AppError::Lifecycle(
+                                        LifecycleError::AutoCloseNotDue { .. }
+                                        | LifecycleError::AutoCloseAfterFeedback
+                                        | LifecycleError::InvalidTransition { .. },
+                                    ),
+                                ) => Ok(false),
                                 Err(e) => Err(e),
                             }
                         })

@@ -154,7 +154,10 @@ pub(crate) async fn calendars_for(
 
 /// Every calendar name that exists (for validating policies).
 pub(crate) async fn calendar_names(c: &mut Conn<'_>) -> Result<Vec<String>, AppError> {
-    let mut names: Vec<String> = PRESETS.iter().map(|s| s.to_string()).collect();
+    let mut names: Vec<String> = PRESETS
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     for r in sla_store::list_calendars(c).await? {
         if !names.contains(&r.name) {
             names.push(r.name);

@@ -14,8 +14,7 @@ impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
+            .map_or(0, |d| d.as_millis() as i64);
         Timestamp::from_millis(ms)
     }
 }

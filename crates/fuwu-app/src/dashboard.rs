@@ -79,7 +79,11 @@ impl App {
     pub async fn dashboard(&self, actor: &Actor, p: Period) -> Result<Dashboard, AppError> {
         require_desk(actor)?;
         let cached = {
-            let mut map = self.dashboards.0.lock().unwrap_or_else(|e| e.into_inner());
+            let mut map = self
+                .dashboards
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             match map.get_mut(&p) {
                 Some(s) if s.taken.elapsed() < SNAPSHOT_FRESH => Cached::Serve(s.data.clone()),
                 Some(s) if s.taken.elapsed() < SNAPSHOT_STALE_OK => {
@@ -100,7 +104,11 @@ impl App {
                 tokio::spawn(async move {
                     if let Err(e) = app.count_dashboard(&actor, p).await {
                         tracing::warn!(error = %e, "dashboard refresh failed");
-                        let mut map = app.dashboards.0.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut map = app
+                            .dashboards
+                            .0
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
                         if let Some(s) = map.get_mut(&p) {
                             s.refreshing = false;
                         }
@@ -149,7 +157,11 @@ impl App {
             attainment,
             as_of: now,
         };
-        let mut map = self.dashboards.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self
+            .dashboards
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Periods nobody looked at for a while (yesterday's, other zones') go.
         map.retain(|_, s| s.taken.elapsed() < SNAPSHOT_STALE_OK);
         map.insert(

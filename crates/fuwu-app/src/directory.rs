@@ -672,7 +672,7 @@ impl App {
         .map_err(invalid_from_config)
         .inspect(|_| {
             // A changed role or a deactivation must not wait for the token cache.
-            self.forget_verified_tokens()
+            self.forget_verified_tokens();
         })
     }
 

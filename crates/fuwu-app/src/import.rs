@@ -185,7 +185,7 @@ fn text(index: usize, field: &str, raw: &str) -> Result<NonEmpty, AppError> {
 fn instant(raw: &str) -> Option<i64> {
     raw.parse::<jiff::Timestamp>()
         .ok()
-        .map(|t| t.as_millisecond())
+        .map(jiff::Timestamp::as_millisecond)
 }
 
 /// The steps of `events` with their instants, checked in order through the

@@ -327,7 +327,7 @@ fn timeline_from(r: &Request, events: &[req_store::Event]) -> Vec<TimelineEntry>
             ),
             ("waiting_ended", _) => "等待结束，继续处理".to_owned(),
             ("onsite_requested", _) => "申请现场支持".to_owned(),
-            ("onsite_arrived", _) | ("onsite_left", _) => {
+            ("onsite_arrived" | "onsite_left", _) => {
                 // The visit's own time, not when it was recorded.
                 if let Some(t) = e
                     .after

@@ -230,7 +230,7 @@ async fn article_hits(
 async fn tokenize(
     queued: Vec<store::QueuedRequest>,
 ) -> Result<Vec<(i64, i64, store::RequestTokens)>, AppError> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let per = queued.len().div_ceil(threads).max(1);
     let mut tasks = Vec::new();
     let mut rest = queued;

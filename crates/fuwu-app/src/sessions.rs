@@ -175,8 +175,7 @@ impl App {
         let verdict = self
             .throttle
             .lock()
-            .map(|mut t| t.check(account, addr, now))
-            .unwrap_or(Verdict::Allowed);
+            .map_or(Verdict::Allowed, |mut t| t.check(account, addr, now));
         match verdict {
             Verdict::Allowed => Ok(()),
             Verdict::Blocked {

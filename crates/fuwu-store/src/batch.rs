@@ -74,7 +74,7 @@ impl Writer {
             .name("fuwu-sqlite-writer".into())
             .spawn(move || {
                 let _entered = runtime.as_ref().map(|h| h.enter());
-                run(conn, rx, to_sync, syncer)
+                run(conn, rx, to_sync, syncer);
             })
             .map_err(|e| StoreError::Config(format!("cannot start the SQLite writer: {e}")))?;
         Ok(Writer {

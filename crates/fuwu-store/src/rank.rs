@@ -184,7 +184,10 @@ unsafe fn query_state(
     // In-memory databases have no name: never cached.
     let key = key.filter(|_| !file.is_empty()).map(|k| (file, k));
     if let Some(k) = &key
-        && let Some(c) = cache().lock().unwrap_or_else(|e| e.into_inner()).get(k)
+        && let Some(c) = cache()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(k)
         && (c.rows - rows).abs() * 50 <= rows
     {
         return Ok(QueryState {
@@ -210,7 +213,9 @@ unsafe fn query_state(
         idf.push(if v <= 0.0 { 1e-6 } else { v });
     }
     if let Some(k) = key {
-        let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
+        let mut c = cache()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if c.len() >= MAX_CACHED {
             c.clear();
         }

@@ -74,7 +74,7 @@ impl Readers {
     }
 
     pub(crate) fn take(&self) -> Result<Lent<'_>, StoreError> {
-        let idle = self.idle.lock().map(|mut v| v.pop()).unwrap_or(None);
+        let idle = self.idle.lock().map_or(None, |mut v| v.pop());
         let conn = match idle {
             Some(c) => c,
             None => open(&self.file, false)?,

@@ -480,7 +480,11 @@ pub(crate) fn pg_decode<T: FromRow>(rows: &[PgRow]) -> Result<Vec<T>, StoreError
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };
-    let names: Vec<&str> = first.columns().iter().map(|c| c.name()).collect();
+    let names: Vec<&str> = first
+        .columns()
+        .iter()
+        .map(tokio_postgres::Column::name)
+        .collect();
     let map = column_map::<T>(&names)?;
     rows.iter()
         .map(|row| {

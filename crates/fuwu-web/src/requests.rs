@@ -48,7 +48,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 
 pub(crate) fn parse_time(field: &'static str, raw: &str) -> Result<i64, ApiError> {
     raw.parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond())
+        .map(jiff::Timestamp::as_millisecond)
         .map_err(|e| {
             ApiError::field(
                 ErrorCode::BadRequest,

@@ -138,8 +138,10 @@ fn machine() -> Machine {
     let cpu_model = cpuinfo
         .lines()
         .find_map(|l| l.strip_prefix("model name"))
-        .map(|l| l.trim_start_matches([' ', '\t', ':']).trim().to_owned())
-        .unwrap_or_else(|| "unknown".into());
+        .map_or_else(
+            || "unknown".into(),
+            |l| l.trim_start_matches([' ', '\t', ':']).trim().to_owned(),
+        );
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let memory = meminfo
         .lines()
@@ -149,11 +151,12 @@ fn machine() -> Machine {
             || "unknown".into(),
             |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0),
         );
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| format!("Linux {}", s.trim()))
-        .unwrap_or_else(|_| std::env::consts::OS.to_owned());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map_or_else(
+        |_| std::env::consts::OS.to_owned(),
+        |s| format!("Linux {}", s.trim()),
+    );
     Machine {
-        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpus: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         cpu_model,
         memory,
         kernel,
@@ -274,7 +277,7 @@ fn cpu_sample() -> CpuSample {
 
 impl CpuUse {
     fn between(a: CpuSample, b: CpuSample) -> CpuUse {
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as f64;
         let total = b.total.saturating_sub(a.total) as f64;
         if total <= 0.0 {
             return CpuUse::default();

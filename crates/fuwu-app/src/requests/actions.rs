@@ -195,7 +195,7 @@ pub(crate) async fn act_in(
             team,
         } => check_handler(c, *tier, *assignee, *team).await?,
         Action::Escalate { to, .. } => {
-            check_handler(c, *to, extras.assignee_id, extras.team_id).await?
+            check_handler(c, *to, extras.assignee_id, extras.team_id).await?;
         }
         _ => {}
     }
@@ -223,7 +223,7 @@ pub(crate) async fn act_in(
     after.tier = next.tier.as_str().into();
     after.stage = next.stage.map(|s| s.as_str().into());
     after.waiting_for = next.waiting_for.map(|w| w.as_str().into());
-    after.resolved_at = next.resolved_at.map(|t| t.as_millis());
+    after.resolved_at = next.resolved_at.map(fuwu_core::Timestamp::as_millis);
     after.updated_at = now;
     use lifecycle::Event as E;
     match &event {

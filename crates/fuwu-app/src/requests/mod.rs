@@ -235,12 +235,10 @@ pub fn outside_free_period(accepted_on: &str, free_months: i64, now_ms: i64) -> 
         return false;
     };
     // China has one offset all year; the free period ends at local midnight.
-    let today = jiff::Timestamp::from_millisecond(now_ms)
-        .map(|t| {
-            t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-                .date()
-        })
-        .unwrap_or(accepted);
+    let today = jiff::Timestamp::from_millisecond(now_ms).map_or(accepted, |t| {
+        t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+            .date()
+    });
     today >= end
 }
 

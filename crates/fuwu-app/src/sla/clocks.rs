@@ -218,10 +218,10 @@ pub(super) fn rows_for<'c>(
             calendar: k.calendar.clone(),
             duration: k.duration.to_string(),
             started_at: k.started_at.as_millis(),
-            stopped_at: k.stopped_at.map(|t| t.as_millis()),
-            paused_since: k.paused_since.map(|t| t.as_millis()),
+            stopped_at: k.stopped_at.map(fuwu_core::Timestamp::as_millis),
+            paused_since: k.paused_since.map(fuwu_core::Timestamp::as_millis),
             paused_ms: k.paused_ms,
-            deadline: k.deadline.map(|t| t.as_millis()),
+            deadline: k.deadline.map(fuwu_core::Timestamp::as_millis),
             state: k.state.as_str().into(),
             handled: serde_json::to_string(&handled).unwrap_or_else(|_| "[]".into()),
             next_threshold: next.0,
@@ -457,7 +457,7 @@ fn provisional_years_of<'c>(
     let Some(cal) = calendars(&k.calendar) else {
         return Vec::new();
     };
-    let end = k.stopped_at.map_or(at, |t| t.as_millis());
+    let end = k.stopped_at.map_or(at, fuwu_core::Timestamp::as_millis);
     let end = k.deadline.map_or(end, |d| d.as_millis().max(end));
     cal.provisional_years_between(k.started_at, Timestamp(end))
 }

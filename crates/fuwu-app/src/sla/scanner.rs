@@ -133,23 +133,22 @@ async fn handle_due(
                 .notices
                 .iter()
                 .find(|n| n.key == key)
-                .map(|n| n.notify.clone())
-                .unwrap_or_else(|| vec![Recipient::ProjectLeader])
+                .map_or_else(|| vec![Recipient::ProjectLeader], |n| n.notify.clone())
         } else {
             Vec::new()
         };
         ("severe_fault", who, (None, None), row.state.clone())
     } else {
         let target = policy.target(&row.target_key);
-        let who = target
-            .map(|t| {
+        let who = target.map_or_else(
+            || vec![Recipient::Assignee],
+            |t| {
                 t.escalation
                     .iter()
                     .find(|s| s.at_percent == th)
-                    .map(|s| s.notify.clone())
-                    .unwrap_or_else(|| vec![Recipient::Assignee])
-            })
-            .unwrap_or_else(|| vec![Recipient::Assignee]);
+                    .map_or_else(|| vec![Recipient::Assignee], |s| s.notify.clone())
+            },
+        );
         // What falls due next: the same computation as every refresh, with
         // this threshold now handled.
         let events = store::list_events(c, r.id).await?;

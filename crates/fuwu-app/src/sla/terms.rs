@@ -86,10 +86,10 @@ fn check_policy(value: serde_json::Value, calendars: &[String]) -> Result<Policy
 
 fn auto_close_ms(p: &Policy) -> i64 {
     match &p.auto_close {
-        Some(a) => presets()
-            .get(a.calendar.as_str())
-            .map(|c| c.duration_ms(a.after))
-            .unwrap_or_else(|| i64::from(a.after.minutes()) * 60_000),
+        Some(a) => presets().get(a.calendar.as_str()).map_or_else(
+            || i64::from(a.after.minutes()) * 60_000,
+            |c| c.duration_ms(a.after),
+        ),
         None => fuwu_core::lifecycle::Rules::default().auto_close_after_ms,
     }
 }

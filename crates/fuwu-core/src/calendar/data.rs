@@ -75,8 +75,7 @@ pub fn parse_holiday_data(text: &str) -> Result<HolidayData, DataError> {
         }
         let (first, rest) = content
             .split_once(char::is_whitespace)
-            .map(|(a, b)| (a, b.trim()))
-            .unwrap_or((content, ""));
+            .map_or((content, ""), |(a, b)| (a, b.trim()));
         if first == "year" {
             let year: i16 = rest
                 .parse()
@@ -104,8 +103,7 @@ pub fn parse_holiday_data(text: &str) -> Result<HolidayData, DataError> {
         })?;
         let (kind, name) = rest
             .split_once(char::is_whitespace)
-            .map(|(a, b)| (a, b.trim()))
-            .unwrap_or((rest, ""));
+            .map_or((rest, ""), |(a, b)| (a, b.trim()));
         if kind.is_empty() {
             return Err(err(DataErrorKind::Malformed {
                 text: content.to_owned(),

@@ -69,7 +69,7 @@ fn history(created: i64, level: i64, steps: &[(i64, Op)]) -> History {
         facts.push(Dated {
             at: Timestamp(at),
             fact,
-        })
+        });
     };
     for &(gap, op) in steps {
         at += gap;

@@ -338,7 +338,7 @@ fn each_bad_policy_is_rejected_with_its_own_error() {
                 p.auto_close = Some(AutoClose {
                     after: BusinessDuration::ZERO,
                     calendar: "24x7".into(),
-                })
+                });
             },
             PolicyError::ZeroAutoClose,
         ),
@@ -348,7 +348,7 @@ fn each_bad_policy_is_rejected_with_its_own_error() {
                 p.auto_close = Some(AutoClose {
                     after: "3wd".parse().unwrap(),
                     calendar: "mars".into(),
-                })
+                });
             },
             PolicyError::UnknownCalendar {
                 target: AUTO_CLOSE.into(),
@@ -420,7 +420,7 @@ fn each_bad_policy_is_rejected_with_its_own_error() {
             |p| {
                 p.targets[0]
                     .pause_when
-                    .push(PauseCondition::WaitingFor(WaitingFor::Customer))
+                    .push(PauseCondition::WaitingFor(WaitingFor::Customer));
             },
             PolicyError::DuplicatePauseCondition {
                 target: "restoration_l0".into(),

@@ -57,7 +57,7 @@ pub fn risk(state: &str, percent_used: f64) -> &'static str {
 fn ms_of(rfc: &Option<String>) -> Option<i64> {
     rfc.as_deref()
         .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .map(|t| t.as_millisecond())
+        .map(jiff::Timestamp::as_millisecond)
 }
 
 fn line(c: &Ctx, k: ClockView) -> ClockLine {

@@ -75,8 +75,7 @@ fn period(c: &Ctx, now_ms: i64) -> Period {
         .to_zoned(c.tz.clone());
     let start = |d: jiff::civil::Date| {
         d.to_zoned(c.tz.clone())
-            .map(|z| z.timestamp().as_millisecond())
-            .unwrap_or(now_ms)
+            .map_or(now_ms, |z| z.timestamp().as_millisecond())
     };
     Period {
         today_from: start(now.date()),

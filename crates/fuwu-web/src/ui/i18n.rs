@@ -125,7 +125,7 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
         let mut sources: Vec<String> = std::fs::read_dir(dir)
             .expect("templates")
-            .filter_map(|e| e.ok())
+            .filter_map(std::result::Result::ok)
             .filter_map(|e| std::fs::read_to_string(e.path()).ok())
             .collect();
         sources.push(include_str!("mod.rs").to_owned());

@@ -668,7 +668,7 @@ fn probe(
         Some(v)
     };
     let body = match (method, route) {
-        ("GET", _) | ("DELETE", _) => None,
+        ("GET" | "DELETE", _) => None,
         ("POST", "/login") => Some(json!({"login": caller.username, "password": PW})),
         ("POST", "/logout") => None,
         ("POST", "/api/v1/me/password") => Some(if own {
@@ -689,8 +689,9 @@ fn probe(
             json!({"external_ref": uniq, "organization_id": org, "channel": "web", "category": "consultation", "impact": "none", "urgency": "low", "title": uniq, "created_at": "2026-01-05T09:00:00+08:00", "events": [{"at": "2026-01-05T09:05:00+08:00", "type": "acknowledged"}]}),
         ),
         ("PATCH", "/api/v1/requests/{id}") => stale(json!({"title": "x"})),
-        ("POST", "/api/v1/requests/{id}/acknowledge")
-        | ("POST", "/api/v1/requests/{id}/resume") => stale(json!({})),
+        ("POST", "/api/v1/requests/{id}/acknowledge" | "/api/v1/requests/{id}/resume") => {
+            stale(json!({}))
+        }
         ("POST", "/api/v1/requests/{id}/dispatch") => stale(json!({"tier": "l2"})),
         ("POST", "/api/v1/requests/{id}/respond") => {
             stale(json!({"mode": "remote", "plan": "远程排查"}))
@@ -792,9 +793,12 @@ fn probe(
         ("POST", "/api/v1/requests/{id}/answered-by") => Some(json!({"article_id": side.article})),
         ("POST", "/api/v1/requests/{id}/fault-report") => Some(json!({})),
         ("PATCH", "/api/v1/requests/{id}/fault-report") => stale(json!({"cause": "x"})),
-        ("POST", "/api/v1/requests/{id}/fault-report/submit-review")
-        | ("POST", "/api/v1/requests/{id}/fault-report/approve")
-        | ("POST", "/api/v1/requests/{id}/fault-report/deliver") => stale(json!({})),
+        (
+            "POST",
+            "/api/v1/requests/{id}/fault-report/submit-review"
+            | "/api/v1/requests/{id}/fault-report/approve"
+            | "/api/v1/requests/{id}/fault-report/deliver",
+        ) => stale(json!({})),
         ("POST", "/api/v1/requests/{id}/fault-report/return") => stale(json!({"comment": "x"})),
         ("PUT", "/api/v1/search/synonyms") => Some(json!({"custom": [["矩阵", "matrix"]]})),
         (m, r) => panic!("no probe for {m} {r}: add one beside its row in MATRIX"),

@@ -292,9 +292,7 @@ both_engines! {
         let start = t.app.now();
         let deadline = |clocks: &Value| {
             clocks.as_array().unwrap().iter()
-                .find(|c| c["target_key"] == "restoration_l2")
-                .map(|c| c["deadline"].clone())
-                .unwrap_or_else(|| panic!("no restoration_l2 in {clocks}"))
+                .find(|c| c["target_key"] == "restoration_l2").map_or_else(|| panic!("no restoration_l2 in {clocks}"), |c| c["deadline"].clone())
         };
         assert_eq!(deadline(&clocks(&t, rid, None).await), json!(rfc(start + 4 * HOUR)));
 

@@ -76,9 +76,7 @@ async fn calendars(State(s): State<AppState>, Admin { actor, c }: Admin) -> Page
 }
 
 fn this_year(s: &AppState, c: &Ctx) -> i16 {
-    jiff::Timestamp::from_millisecond(s.app.now())
-        .map(|t| t.to_zoned(c.tz.clone()).year())
-        .unwrap_or(2026)
+    jiff::Timestamp::from_millisecond(s.app.now()).map_or(2026, |t| t.to_zoned(c.tz.clone()).year())
 }
 
 /// One day of the year view.

@@ -158,7 +158,7 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/admin");
         let mut sources: Vec<String> = std::fs::read_dir(dir)
             .expect("admin templates")
-            .filter_map(|e| e.ok())
+            .filter_map(std::result::Result::ok)
             .filter_map(|e| std::fs::read_to_string(e.path()).ok())
             .collect();
         for src in [

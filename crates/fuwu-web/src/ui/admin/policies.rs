@@ -59,10 +59,10 @@ async fn policies(State(s): State<AppState>, Admin { actor, c }: Admin) -> PageR
             let parsed = serde_json::from_str::<Policy>(&p.definition).ok();
             PolicyRow {
                 id: p.id,
-                name: parsed
-                    .as_ref()
-                    .map(|x| localized(&c, &x.name_zh, &x.name_en).to_owned())
-                    .unwrap_or_else(|| p.name.clone()),
+                name: parsed.as_ref().map_or_else(
+                    || p.name.clone(),
+                    |x| localized(&c, &x.name_zh, &x.name_en).to_owned(),
+                ),
                 key: p.name,
                 description: p.description,
                 targets: parsed.map_or(0, |x| x.targets.len()),
@@ -194,7 +194,7 @@ async fn policy_page(
             warn: t
                 .warn_at_percent
                 .iter()
-                .map(|p| p.to_string())
+                .map(std::string::ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(", "),
             escalation: t

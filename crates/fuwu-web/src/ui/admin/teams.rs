@@ -120,7 +120,7 @@ async fn team_page(
         .map(|p| {
             p.items
                 .into_iter()
-                .filter(|u| u.role.parse::<Role>().is_ok_and(|r| r.is_staff()))
+                .filter(|u| u.role.parse::<Role>().is_ok_and(fuwu_core::Role::is_staff))
                 .map(|u| (u.id.to_string(), u.display_name))
                 .collect()
         })

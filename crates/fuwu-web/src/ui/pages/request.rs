@@ -253,13 +253,15 @@ pub(crate) async fn render_request(
         });
     }
     items.sort_by_key(|i| i.at);
-    let terminal = r.status.parse::<Status>().is_ok_and(|s| s.is_terminal());
+    let terminal = r
+        .status
+        .parse::<Status>()
+        .is_ok_and(fuwu_core::Status::is_terminal);
     let organization = s
         .app
         .get_organization(actor, r.organization_id)
         .await
-        .map(|o| o.name)
-        .unwrap_or_else(|_| format!("#{}", r.organization_id));
+        .map_or_else(|_| format!("#{}", r.organization_id), |o| o.name);
     let contact = match r.requester_contact_id {
         Some(k) => s
             .app
