@@ -1,7 +1,6 @@
 //! How each target was kept over a period: met, breached, and the time used.
 
 use crate::access::Capability;
-use crate::calendars::presets;
 use crate::{Actor, App, AppError};
 use fuwu_core::sla::counting::{Finished, counted};
 use fuwu_core::types::Timestamp;
@@ -63,6 +62,9 @@ impl App {
                 })
             })
             .await?;
+        // Working time on the built-in calendars as they are now, with the
+        // years administrators entered (not the shipped data alone).
+        let builtins = self.builtin_calendars().await?;
         // Each target of each request once (a breach is never outvoted).
         let finished: Vec<Finished> = rows
             .iter()
@@ -88,8 +90,7 @@ impl App {
                 } else {
                     breached += 1;
                 }
-                if let (Some(stop), Some(cal)) = (r.stopped_at, presets().get(r.calendar.as_str()))
-                {
+                if let (Some(stop), Some(cal)) = (r.stopped_at, builtins.get(r.calendar.as_str())) {
                     if let Ok(w) =
                         cal.working_time_between(Timestamp(r.started_at), Timestamp(stop))
                     {
